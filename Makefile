@@ -1,0 +1,32 @@
+# manifold — the two commands are `make compile` (or `go run ./cmd/compile`)
+# and `make test`.
+export GOTOOLCHAIN := local
+GO ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: compile check test unit lint golden
+
+## compile: compile apps/ into out/
+compile:
+	$(GO) run ./cmd/compile
+
+## check: exit 1 when out/ is not what apps/ compiles to
+check:
+	$(GO) run ./cmd/compile -check
+
+## test: lint, then every test with the race detector
+test: lint unit
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+## lint: gofmt, go vet, staticcheck
+lint:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## golden: regenerate the golden files of the end-to-end tests (review the diff)
+golden:
+	$(GO) test ./tests/... -run Golden -update

@@ -1,0 +1,138 @@
+// Command compile compiles the apps in apps/ for every environment into the
+// tree under out/ (or -out DIR), or with -check tells whether that tree is
+// current.
+//
+// Exit status: 0 all good; 1 the input has problems (definition errors, an
+// ownership conflict, a stale tree under -check); 2 the tool could not run.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/manifold-dev/manifold/apps"
+	"github.com/manifold-dev/manifold/lib/compile"
+	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/tree"
+	"github.com/manifold-dev/manifold/lib/version"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// list is a repeatable string flag.
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, ",") }
+func (l *list) Set(v string) error { *l = append(*l, v); return nil }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("compile", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var envs, appNames list
+	out := fl.String("out", "out", "the generated tree's `dir`")
+	fl.Var(&envs, "env", "compile only this environment (repeatable)")
+	fl.Var(&appNames, "app", "compile only this app (repeatable)")
+	check := fl.Bool("check", false, "write nothing; exit 1 when the tree under -out is not what apps/ compiles to")
+	format := fl.String("format", "text", "findings format: text or json")
+	output := fl.String("o", "", "write findings to `file` instead of stdout")
+	showVersion := fl.Bool("version", false, "print the version and exit")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "compile: unexpected argument %q\n", fl.Arg(0))
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "manifold", version.Version)
+		return 0
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "compile: -format %q: want text or json\n", *format)
+		return 2
+	}
+	res, err := compile.Compile(ctx, apps.All(), apps.Envs(), compile.Options{Envs: envs, Apps: appNames})
+	if err != nil {
+		fmt.Fprintln(stderr, "compile:", err)
+		return 2
+	}
+	findings := res.Findings
+	code := 0
+	if finding.HasErrors(findings) {
+		code = 1
+	} else if *check {
+		diffs, err := tree.Check(*out, res.Tree, res.Scope)
+		if err != nil {
+			fmt.Fprintln(stderr, "compile:", err)
+			return 2
+		}
+		for _, d := range diffs {
+			findings = append(findings, treeFinding(*out, d.Path, "drift", string(d.State)+": "+d.Reason))
+		}
+		if len(diffs) > 0 {
+			code = 1
+			fmt.Fprintf(stderr, "compile: %s is not current: %d file(s) differ; run go run ./cmd/compile\n", *out, len(diffs))
+		} else {
+			fmt.Fprintf(stderr, "compile: %s is current (%d files)\n", *out, len(res.Tree.Files))
+		}
+	} else {
+		wr, err := tree.Write(*out, res.Tree, res.Scope)
+		var conflict *tree.ConflictError
+		switch {
+		case errors.As(err, &conflict):
+			for _, c := range conflict.Conflicts {
+				findings = append(findings, treeFinding(*out, c.Path, finding.RuleOwnership, c.Reason))
+			}
+			code = 1
+			fmt.Fprintf(stderr, "compile: refused to write %s: %d file(s) in the way\n", *out, len(conflict.Conflicts))
+		case err != nil:
+			fmt.Fprintln(stderr, "compile:", err)
+			return 2
+		default:
+			fmt.Fprintf(stderr, "compile: %d objects; %d files written, %d removed, %d unchanged in %s\n",
+				len(res.Objects), len(wr.Written), len(wr.Removed), wr.Unchanged, *out)
+		}
+	}
+	if err := report(stdout, *output, *format, findings); err != nil {
+		fmt.Fprintln(stderr, "compile:", err)
+		return 2
+	}
+	if code == 1 && finding.HasErrors(res.Findings) {
+		fmt.Fprintf(stderr, "compile: %d problem(s); nothing was written\n", len(res.Findings))
+	}
+	return code
+}
+
+// treeFinding is a finding about a file of the tree on disk.
+func treeFinding(out, p, rule, msg string) finding.Finding {
+	return finding.Finding{Rule: rule, Severity: finding.Error, File: strings.TrimSuffix(out, "/") + "/" + p, Message: msg}
+}
+
+// report writes the findings in format to path, or to stdout when path is
+// empty. A run without findings writes nothing in text form.
+func report(stdout io.Writer, path, format string, fs []finding.Finding) error {
+	w := stdout
+	if path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	if format == "json" {
+		return finding.WriteJSON(w, version.Version, fs)
+	}
+	return finding.WriteText(w, fs)
+}

@@ -1,0 +1,236 @@
+// Package compile runs the pipeline from the apps' typed definitions to the
+// bytes of the tree under out/: validate the definitions, expand each app in
+// each environment, check the derived objects, and render them. Nothing is
+// written here; package tree writes or checks the result.
+package compile
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/manifold-dev/manifold/lib/expand"
+	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/model"
+	"github.com/manifold-dev/manifold/lib/render"
+	"github.com/manifold-dev/manifold/lib/tree"
+)
+
+// Options narrow a compile to some environments and apps.
+type Options struct {
+	Envs []string // compile only these environments; all when empty
+	Apps []string // compile only these apps; all when empty
+}
+
+// Object is one compiled object and where it came from.
+type Object struct {
+	Env   model.Env
+	App   model.App
+	Value expand.Object
+	GVK   schema.GroupVersionKind
+	Path  string // slash path relative to out/
+}
+
+// Result is a compiled tree and everything found on the way. When Findings
+// has an error, Tree is empty: a failed compile writes nothing.
+type Result struct {
+	Objects  []Object
+	Tree     tree.Tree
+	Scope    tree.Scope // the part of out/ this compile is responsible for
+	Findings []finding.Finding
+}
+
+// UsageError is a problem with the options rather than the definitions.
+type UsageError struct{ msg string }
+
+func (e *UsageError) Error() string { return e.msg }
+
+// Compile compiles apps for envs. It returns an error only when it cannot
+// run (bad options, a cancelled context, an internal failure); problems
+// with the definitions are findings in the Result.
+func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Options) (Result, error) {
+	var res Result
+	selEnvs, selApps, err := selectWork(apps, envs, opts)
+	if err != nil {
+		return res, err
+	}
+	probs := model.ValidateEnvs(envs)
+	probs = append(probs, model.ValidateApps(apps)...)
+	worlds := make([]model.World, 0, len(selEnvs))
+	for _, env := range selEnvs {
+		w, p := model.Resolve(env, apps)
+		probs = append(probs, p...)
+		for _, a := range selApps {
+			probs = append(probs, model.ValidateSpec(w, a)...)
+		}
+		worlds = append(worlds, w)
+	}
+	res.Findings = definitionFindings(probs)
+	if finding.HasErrors(res.Findings) {
+		return res, nil
+	}
+
+	for _, w := range worlds {
+		for _, a := range selApps {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+			in := expand.Input{World: w, App: a, Spec: w.Specs[a.Name]}
+			for _, obj := range expand.App(in) {
+				res.Objects = append(res.Objects, Object{Env: w.Env, App: a, Value: obj, GVK: obj.GetObjectKind().GroupVersionKind()})
+			}
+		}
+	}
+	res.Findings = append(res.Findings, nameFindings(res.Objects)...)
+	if finding.HasErrors(res.Findings) {
+		res.Objects = nil
+		return res, nil
+	}
+
+	res.Tree = tree.Tree{Files: map[string][]byte{}, Envs: map[string]map[string]string{}}
+	qualify := ambiguousKinds(res.Objects)
+	for i := range res.Objects {
+		o := &res.Objects[i]
+		name := render.FileName(o.GVK.Kind, o.GVK.Group, o.Value.GetName(), qualify[o.GVK.Kind])
+		o.Path = path.Join(o.Env.Name, string(o.App.Name), name)
+		if _, dup := res.Tree.Files[o.Path]; dup {
+			return res, fmt.Errorf("internal error: two objects render to %s", o.Path)
+		}
+		b, err := render.Marshal(o.Value)
+		if err != nil {
+			return res, fmt.Errorf("%s: %w", o.Path, err)
+		}
+		res.Tree.Files[o.Path] = b
+	}
+	for _, w := range worlds {
+		res.Tree.Envs[w.Env.Name] = map[string]string{"kubernetes": w.Env.Kubernetes}
+	}
+	res.Scope = scope(selEnvs, selApps, opts)
+	finding.Sort(res.Findings)
+	return res, nil
+}
+
+// selectWork applies the -env and -app filters, refusing unknown names.
+func selectWork(apps []model.App, envs []model.Env, opts Options) ([]model.Env, []model.App, error) {
+	var selEnvs []model.Env
+	for _, e := range envs {
+		if len(opts.Envs) == 0 || slices.Contains(opts.Envs, e.Name) {
+			selEnvs = append(selEnvs, e)
+		}
+	}
+	for _, name := range opts.Envs {
+		if !slices.ContainsFunc(envs, func(e model.Env) bool { return e.Name == name }) {
+			return nil, nil, &UsageError{fmt.Sprintf("-env %s: no such environment", name)}
+		}
+	}
+	var selApps []model.App
+	for _, a := range apps {
+		if len(opts.Apps) == 0 || slices.Contains(opts.Apps, string(a.Name)) {
+			selApps = append(selApps, a)
+		}
+	}
+	for _, name := range opts.Apps {
+		if !slices.ContainsFunc(apps, func(a model.App) bool { return string(a.Name) == name }) {
+			return nil, nil, &UsageError{fmt.Sprintf("-app %s: no such app", name)}
+		}
+	}
+	return selEnvs, selApps, nil
+}
+
+// scope is the part of out/ the selection owns: whole environment folders,
+// or only the selected apps' folders in them.
+func scope(envs []model.Env, apps []model.App, opts Options) tree.Scope {
+	if len(opts.Envs) == 0 && len(opts.Apps) == 0 {
+		return nil
+	}
+	s := tree.Scope{}
+	for _, e := range envs {
+		if len(opts.Apps) == 0 {
+			s = append(s, e.Name+"/")
+			continue
+		}
+		for _, a := range apps {
+			s = append(s, e.Name+"/"+string(a.Name)+"/")
+		}
+	}
+	return s
+}
+
+func definitionFindings(probs []model.Problem) []finding.Finding {
+	fs := make([]finding.Finding, 0, len(probs))
+	for _, p := range probs {
+		fs = append(fs, finding.Finding{
+			Rule:     finding.RuleDefinition,
+			Severity: finding.Error,
+			File:     p.Source.File,
+			Line:     p.Source.Line,
+			Env:      p.Env,
+			App:      string(p.App),
+			Path:     p.Field,
+			Message:  p.Message,
+		})
+	}
+	finding.Sort(fs)
+	return fs
+}
+
+// nameFindings checks every derived object name: each must be a DNS-1123
+// label (at most 63 characters), and a Service's a DNS-1035 label, so that
+// a long app name fails here, at its definition, and not in the cluster.
+func nameFindings(objs []Object) []finding.Finding {
+	var fs []finding.Finding
+	for _, o := range objs {
+		name := o.Value.GetName()
+		check := validation.IsDNS1123Label
+		if o.GVK.Kind == "Service" {
+			check = validation.IsDNS1035Label
+		}
+		errs := check(name)
+		if len(errs) == 0 {
+			continue
+		}
+		msg := fmt.Sprintf("derived name %q is not valid: %s", name, strings.Join(errs, "; "))
+		if len(name) > validation.DNS1123LabelMaxLength {
+			msg = fmt.Sprintf("derived name %q is %d characters, more than %d: shorten the app or secret name", name, len(name), validation.DNS1123LabelMaxLength)
+		}
+		fs = append(fs, finding.Finding{
+			Rule:      finding.RuleDefinition,
+			Severity:  finding.Error,
+			File:      o.App.Source.File,
+			Line:      o.App.Source.Line,
+			Env:       o.Env.Name,
+			App:       string(o.App.Name),
+			Kind:      o.GVK.Kind,
+			Namespace: o.Value.GetNamespace(),
+			Name:      name,
+			Path:      "metadata.name",
+			Message:   msg,
+		})
+	}
+	return fs
+}
+
+// ambiguousKinds returns the kinds that more than one API group in the
+// tree uses; their files are named with the group.
+func ambiguousKinds(objs []Object) map[string]bool {
+	groups := map[string]map[string]bool{}
+	for _, o := range objs {
+		if groups[o.GVK.Kind] == nil {
+			groups[o.GVK.Kind] = map[string]bool{}
+		}
+		groups[o.GVK.Kind][o.GVK.Group] = true
+	}
+	out := map[string]bool{}
+	for _, k := range slices.Sorted(maps.Keys(groups)) {
+		if len(groups[k]) > 1 {
+			out[k] = true
+		}
+	}
+	return out
+}

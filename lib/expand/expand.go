@@ -1,0 +1,123 @@
+// Package expand turns an app's Spec in one environment into upstream typed
+// Kubernetes objects. There is one small function per kind; names, labels
+// and selectors come from the helpers in this file, so that every object of
+// an app agrees with every other by construction.
+package expand
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/manifold-dev/manifold/lib/model"
+)
+
+// Object is a typed Kubernetes object as the expanders produce it: an
+// upstream type (k8s.io/api, ...) or one of manifold's small CRD structs.
+type Object interface {
+	metav1.Object
+	GetObjectKind() schema.ObjectKind
+}
+
+// Label keys set by manifold.
+const (
+	LabelApp       = "app"     // the app's name; selects its pods (Istio reads it too)
+	LabelVersion   = "version" // the track, stable or canary, as in the seed
+	LabelTeam      = "team"    // the owning team
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	ManagedBy      = "manifold"
+)
+
+// Track is the release track of a set of pods.
+type Track string
+
+// The release tracks.
+const (
+	Stable Track = "stable"
+	Canary Track = "canary"
+)
+
+// Input is what every expander reads: the environment, the app, its Spec
+// there, and the other apps of the environment for references.
+type Input struct {
+	World model.World
+	App   model.App
+	Spec  model.Spec
+}
+
+// Namespace is the app's namespace in the environment.
+func (in Input) Namespace() string { return in.World.Env.Namespace(in.App.Name) }
+
+// Name is the base name of the app's objects.
+func (in Input) Name() string { return string(in.App.Name) }
+
+// Labels returns the labels every object of the app carries.
+func (in Input) Labels() map[string]string {
+	return map[string]string{
+		LabelApp:       in.Name(),
+		LabelTeam:      in.App.Team,
+		LabelManagedBy: ManagedBy,
+	}
+}
+
+// Selector returns the labels that select every pod of the app, whatever
+// its track.
+func (in Input) Selector() map[string]string {
+	return map[string]string{LabelApp: in.Name()}
+}
+
+// TrackSelector returns the labels that select the app's pods of one track.
+func (in Input) TrackSelector(t Track) map[string]string {
+	return map[string]string{LabelApp: in.Name(), LabelVersion: string(t)}
+}
+
+// meta returns the ObjectMeta of a namespaced object of the app.
+func (in Input) meta(name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: in.Namespace(), Labels: in.Labels()}
+}
+
+// ConfigMapName returns the name of the app's ConfigMap: the app's name and
+// a hash of the content, so that a change of content is a new name and
+// rolls every pod that mounts it.
+func (in Input) ConfigMapName() string {
+	b, err := json.Marshal(in.Spec.Config.Data) // map keys are sorted
+	if err != nil {
+		panic(fmt.Sprintf("marshal string map: %v", err)) // cannot happen
+	}
+	sum := sha256.Sum256(b)
+	return in.Name() + "-config-" + hex.EncodeToString(sum[:])[:10]
+}
+
+// TLSSecretName is the Secret cert-manager fills with the ingress certificate.
+func (in Input) TLSSecretName() string { return in.Name() + "-tls" }
+
+// App expands one app in one environment into its objects, in a fixed order.
+func App(in Input) []Object {
+	objs := []Object{Namespace(in), ServiceAccount(in)}
+	if cm := ConfigMap(in); cm != nil {
+		objs = append(objs, cm)
+	}
+	for _, s := range in.Spec.Secrets {
+		objs = append(objs, ExternalSecret(in, s))
+	}
+	objs = append(objs, Deployment(in, Stable))
+	if len(in.Spec.Ports) > 0 {
+		objs = append(objs, Service(in))
+	}
+	if pdb := PodDisruptionBudget(in); pdb != nil {
+		objs = append(objs, pdb)
+	}
+	if hpa := HorizontalPodAutoscaler(in); hpa != nil {
+		objs = append(objs, hpa)
+	}
+	if ing := Ingress(in); ing != nil {
+		objs = append(objs, ing)
+	}
+	return objs
+}
+
+func ptr[T any](v T) *T { return &v }

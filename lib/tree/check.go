@@ -1,0 +1,102 @@
+package tree
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Difference is one way the tree on disk differs from the compiled one.
+type Difference struct {
+	Path   string // slash path relative to out/
+	State  State
+	Reason string
+}
+
+// State classifies a Difference.
+type State string
+
+// The kinds of difference.
+const (
+	Missing    State = "missing"    // compiled, not on disk
+	Stale      State = "stale"      // on disk with other content
+	Unexpected State = "unexpected" // on disk in a generated folder, not compiled
+)
+
+// Check compares the compiled tree t with dir within scope and returns
+// every difference, sorted by path. It writes nothing. Folders checked for
+// unexpected files are the scope's prefixes, or every environment folder of
+// t when scope is nil.
+func Check(dir string, t Tree, scope Scope) ([]Difference, error) {
+	rec, err := ReadRecord(dir)
+	if err != nil {
+		return nil, err
+	}
+	var diffs []Difference
+	for _, p := range slices.Sorted(maps.Keys(t.Files)) {
+		cur, err := readOwnedCandidate(dir, p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			diffs = append(diffs, Difference{p, Missing, "not on disk: run the compiler"})
+		case err != nil:
+			diffs = append(diffs, Difference{p, Stale, err.Error()})
+		case !bytes.Equal(cur, t.Files[p]):
+			reason := "differs from what apps/ compiles to: apps/ changed since the last compile"
+			if h := rec.Files[p]; h == "" {
+				reason = "not written by manifold, and differs from what apps/ compiles to"
+			} else if h != Hash(cur) {
+				reason = "edited by hand since manifold wrote it"
+			}
+			diffs = append(diffs, Difference{p, Stale, reason})
+		}
+	}
+	roots := scope
+	if roots == nil {
+		for env := range t.Envs {
+			roots = append(roots, env+"/")
+		}
+	}
+	seen := map[string]bool{}
+	for _, root := range roots {
+		base := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(root, "/")))
+		err := filepath.WalkDir(base, func(name string, d fs.DirEntry, err error) error {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			rel, err := filepath.Rel(dir, name)
+			if err != nil {
+				return err
+			}
+			p := filepath.ToSlash(rel)
+			if _, ok := t.Files[p]; ok || seen[p] || !scope.Contains(p) {
+				return nil
+			}
+			seen[p] = true
+			switch {
+			case strings.HasPrefix(d.Name(), tempPrefix):
+				diffs = append(diffs, Difference{p, Unexpected, "temp file of an interrupted run: the next compile removes it"})
+			case rec.Files[p] != "":
+				diffs = append(diffs, Difference{p, Unexpected, "owned by manifold but no longer compiled: the next compile prunes it"})
+			default:
+				diffs = append(diffs, Difference{p, Unexpected, "stray file in a generated folder: not written by manifold; Argo CD would sync it"})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("check %s: %w", root, err)
+		}
+	}
+	slices.SortFunc(diffs, func(a, b Difference) int { return strings.Compare(a.Path, b.Path) })
+	return diffs, nil
+}

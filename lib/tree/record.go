@@ -1,0 +1,120 @@
+// Package tree writes the generated tree under out/ and keeps the record of
+// the files manifold owns there: atomic writes (temp file and rename),
+// pruning of owned files only, refusal to overwrite a file it does not own,
+// and the comparison of a compiled tree with the one on disk.
+package tree
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// RecordName is the ownership record's file name at the top of out/. Argo
+// CD and kubeconform ignore it: it is neither YAML nor JSON.
+const RecordName = ".manifold-owned"
+
+// tempPrefix starts the name of every temporary file the writer creates, so
+// that a later run recognises an interrupted run's leftovers as its own.
+const tempPrefix = ".manifold-tmp-"
+
+const recordHeader = "# manifold ownership record: the files under this folder that manifold wrote,\n# with the SHA-256 of their content. Written before the files it names. DO NOT EDIT.\n"
+
+// Record is the ownership record: the pinned versions of each environment,
+// and every owned file (a slash path relative to out/) with the hash of its
+// content.
+type Record struct {
+	// Envs maps an environment to its pinned versions ("kubernetes" -> "1.37.2").
+	Envs map[string]map[string]string
+	// Files maps an owned path to the hex SHA-256 of its content.
+	Files map[string]string
+}
+
+// Hash returns the hex SHA-256 of b, as the record stores it.
+func Hash(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// Marshal returns the record's text: the header, one "env" line per
+// environment, then one "file" line per owned path, each part sorted.
+func (r Record) Marshal() []byte {
+	var b bytes.Buffer
+	b.WriteString(recordHeader)
+	for _, env := range slices.Sorted(maps.Keys(r.Envs)) {
+		b.WriteString("env " + env)
+		pins := r.Envs[env]
+		for _, k := range slices.Sorted(maps.Keys(pins)) {
+			b.WriteString(" " + k + "=" + pins[k])
+		}
+		b.WriteByte('\n')
+	}
+	for _, p := range slices.Sorted(maps.Keys(r.Files)) {
+		b.WriteString("file " + r.Files[p] + " " + p + "\n")
+	}
+	return b.Bytes()
+}
+
+// ParseRecord reads a record written by Marshal. name is used in errors.
+func ParseRecord(name string, data []byte) (Record, error) {
+	r := Record{Envs: map[string]map[string]string{}, Files: map[string]string{}}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	line := 0
+	for sc.Scan() {
+		line++
+		text := sc.Text()
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		fields := strings.Fields(text)
+		bad := func(why string) error { return fmt.Errorf("%s:%d: %s: %q", name, line, why, text) }
+		switch fields[0] {
+		case "env":
+			if len(fields) < 2 {
+				return Record{}, bad("an env line needs a name")
+			}
+			pins := map[string]string{}
+			for _, kv := range fields[2:] {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok {
+					return Record{}, bad("a pinned version must be name=version")
+				}
+				pins[k] = v
+			}
+			r.Envs[fields[1]] = pins
+		case "file":
+			if len(fields) != 3 || len(fields[1]) != sha256.Size*2 {
+				return Record{}, bad("a file line is: file <sha256> <path>")
+			}
+			if !validPath(fields[2]) {
+				return Record{}, bad("an owned path must be relative and stay inside the tree")
+			}
+			r.Files[fields[2]] = fields[1]
+		default:
+			return Record{}, bad("unknown line")
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return Record{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return r, nil
+}
+
+// validPath reports whether p is a clean relative slash path inside the
+// tree: no "..", no empty or "." parts, no leading slash.
+func validPath(p string) bool {
+	if p == "" || strings.HasPrefix(p, "/") || strings.Contains(p, "\\") {
+		return false
+	}
+	for part := range strings.SplitSeq(p, "/") {
+		if part == "" || part == "." || part == ".." {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,274 @@
+package tree
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Tree is a compiled tree: file contents by slash path relative to out/,
+// and the pinned versions of each environment compiled.
+type Tree struct {
+	Files map[string][]byte
+	Envs  map[string]map[string]string
+}
+
+// Scope is the part of out/ a run is responsible for: slash-path prefixes
+// ("dev/", "prod/myapp/"). Only owned files in scope are pruned; nil means
+// the whole tree.
+type Scope []string
+
+// Contains reports whether the path p is in scope.
+func (s Scope) Contains(p string) bool {
+	if s == nil {
+		return true
+	}
+	for _, prefix := range s {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// ConflictError lists the paths the writer refused to touch, and why.
+type ConflictError struct {
+	Conflicts []Conflict
+}
+
+// Conflict is one path the writer refuses to touch.
+type Conflict struct {
+	Path   string // slash path relative to out/
+	Reason string
+}
+
+func (e *ConflictError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d file(s) in the way, nothing was written:", len(e.Conflicts))
+	for _, c := range e.Conflicts {
+		fmt.Fprintf(&b, "\n  %s: %s", c.Path, c.Reason)
+	}
+	return b.String()
+}
+
+// Result says what a Write changed.
+type Result struct {
+	Written   []string // created or changed
+	Removed   []string // pruned: owned, in scope, no longer generated
+	Unchanged int
+}
+
+// Write makes the tree under dir match t within scope. It refuses, before
+// writing anything, when a file it would write exists and is not recorded
+// as owned, or when a path crosses a symlink. It writes the ownership record
+// first with every path it may touch (an intent log), then each changed file
+// atomically, then prunes owned files in scope that t no longer has, and
+// finally records exactly what is owned.
+func Write(dir string, t Tree, scope Scope) (Result, error) {
+	var res Result
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return res, fmt.Errorf("create %s: %w", dir, err)
+	}
+	rec, err := ReadRecord(dir)
+	if err != nil {
+		return res, err
+	}
+	if err := removeTemps(dir); err != nil {
+		return res, err
+	}
+	var conflicts []Conflict
+	var write []string
+	for _, p := range slices.Sorted(maps.Keys(t.Files)) {
+		cur, err := readOwnedCandidate(dir, p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			write = append(write, p)
+		case err != nil:
+			conflicts = append(conflicts, Conflict{p, err.Error()})
+		case rec.Files[p] == "":
+			conflicts = append(conflicts, Conflict{p, "exists but was not written by manifold (not in " + RecordName + "); move it away or delete it"})
+		case !bytes.Equal(cur, t.Files[p]):
+			write = append(write, p)
+		default:
+			res.Unchanged++
+		}
+	}
+	var remove []string
+	for _, p := range slices.Sorted(maps.Keys(rec.Files)) {
+		if _, keep := t.Files[p]; !keep && scope.Contains(p) {
+			if err := checkPath(dir, p); err != nil {
+				conflicts = append(conflicts, Conflict{p, err.Error()})
+				continue
+			}
+			remove = append(remove, p)
+		}
+	}
+	if len(conflicts) > 0 {
+		return res, &ConflictError{Conflicts: conflicts}
+	}
+
+	// The intent log: every path this run may leave behind is owned
+	// before any of them is touched.
+	final := Record{Envs: maps.Clone(rec.Envs), Files: maps.Clone(rec.Files)}
+	if final.Envs == nil {
+		final.Envs = map[string]map[string]string{}
+	}
+	for env, pins := range t.Envs {
+		final.Envs[env] = pins
+	}
+	intent := Record{Envs: final.Envs, Files: maps.Clone(final.Files)}
+	for p, b := range t.Files {
+		intent.Files[p] = Hash(b)
+		final.Files[p] = Hash(b)
+	}
+	if err := writeAtomic(dir, RecordName, intent.Marshal()); err != nil {
+		return res, err
+	}
+	for _, p := range write {
+		if err := writeAtomic(dir, p, t.Files[p]); err != nil {
+			return res, err
+		}
+		res.Written = append(res.Written, p)
+	}
+	for _, p := range remove {
+		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return res, fmt.Errorf("prune %s: %w", p, err)
+		}
+		delete(final.Files, p)
+		res.Removed = append(res.Removed, p)
+		removeEmptyParents(dir, p)
+	}
+	for env := range final.Envs {
+		if _, compiled := t.Envs[env]; !compiled && !hasPrefix(final.Files, env+"/") {
+			delete(final.Envs, env)
+		}
+	}
+	return res, writeAtomic(dir, RecordName, final.Marshal())
+}
+
+// ReadRecord reads dir's ownership record; a missing record is an empty one.
+func ReadRecord(dir string) (Record, error) {
+	name := filepath.Join(dir, RecordName)
+	data, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Record{Envs: map[string]map[string]string{}, Files: map[string]string{}}, nil
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("read ownership record: %w", err)
+	}
+	return ParseRecord(name, data)
+}
+
+// readOwnedCandidate returns the content of the regular file at p, after
+// checking that no part of the path is a symlink or a non-directory.
+func readOwnedCandidate(dir, p string) ([]byte, error) {
+	if err := checkPath(dir, p); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+}
+
+// checkPath refuses a path that is not clean or that crosses a symlink or
+// a non-regular file; a path that does not exist yet is fine.
+func checkPath(dir, p string) error {
+	if !validPath(p) {
+		return fmt.Errorf("not a clean relative path")
+	}
+	parts := strings.Split(p, "/")
+	cur := dir
+	for i, part := range parts {
+		cur = filepath.Join(cur, part)
+		fi, err := os.Lstat(cur)
+		if errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		last := i == len(parts)-1
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			return fmt.Errorf("%s is a symlink; manifold does not follow symlinks in its output", path.Join(parts[:i+1]...))
+		case !last && !fi.IsDir():
+			return fmt.Errorf("%s is not a directory", path.Join(parts[:i+1]...))
+		case last && !fi.Mode().IsRegular():
+			return fmt.Errorf("is not a regular file")
+		}
+	}
+	return nil
+}
+
+// writeAtomic writes data to dir/p through a temp file in the same folder
+// and a rename, so that a reader sees the old or the new content, never a
+// mix. Files are 0644.
+func writeAtomic(dir, p string, data []byte) error {
+	name := filepath.Join(dir, filepath.FromSlash(p))
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(name), tempPrefix+"*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, name)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	return nil
+}
+
+// removeTemps deletes the temp files an interrupted run left behind. Only
+// regular files whose name carries the writer's prefix are touched.
+func removeTemps(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && strings.HasPrefix(d.Name(), tempPrefix) {
+			if err := os.Remove(p); err != nil {
+				return fmt.Errorf("remove leftover %s: %w", p, err)
+			}
+		}
+		return nil
+	})
+}
+
+// removeEmptyParents removes the folders of p that pruning left empty, up
+// to but not including dir.
+func removeEmptyParents(dir, p string) {
+	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+		if os.Remove(filepath.Join(dir, filepath.FromSlash(d))) != nil {
+			return // not empty, or not ours to remove
+		}
+	}
+}
+
+func hasPrefix(files map[string]string, prefix string) bool {
+	for p := range files {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
