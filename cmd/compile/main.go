@@ -19,13 +19,14 @@ import (
 	"github.com/manifold-dev/manifold/apps"
 	"github.com/manifold-dev/manifold/lib/compile"
 	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/tree"
 	"github.com/manifold-dev/manifold/lib/version"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, apps.All(), apps.Envs(), os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -36,12 +37,13 @@ type list []string
 func (l *list) String() string     { return strings.Join(*l, ",") }
 func (l *list) Set(v string) error { *l = append(*l, v); return nil }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// run is the command, given the apps and environments to compile.
+func run(ctx context.Context, defs []model.App, envs []model.Env, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("compile", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	var envs, appNames list
+	var envNames, appNames list
 	out := fl.String("out", "out", "the generated tree's `dir`")
-	fl.Var(&envs, "env", "compile only this environment (repeatable)")
+	fl.Var(&envNames, "env", "compile only this environment (repeatable)")
 	fl.Var(&appNames, "app", "compile only this app (repeatable)")
 	check := fl.Bool("check", false, "write nothing; exit 1 when the tree under -out is not what apps/ compiles to")
 	format := fl.String("format", "text", "findings format: text or json")
@@ -62,7 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "compile: -format %q: want text or json\n", *format)
 		return 2
 	}
-	res, err := compile.Compile(ctx, apps.All(), apps.Envs(), compile.Options{Envs: envs, Apps: appNames})
+	res, err := compile.Compile(ctx, defs, envs, compile.Options{Envs: envNames, Apps: appNames})
 	if err != nil {
 		fmt.Fprintln(stderr, "compile:", err)
 		return 2

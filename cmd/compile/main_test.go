@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/manifold-dev/manifold/apps"
+	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/model"
+)
+
+// compileWith runs the command in-process and returns its exit code, stdout
+// and stderr.
+func compileWith(t *testing.T, defs []model.App, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), defs, apps.Envs(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// broken is an app with several definition errors in one environment and
+// one in another.
+var broken = model.Define(model.App{
+	Name: "broken",
+	Team: "shop",
+	Spec: func(env model.Env) model.Spec {
+		s := model.Spec{
+			Image:     model.Image{Repository: "registry.example.com/broken"},
+			Ports:     []model.Port{{Name: "http", Container: 8080}, {Name: "http", Container: 8081}},
+			Resources: model.Resources{Requests: model.Compute{CPU: "100m", Memory: "64Mi"}, Limits: model.Compute{Memory: "64Mi"}},
+			Probes: model.Probes{
+				Liveness:  &model.Probe{Path: "/live", Port: "http"},
+				Readiness: &model.Probe{Path: "/ready", Port: "http", Period: time.Second},
+			},
+			Vars:    []model.Var{{Name: "PEER", Value: model.ServiceURL{App: "nonexistent", Port: "http"}}},
+			Scaling: model.Replicas(1),
+		}
+		if env.Name == "prod" {
+			s.Scaling = model.Autoscale{Min: 5, Max: 2, CPU: 50}
+		}
+		return s
+	},
+})
+
+func TestDefinitionErrorsAreAllReportedAndNothingIsWritten(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := compileWith(t, append(apps.All(), broken), "-out", out)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	line := broken.Source.String()
+	for _, want := range []string{
+		line + ": error definition: dev/broken Image: needs a tag or a digest",
+		line + ": error definition: prod/broken Image: needs a tag or a digest",
+		line + ": error definition: staging/broken Ports[1].Name: port name \"http\" is used twice",
+		line + ": error definition: prod/broken Scaling.Max: 2 is less than Min 5",
+		line + ": error definition: dev/broken Vars[0].Value.App: app \"nonexistent\" does not exist in environment dev",
+	} {
+		if !strings.Contains(stdout, want+"\n") && !strings.Contains(stdout, want) {
+			t.Errorf("missing finding:\n  %s\nin:\n%s", want, stdout)
+		}
+	}
+	if !strings.HasPrefix(line, "cmd/compile/main_test.go:") && !strings.HasPrefix(line, "main_test.go:") {
+		t.Errorf("source %q does not point at this file", line)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed compile created %s", out)
+	}
+	if !strings.Contains(stderr, "nothing was written") {
+		t.Errorf("stderr: %s", stderr)
+	}
+}
+
+func TestDefinitionErrorsAsJSON(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, _ := compileWith(t, append(apps.All(), broken), "-out", out, "-format", "json", "-env", "prod")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	var rep finding.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, stdout)
+	}
+	if rep.Version == "" || len(rep.Findings) < 3 {
+		t.Fatalf("report %+v", rep)
+	}
+	for _, f := range rep.Findings {
+		if f.Rule != "definition" || f.Severity != "error" || f.Env != "prod" || f.App != "broken" || f.File == "" || f.Line == 0 || f.Path == "" {
+			t.Errorf("finding lacks a field: %+v", f)
+		}
+	}
+}
+
+func TestCompileThenCheck(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if code, stdout, stderr := compileWith(t, apps.All(), "-out", out); code != 0 {
+		t.Fatalf("compile exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, stdout, _ := compileWith(t, apps.All(), "-out", out, "-check"); code != 0 || stdout != "" {
+		t.Fatalf("check after compile: exit %d\n%s", code, stdout)
+	}
+	dep := filepath.Join(out, "prod/myapp/deployment-myapp.yaml")
+	b, err := os.ReadFile(dep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dep, bytes.Replace(b, []byte("revisionHistoryLimit: 5"), []byte("revisionHistoryLimit: 9"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := compileWith(t, apps.All(), "-out", out, "-check")
+	if code != 1 || !strings.Contains(stdout, out+"/prod/myapp/deployment-myapp.yaml: error drift: stale: edited by hand") {
+		t.Fatalf("check after a hand edit: exit %d\n%s", code, stdout)
+	}
+	// A compile repairs the hand edit.
+	if code, _, _ := compileWith(t, apps.All(), "-out", out); code != 0 {
+		t.Fatalf("recompile exit %d", code)
+	}
+	if code, _, _ := compileWith(t, apps.All(), "-out", out, "-check"); code != 0 {
+		t.Fatal("tree not repaired")
+	}
+}
+
+func TestForeignFileStopsTheCompile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	dir := filepath.Join(out, "dev/myapp")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	foreign := filepath.Join(dir, "service-myapp.yaml")
+	if err := os.WriteFile(foreign, []byte("hand-written\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := compileWith(t, apps.All(), "-out", out)
+	if code != 1 || !strings.Contains(stdout, "dev/myapp/service-myapp.yaml: error ownership: exists but was not written by manifold") {
+		t.Fatalf("exit %d\n%s", code, stdout)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("the refused compile wrote files: %v", entries)
+	}
+	if _, err := os.Stat(filepath.Join(out, ".manifold-owned")); !os.IsNotExist(err) {
+		t.Error("the refused compile wrote the record")
+	}
+}
+
+func TestRemovedAppIsPruned(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, _ := compileWith(t, apps.All(), "-out", out); code != 0 {
+		t.Fatal("compile failed")
+	}
+	notes := filepath.Join(out, "prod/README.md")
+	if err := os.WriteFile(notes, []byte("ours\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The worker is no longer referenced once myapp drops its WORKER_URL; drop both the app and the reference.
+	var rest []model.App
+	for _, a := range apps.All() {
+		switch a.Name {
+		case "worker":
+			continue
+		case "myapp":
+			inner := a.Spec
+			a.Spec = func(env model.Env) model.Spec {
+				s := inner(env)
+				var vars []model.Var
+				for _, v := range s.Vars {
+					if v.Name != "WORKER_URL" {
+						vars = append(vars, v)
+					}
+				}
+				s.Vars = vars
+				return s
+			}
+		}
+		rest = append(rest, a)
+	}
+	// The worker calls myapp, so removing it is allowed.
+	code, stdout, stderr := compileWith(t, rest, "-out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, env := range []string{"dev", "staging", "prod"} {
+		if _, err := os.Stat(filepath.Join(out, env, "worker")); !os.IsNotExist(err) {
+			t.Errorf("%s/worker not pruned", env)
+		}
+	}
+	if b, err := os.ReadFile(notes); err != nil || string(b) != "ours\n" {
+		t.Errorf("foreign file touched: %q %v", b, err)
+	}
+	rec, _ := os.ReadFile(filepath.Join(out, ".manifold-owned"))
+	if strings.Contains(string(rec), "/worker/") {
+		t.Error("record still owns the worker's files")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"-env", "nowhere"},
+		{"-app", "nothing"},
+		{"-format", "xml"},
+		{"-bogus"},
+		{"stray-arg"},
+	} {
+		if code, _, _ := compileWith(t, apps.All(), append(args, "-out", t.TempDir())...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+	if code, stdout, _ := compileWith(t, apps.All(), "-version"); code != 0 || !strings.HasPrefix(stdout, "manifold ") {
+		t.Errorf("-version: exit %d %q", code, stdout)
+	}
+}
+
+func TestNarrowedCompileTouchesOnlyItsScope(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, _ := compileWith(t, apps.All(), "-out", out, "-env", "dev", "-app", "frontend"); code != 0 {
+		t.Fatal("compile failed")
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != ".manifold-owned dev" {
+		t.Errorf("out/ holds %v", names)
+	}
+	if _, err := os.Stat(filepath.Join(out, "dev/frontend/deployment-frontend.yaml")); err != nil {
+		t.Error(err)
+	}
+	// Compiling everything afterwards does not count the earlier files as foreign.
+	if code, stdout, _ := compileWith(t, apps.All(), "-out", out); code != 0 {
+		t.Fatalf("full compile after a narrowed one: exit %d\n%s", code, stdout)
+	}
+	// Compiling only prod leaves dev alone.
+	if code, _, _ := compileWith(t, apps.All(), "-out", out, "-env", "prod", "-check"); code != 0 {
+		t.Fatal("-env prod -check failed")
+	}
+}

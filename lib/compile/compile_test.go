@@ -1,0 +1,117 @@
+package compile
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/manifold-dev/manifold/lib/model"
+)
+
+var envs = []model.Env{
+	{Name: "dev", SharedCluster: true, Cluster: model.Cluster{Name: "np", Server: "https://np"}, Kubernetes: "1.37.2", SecretStore: "vault", Source: model.Source{File: "apps/envs.go", Line: 3}},
+	{Name: "prod", Cluster: model.Cluster{Name: "prod", Server: "https://prod"}, Kubernetes: "1.36.3", SecretStore: "vault", Source: model.Source{File: "apps/envs.go", Line: 9}},
+}
+
+func app(name string, withConfig bool) model.App {
+	return model.App{Name: model.AppName(name), Team: "shop", Source: model.Source{File: "apps/x.go", Line: 5}, Spec: func(model.Env) model.Spec {
+		s := model.Spec{
+			Image:     model.Image{Repository: "example.com/x", Tag: "1"},
+			Ports:     []model.Port{{Name: "http", Container: 8080}},
+			Resources: model.Resources{Requests: model.Compute{CPU: "10m", Memory: "10Mi"}, Limits: model.Compute{Memory: "20Mi"}},
+			Probes: model.Probes{
+				Liveness:  &model.Probe{Path: "/live", Port: "http"},
+				Readiness: &model.Probe{Path: "/ready", Port: "http", Period: 5 * time.Second},
+			},
+			Scaling: model.Replicas(1),
+		}
+		if withConfig {
+			s.Config.Data = map[string]string{"k": "v"}
+		}
+		return s
+	}}
+}
+
+func TestDerivedNameTooLong(t *testing.T) {
+	name := strings.Repeat("a", 50) // valid itself; "<name>-config-<hash>" is 68 characters
+	res, err := Compile(context.Background(), []model.App{app(name, true)}, envs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found int
+	for _, f := range res.Findings {
+		if f.Rule == "definition" && f.Kind == "ConfigMap" && f.Path == "metadata.name" && strings.Contains(f.Message, "68 characters, more than 63") {
+			if f.File != "apps/x.go" || f.Line != 5 || f.App != name {
+				t.Errorf("finding not located at the app: %+v", f)
+			}
+			found++
+		}
+	}
+	if found != 2 {
+		t.Errorf("want the ConfigMap name reported in both environments, got %+v", res.Findings)
+	}
+	if len(res.Tree.Files) != 0 || len(res.Objects) != 0 {
+		t.Error("a failed compile produced a tree")
+	}
+}
+
+func TestNamespaceNameTooLongInSharedCluster(t *testing.T) {
+	name := strings.Repeat("b", 61) // "<name>-dev" is 65 characters; prod's "<name>" is fine
+	res, err := Compile(context.Background(), []model.App{app(name, false)}, envs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Kind != "Namespace" || res.Findings[0].Env != "dev" {
+		t.Fatalf("findings %+v", res.Findings)
+	}
+}
+
+func TestEnvironmentProblemsPointAtTheEnvironment(t *testing.T) {
+	bad := envs[1]
+	bad.Kubernetes = "latest"
+	res, err := Compile(context.Background(), []model.App{app("x", false)}, []model.Env{envs[0], bad}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 {
+		t.Fatalf("findings %+v", res.Findings)
+	}
+	f := res.Findings[0]
+	if f.File != "apps/envs.go" || f.Line != 9 || f.Env != "prod" || f.Path != "Kubernetes" {
+		t.Errorf("finding %+v", f)
+	}
+	if got := f.String(); got != `apps/envs.go:9: error definition: prod Kubernetes: "latest" is not a Kubernetes version such as 1.37.2` {
+		t.Errorf("text form %q", got)
+	}
+}
+
+func TestOptionsSelectAndScope(t *testing.T) {
+	apps := []model.App{app("x", false), app("y", false)}
+	res, err := Compile(context.Background(), apps, envs, Options{Envs: []string{"prod"}, Apps: []string{"y"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range res.Tree.Files {
+		if !strings.HasPrefix(p, "prod/y/") {
+			t.Errorf("unselected file %s", p)
+		}
+	}
+	if len(res.Scope) != 1 || res.Scope[0] != "prod/y/" {
+		t.Errorf("scope %v", res.Scope)
+	}
+	if _, ok := res.Tree.Envs["dev"]; ok {
+		t.Error("unselected environment recorded")
+	}
+	if _, err := Compile(context.Background(), apps, envs, Options{Envs: []string{"qa"}}); err == nil {
+		t.Error("unknown environment accepted")
+	}
+}
+
+func TestCancelledCompile(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Compile(ctx, []model.App{app("x", false)}, envs, Options{}); err == nil {
+		t.Error("a cancelled compile succeeded")
+	}
+}

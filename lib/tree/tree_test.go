@@ -1,0 +1,246 @@
+package tree
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func files(kv ...string) Tree {
+	t := Tree{Files: map[string][]byte{}, Envs: map[string]map[string]string{"dev": {"kubernetes": "1.37.2"}}}
+	for i := 0; i < len(kv); i += 2 {
+		t.Files[kv[i]] = []byte(kv[i+1])
+	}
+	return t
+}
+
+func read(t *testing.T, dir, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func exists(dir, p string) bool {
+	_, err := os.Lstat(filepath.Join(dir, p))
+	return err == nil
+}
+
+func TestWriteRecordsAndPrunes(t *testing.T) {
+	dir := t.TempDir()
+	res, err := Write(dir, files("dev/a/x.yaml", "x1", "dev/b/y.yaml", "y1"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Written) != 2 {
+		t.Errorf("written %v", res.Written)
+	}
+	rec, err := ReadRecord(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Files["dev/a/x.yaml"] != Hash([]byte("x1")) || rec.Envs["dev"]["kubernetes"] != "1.37.2" {
+		t.Errorf("record %+v", rec)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "dev/a/x.yaml"))
+	if err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v, err %v", fi.Mode(), err)
+	}
+
+	// App b is gone: its file and its folder are pruned; a is rewritten.
+	res, err = Write(dir, files("dev/a/x.yaml", "x2"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Removed) != 1 || res.Removed[0] != "dev/b/y.yaml" || exists(dir, "dev/b") {
+		t.Errorf("removed %v; dev/b exists: %v", res.Removed, exists(dir, "dev/b"))
+	}
+	if got := read(t, dir, "dev/a/x.yaml"); got != "x2" {
+		t.Errorf("content %q", got)
+	}
+	rec, _ = ReadRecord(dir)
+	if _, ok := rec.Files["dev/b/y.yaml"]; ok || len(rec.Files) != 1 {
+		t.Errorf("record still owns pruned file: %+v", rec.Files)
+	}
+
+	// Unchanged content is not rewritten.
+	res, err = Write(dir, files("dev/a/x.yaml", "x2"), nil)
+	if err != nil || len(res.Written) != 0 || res.Unchanged != 1 {
+		t.Errorf("second identical write: %+v, %v", res, err)
+	}
+}
+
+func TestWriteRefusesForeignFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "dev/a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	foreign := filepath.Join(dir, "dev/a/x.yaml")
+	if err := os.WriteFile(foreign, []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Write(dir, files("dev/a/x.yaml", "x", "dev/a/z.yaml", "z"), nil)
+	var conflict *ConflictError
+	if !errors.As(err, &conflict) || len(conflict.Conflicts) != 1 || conflict.Conflicts[0].Path != "dev/a/x.yaml" {
+		t.Fatalf("want a conflict on dev/a/x.yaml, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "not written by manifold") {
+		t.Errorf("message %q", err)
+	}
+	if got := read(t, dir, "dev/a/x.yaml"); got != "mine" {
+		t.Errorf("foreign file overwritten: %q", got)
+	}
+	if exists(dir, "dev/a/z.yaml") || exists(dir, RecordName) {
+		t.Error("a refused run wrote something")
+	}
+}
+
+func TestWriteNeverDeletesForeignFiles(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Write(dir, files("dev/a/x.yaml", "x"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dev/a/notes.md"), []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(dir, files(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if exists(dir, "dev/a/x.yaml") {
+		t.Error("owned file not pruned")
+	}
+	if got := read(t, dir, "dev/a/notes.md"); got != "keep" {
+		t.Errorf("foreign file touched: %q", got)
+	}
+}
+
+func TestWriteScopeLimitsPruning(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Write(dir, files("dev/a/x.yaml", "x", "prod/a/x.yaml", "x"), nil); err != nil {
+		t.Fatal(err)
+	}
+	// A compile of dev only does not prune prod.
+	if _, err := Write(dir, files(), Scope{"dev/"}); err != nil {
+		t.Fatal(err)
+	}
+	if exists(dir, "dev/a/x.yaml") || !exists(dir, "prod/a/x.yaml") {
+		t.Errorf("dev exists %v, prod exists %v", exists(dir, "dev/a/x.yaml"), exists(dir, "prod/a/x.yaml"))
+	}
+}
+
+func TestWriteRefusesSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(dir, "dev")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Write(dir, files("dev/a/x.yaml", "x"), nil)
+	var conflict *ConflictError
+	if !errors.As(err, &conflict) || !strings.Contains(err.Error(), "symlink") {
+		t.Fatalf("want a symlink refusal, got %v", err)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("wrote through the symlink: %v", entries)
+	}
+}
+
+func TestWriteCleansItsOwnTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Write(dir, files("dev/a/x.yaml", "x"), nil); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(dir, "dev/a", tempPrefix+"123")
+	if err := os.WriteFile(tmp, []byte("half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := Check(dir, files("dev/a/x.yaml", "x"), nil)
+	if err != nil || len(diffs) != 1 || diffs[0].State != Unexpected || !strings.Contains(diffs[0].Reason, "temp file") {
+		t.Errorf("check sees %+v, %v", diffs, err)
+	}
+	if _, err := Write(dir, files("dev/a/x.yaml", "x"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if exists(dir, "dev/a/"+tempPrefix+"123") {
+		t.Error("leftover temp file not removed")
+	}
+}
+
+func TestCheck(t *testing.T) {
+	dir := t.TempDir()
+	want := files("dev/a/x.yaml", "x", "dev/a/y.yaml", "y", "dev/a/z.yaml", "z")
+	if _, err := Write(dir, want, nil); err != nil {
+		t.Fatal(err)
+	}
+	if diffs, err := Check(dir, want, nil); err != nil || len(diffs) != 0 {
+		t.Fatalf("fresh tree: %+v, %v", diffs, err)
+	}
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(dir, "dev/a/x.yaml"), []byte("edited"), 0o644))
+	must(os.Remove(filepath.Join(dir, "dev/a/y.yaml")))
+	must(os.WriteFile(filepath.Join(dir, "dev/a/stray.yaml"), []byte("s"), 0o644))
+	changed := files("dev/a/x.yaml", "x", "dev/a/y.yaml", "y", "dev/a/z.yaml", "z2")
+	diffs, err := Check(dir, changed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range diffs {
+		got[d.Path] = string(d.State) + ": " + d.Reason
+	}
+	wantDiffs := map[string]string{
+		"dev/a/x.yaml":     "stale: edited by hand",
+		"dev/a/y.yaml":     "missing",
+		"dev/a/z.yaml":     "stale: differs from what apps/ compiles to",
+		"dev/a/stray.yaml": "unexpected: stray file",
+	}
+	if len(got) != len(wantDiffs) {
+		t.Errorf("got %v", got)
+	}
+	for p, w := range wantDiffs {
+		if !strings.HasPrefix(got[p], w) {
+			t.Errorf("%s: got %q, want %q...", p, got[p], w)
+		}
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	rec := Record{
+		Envs:  map[string]map[string]string{"prod": {"kubernetes": "1.36.3", "istio": "1.32.0"}, "dev": {"kubernetes": "1.37.2"}},
+		Files: map[string]string{"prod/a/x.yaml": Hash([]byte("x")), "dev/a/x.yaml": Hash([]byte("y"))},
+	}
+	b := rec.Marshal()
+	back, err := ParseRecord("r", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(back.Marshal()) != string(b) {
+		t.Errorf("round trip changed the record:\n%s\n---\n%s", b, back.Marshal())
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if !strings.HasPrefix(lines[2], "env dev ") || !strings.HasPrefix(lines[3], "env prod istio=1.32.0 kubernetes=1.36.3") || !strings.HasSuffix(lines[4], " dev/a/x.yaml") {
+		t.Errorf("record not sorted:\n%s", b)
+	}
+}
+
+func TestParseRecordRejectsEscapes(t *testing.T) {
+	for _, bad := range []string{
+		"file " + Hash(nil) + " ../etc/passwd\n",
+		"file " + Hash(nil) + " /etc/passwd\n",
+		"file " + Hash(nil) + " dev/../../x\n",
+		"file abc dev/a.yaml\n",
+		"bogus line\n",
+		"env dev kubernetes\n",
+	} {
+		if _, err := ParseRecord("r", []byte(bad)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
