@@ -5,8 +5,30 @@ package apps
 
 import "github.com/manifold-dev/manifold/lib/model"
 
+// Facts every environment shares: the platform pinned in the clusters, the
+// identities that live outside the tree, and where Argo CD reads the tree.
+var (
+	versions = model.Versions{Istio: "1.32.0", PrometheusOperator: "0.85.0", ArgoCD: "3.5.0"}
+	ingress  = model.IngressController{Principal: "cluster.local/ns/ingress-nginx/sa/ingress-nginx"}
+	metrics  = model.Monitoring{
+		Principal:           "cluster.local/ns/monitoring/sa/prometheus",
+		CertDir:             "/etc/prom-certs",
+		KubeletJob:          "kubelet",
+		KubeStateMetricsJob: "kube-state-metrics",
+	}
+	gitops = model.GitOps{
+		RepoURL:   "https://github.com/example/platform-manifests.git",
+		Revision:  "main",
+		Path:      "out",
+		Namespace: "argocd",
+		Server:    "https://kubernetes.default.svc",
+	}
+	runbooks = "https://runbooks.example.com/shop"
+)
+
 // The environments. dev and staging share the non-production cluster, so
 // their namespaces carry the environment's name; prod has its own cluster.
+// One Argo CD, in the prod cluster, deploys all three.
 var (
 	Dev = model.DefineEnv(model.Env{
 		Name:          "dev",
@@ -14,6 +36,11 @@ var (
 		Cluster:       model.Cluster{Name: "nonprod", Server: "https://nonprod.k8s.example.com"},
 		Kubernetes:    "1.37.2",
 		SecretStore:   "vault-nonprod",
+		Versions:      versions,
+		Ingress:       ingress,
+		Monitoring:    metrics,
+		GitOps:        gitops,
+		RunbookURL:    runbooks,
 	})
 	Staging = model.DefineEnv(model.Env{
 		Name:          "staging",
@@ -21,12 +48,22 @@ var (
 		Cluster:       model.Cluster{Name: "nonprod", Server: "https://nonprod.k8s.example.com"},
 		Kubernetes:    "1.37.2",
 		SecretStore:   "vault-nonprod",
+		Versions:      versions,
+		Ingress:       ingress,
+		Monitoring:    metrics,
+		GitOps:        gitops,
+		RunbookURL:    runbooks,
 	})
 	Prod = model.DefineEnv(model.Env{
 		Name:        "prod",
 		Cluster:     model.Cluster{Name: "prod", Server: "https://kubernetes.default.svc"},
 		Kubernetes:  "1.36.3",
 		SecretStore: "vault-prod",
+		Versions:    versions,
+		Ingress:     ingress,
+		Monitoring:  metrics,
+		GitOps:      gitops,
+		RunbookURL:  runbooks,
 	})
 )
 

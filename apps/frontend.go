@@ -13,7 +13,8 @@ var Frontend = model.Define(model.App{
 	Spec: func(env model.Env) model.Spec {
 		s := model.Spec{
 			Image: model.Image{Repository: "registry.example.com/shop/frontend", Tag: "2.4.1"},
-			Ports: []model.Port{{Name: "http", Container: 3000, Service: 80}},
+			Ports: []model.Port{{Name: "http", Container: 3000, Service: 80}, {Name: "metrics", Container: 9100}},
+			Metrics: &model.Metrics{Port: "metrics", Interval: 30 * time.Second},
 			Resources: model.Resources{
 				Requests: model.Compute{CPU: "100m", Memory: "128Mi"},
 				Limits:   model.Compute{CPU: "500m", Memory: "256Mi"},
@@ -43,6 +44,8 @@ var Frontend = model.Define(model.App{
 			s.Scaling = model.Replicas(1)
 			s.Disruption = nil
 			s.Vars[2].Value = model.Literal("development")
+		case "staging":
+			s.Canary = &model.Canary{Tag: "2.5.0-beta.2", Weight: 0, Header: &model.HeaderMatch{Name: "x-canary", Value: "always"}, Replicas: 1}
 		case "prod":
 			s.Ingress.Host = "www.example.com"
 			s.Ingress.TLS.ClusterIssuer = "letsencrypt-prod"

@@ -16,6 +16,9 @@ var Worker = model.Define(model.App{
 			Image: model.Image{Repository: "registry.example.com/shop/worker", Tag: "0.9.2"},
 			Args:  []string{"--concurrency=$(CONCURRENCY)"},
 			Ports: []model.Port{{Name: "http", Container: 9090}},
+			// myapp enqueues jobs; nothing else may call the worker.
+			Callers: []model.Caller{{App: "myapp", Methods: []string{"POST"}, Paths: []string{"/enqueue"}}},
+			Metrics: &model.Metrics{Port: "http", Interval: 60 * time.Second},
 			Resources: model.Resources{
 				Requests: model.Compute{CPU: "200m", Memory: "256Mi"},
 				Limits:   model.Compute{Memory: "512Mi"},

@@ -89,7 +89,12 @@ func TestSeedAppInProd(t *testing.T) {
 		}
 	}
 	slices.Sort(kinds)
-	want := []string{"configmap", "deployment", "externalsecret", "horizontalpodautoscaler", "ingress", "namespace", "poddisruptionbudget", "service", "serviceaccount"}
+	want := []string{
+		"authorizationpolicy", "authorizationpolicy", "authorizationpolicy", "authorizationpolicy",
+		"configmap", "deployment", "deployment", "destinationrule", "externalsecret", "externalsecret",
+		"horizontalpodautoscaler", "ingress", "namespace", "peerauthentication", "poddisruptionbudget",
+		"prometheusrule", "service", "serviceaccount", "servicemonitor", "virtualservice",
+	}
 	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Errorf("prod/myapp kinds (-want +got):\n%s", diff)
 	}

@@ -30,11 +30,25 @@ type Options struct {
 
 // Object is one compiled object and where it came from.
 type Object struct {
-	Env   model.Env
-	App   model.App
-	Value expand.Object
-	GVK   schema.GroupVersionKind
-	Path  string // slash path relative to out/
+	Env model.Env
+	// App is the app the object belongs to; zero for the environment's own
+	// objects (the root Application, the AppProjects).
+	App model.App
+	// Folder is the object's folder under out/<env>/: the app's name, or
+	// expand.ArgoFolder.
+	Folder string
+	Value  expand.Object
+	GVK    schema.GroupVersionKind
+	Path   string // slash path relative to out/
+}
+
+// Source is where the object's definition is: its app's, or for the
+// environment's own objects, the environment's.
+func (o Object) Source() model.Source {
+	if o.App.Name == "" {
+		return o.Env.Source
+	}
+	return o.App.Source
 }
 
 // Result is a compiled tree and everything found on the way. When Findings
@@ -76,15 +90,20 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		return res, nil
 	}
 
+	add := func(w model.World, a model.App, folder string, objs []expand.Object) {
+		for _, obj := range objs {
+			res.Objects = append(res.Objects, Object{Env: w.Env, App: a, Folder: folder, Value: obj, GVK: obj.GetObjectKind().GroupVersionKind()})
+		}
+	}
 	for _, w := range worlds {
+		add(w, model.App{}, expand.ArgoFolder, expand.Env(w))
 		for _, a := range selApps {
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}
 			in := expand.Input{World: w, App: a, Spec: w.Specs[a.Name]}
-			for _, obj := range expand.App(in) {
-				res.Objects = append(res.Objects, Object{Env: w.Env, App: a, Value: obj, GVK: obj.GetObjectKind().GroupVersionKind()})
-			}
+			add(w, a, string(a.Name), expand.App(in))
+			add(w, a, expand.ArgoFolder, expand.Argo(in))
 		}
 	}
 	res.Findings = append(res.Findings, nameFindings(res.Objects)...)
@@ -98,7 +117,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	for i := range res.Objects {
 		o := &res.Objects[i]
 		name := render.FileName(o.GVK.Kind, o.GVK.Group, o.Value.GetName(), qualify[o.GVK.Kind])
-		o.Path = path.Join(o.Env.Name, string(o.App.Name), name)
+		o.Path = path.Join(o.Env.Name, o.Folder, name)
 		if _, dup := res.Tree.Files[o.Path]; dup {
 			return res, fmt.Errorf("internal error: two objects render to %s", o.Path)
 		}
@@ -111,7 +130,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	for _, w := range worlds {
 		res.Tree.Envs[w.Env.Name] = map[string]string{"kubernetes": w.Env.Kubernetes}
 	}
-	res.Scope = scope(selEnvs, selApps, opts)
+	res.Scope = scope(selEnvs, selApps, opts, res.Objects)
 	finding.Sort(res.Findings)
 	return res, nil
 }
@@ -144,8 +163,9 @@ func selectWork(apps []model.App, envs []model.Env, opts Options) ([]model.Env, 
 }
 
 // scope is the part of out/ the selection owns: whole environment folders,
-// or only the selected apps' folders in them.
-func scope(envs []model.Env, apps []model.App, opts Options) tree.Scope {
+// or only the selected apps' folders in them and the argocd files compiled
+// (a narrowed compile prunes nothing in the argocd folder).
+func scope(envs []model.Env, apps []model.App, opts Options, objs []Object) tree.Scope {
 	if len(opts.Envs) == 0 && len(opts.Apps) == 0 {
 		return nil
 	}
@@ -157,6 +177,13 @@ func scope(envs []model.Env, apps []model.App, opts Options) tree.Scope {
 		}
 		for _, a := range apps {
 			s = append(s, e.Name+"/"+string(a.Name)+"/")
+		}
+	}
+	if len(opts.Apps) > 0 {
+		for _, o := range objs {
+			if o.Folder == expand.ArgoFolder {
+				s = append(s, o.Path)
+			}
 		}
 	}
 	return s
@@ -202,8 +229,8 @@ func nameFindings(objs []Object) []finding.Finding {
 		fs = append(fs, finding.Finding{
 			Rule:      finding.RuleDefinition,
 			Severity:  finding.Error,
-			File:      o.App.Source.File,
-			Line:      o.App.Source.Line,
+			File:      o.Source().File,
+			Line:      o.Source().Line,
 			Env:       o.Env.Name,
 			App:       string(o.App.Name),
 			Kind:      o.GVK.Kind,

@@ -9,9 +9,23 @@ import (
 	"github.com/manifold-dev/manifold/lib/model"
 )
 
-var envs = []model.Env{
-	{Name: "dev", SharedCluster: true, Cluster: model.Cluster{Name: "np", Server: "https://np"}, Kubernetes: "1.37.2", SecretStore: "vault", Source: model.Source{File: "apps/envs.go", Line: 3}},
-	{Name: "prod", Cluster: model.Cluster{Name: "prod", Server: "https://prod"}, Kubernetes: "1.36.3", SecretStore: "vault", Source: model.Source{File: "apps/envs.go", Line: 9}},
+var envs = []model.Env{testEnv("dev", true, 3), testEnv("prod", false, 9)}
+
+func testEnv(name string, shared bool, line int) model.Env {
+	return model.Env{
+		Name: name, SharedCluster: shared,
+		Cluster:     model.Cluster{Name: name, Server: "https://" + name + ".example.com"},
+		Kubernetes:  "1.37.2",
+		SecretStore: "vault",
+		Ingress:     model.IngressController{Principal: "cluster.local/ns/ingress-nginx/sa/ingress-nginx"},
+		Monitoring: model.Monitoring{
+			Principal: "cluster.local/ns/monitoring/sa/prometheus", CertDir: "/etc/prom-certs",
+			KubeletJob: "kubelet", KubeStateMetricsJob: "kube-state-metrics",
+		},
+		GitOps:     model.GitOps{RepoURL: "https://git.example.com/m.git", Revision: "main", Path: "out", Namespace: "argocd", Server: "https://kubernetes.default.svc"},
+		RunbookURL: "https://runbooks.example.com",
+		Source:     model.Source{File: "apps/envs.go", Line: line},
+	}
 }
 
 func app(name string, withConfig bool) model.App {
@@ -57,12 +71,18 @@ func TestDerivedNameTooLong(t *testing.T) {
 }
 
 func TestNamespaceNameTooLongInSharedCluster(t *testing.T) {
-	name := strings.Repeat("b", 61) // "<name>-dev" is 65 characters; prod's "<name>" is fine
+	name := strings.Repeat("b", 61) // "<name>-dev" is 65 characters; prod's namespace "<name>" is fine
 	res, err := Compile(context.Background(), []model.App{app(name, false)}, envs, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Findings) != 1 || res.Findings[0].Kind != "Namespace" || res.Findings[0].Env != "dev" {
+	// The namespace "<name>-dev" is too long; so are the Applications
+	// "<name>-dev" and "<name>-prod" (Argo CD puts the name in a label).
+	got := map[string]bool{}
+	for _, f := range res.Findings {
+		got[f.Env+" "+f.Kind] = true
+	}
+	if len(res.Findings) != 3 || !got["dev Namespace"] || !got["dev Application"] || !got["prod Application"] {
 		t.Fatalf("findings %+v", res.Findings)
 	}
 }
@@ -93,12 +113,16 @@ func TestOptionsSelectAndScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	for p := range res.Tree.Files {
-		if !strings.HasPrefix(p, "prod/y/") {
+		if !strings.HasPrefix(p, "prod/y/") && !strings.HasPrefix(p, "prod/argocd/") {
 			t.Errorf("unselected file %s", p)
 		}
 	}
-	if len(res.Scope) != 1 || res.Scope[0] != "prod/y/" {
-		t.Errorf("scope %v", res.Scope)
+	if _, ok := res.Tree.Files["prod/argocd/application-x-prod.yaml"]; ok {
+		t.Error("the unselected app's Application was compiled")
+	}
+	want := []string{"prod/y/", "prod/argocd/application-root-prod.yaml", "prod/argocd/appproject-shop-prod.yaml", "prod/argocd/application-y-prod.yaml"}
+	if strings.Join(res.Scope, " ") != strings.Join(want, " ") {
+		t.Errorf("scope %v, want %v", res.Scope, want)
 	}
 	if _, ok := res.Tree.Envs["dev"]; ok {
 		t.Error("unselected environment recorded")

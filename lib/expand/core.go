@@ -10,10 +10,13 @@ import (
 )
 
 // Namespace is the app's own namespace, enforcing the restricted Pod
-// Security Standard.
+// Security Standard, with Istio's sidecar injected into every pod (the
+// mesh runs with its CNI node agent, so pods need no privileged init
+// container).
 func Namespace(in Input) *corev1.Namespace {
 	labels := in.Labels()
 	labels["pod-security.kubernetes.io/enforce"] = "restricted"
+	labels["istio-injection"] = "enabled"
 	return &corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: metav1.ObjectMeta{Name: in.Namespace(), Labels: labels},

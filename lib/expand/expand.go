@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/manifold-dev/manifold/lib/argocd"
 	"github.com/manifold-dev/manifold/lib/model"
 )
 
@@ -95,9 +96,16 @@ func (in Input) ConfigMapName() string {
 // TLSSecretName is the Secret cert-manager fills with the ingress certificate.
 func (in Input) TLSSecretName() string { return in.Name() + "-tls" }
 
-// App expands one app in one environment into its objects, in a fixed order.
+// App expands one app in one environment into the objects of its folder,
+// in a fixed order.
 func App(in Input) []Object {
-	objs := []Object{Namespace(in), ServiceAccount(in)}
+	objs := []Object{Namespace(in), ServiceAccount(in), PeerAuthentication(in), DenyAll(in)}
+	if p := AllowPolicy(in); p != nil {
+		objs = append(objs, p)
+	}
+	for _, d := range in.Spec.Dependencies {
+		objs = append(objs, DependencyPolicy(in, d))
+	}
 	if cm := ConfigMap(in); cm != nil {
 		objs = append(objs, cm)
 	}
@@ -105,8 +113,14 @@ func App(in Input) []Object {
 		objs = append(objs, ExternalSecret(in, s))
 	}
 	objs = append(objs, Deployment(in, Stable))
+	if in.Spec.Canary != nil {
+		objs = append(objs, Deployment(in, Canary))
+	}
 	if len(in.Spec.Ports) > 0 {
-		objs = append(objs, Service(in))
+		objs = append(objs, Service(in), DestinationRule(in))
+	}
+	if vs := VirtualService(in); vs != nil {
+		objs = append(objs, vs)
 	}
 	if pdb := PodDisruptionBudget(in); pdb != nil {
 		objs = append(objs, pdb)
@@ -117,7 +131,35 @@ func App(in Input) []Object {
 	if ing := Ingress(in); ing != nil {
 		objs = append(objs, ing)
 	}
+	if sm := ServiceMonitor(in); sm != nil {
+		objs = append(objs, sm)
+	}
+	objs = append(objs, PrometheusRule(in))
+	for _, o := range objs {
+		setWave(o)
+	}
 	return objs
+}
+
+// setWave annotates the objects that others need with an early Argo CD
+// sync wave: the namespace first, then identities, policies, config and
+// secrets, so that no pod starts without them.
+func setWave(o Object) {
+	var wave string
+	switch o.GetObjectKind().GroupVersionKind().Kind {
+	case "Namespace":
+		wave = waveNamespace
+	case "ServiceAccount", "ConfigMap", "ExternalSecret", "PeerAuthentication", "AuthorizationPolicy", "DestinationRule":
+		wave = waveDependencies
+	default:
+		return
+	}
+	a := o.GetAnnotations()
+	if a == nil {
+		a = map[string]string{}
+	}
+	a[argocd.AnnotationSyncWave] = wave
+	o.SetAnnotations(a)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -12,12 +12,21 @@ import (
 	"github.com/manifold-dev/manifold/lib/model"
 )
 
-var env = model.Env{Name: "prod", Cluster: model.Cluster{Name: "prod", Server: "https://k"}, Kubernetes: "1.36.3", SecretStore: "vault-prod"}
+var env = model.Env{
+	Name: "prod", Cluster: model.Cluster{Name: "prod", Server: "https://prod.example.com"}, Kubernetes: "1.36.3", SecretStore: "vault-prod",
+	Ingress: model.IngressController{Principal: "cluster.local/ns/ingress-nginx/sa/ingress-nginx"},
+	Monitoring: model.Monitoring{
+		Principal: "cluster.local/ns/monitoring/sa/prometheus", CertDir: "/etc/prom-certs",
+		KubeletJob: "kubelet", KubeStateMetricsJob: "kube-state-metrics",
+	},
+	GitOps:     model.GitOps{RepoURL: "https://git.example.com/m.git", Revision: "main", Path: "out", Namespace: "argocd", Server: "https://kubernetes.default.svc"},
+	RunbookURL: "https://runbooks.example.com",
+}
 
 func spec() model.Spec {
 	return model.Spec{
 		Image: model.Image{Repository: "registry.example.com/shop/api", Tag: "1.0.0"},
-		Ports: []model.Port{{Name: "http", Container: 8080, Service: 80}, {Name: "grpc", Container: 9000, Protocol: model.GRPC}},
+		Ports: []model.Port{{Name: "http", Container: 8080, Service: 80}, {Name: "grpc", Container: 9000, Protocol: model.GRPC}, {Name: "metrics", Container: 9090}},
 		Resources: model.Resources{
 			Requests: model.Compute{CPU: "100m", Memory: "128Mi"},
 			Limits:   model.Compute{Memory: "256Mi"},
@@ -40,12 +49,27 @@ func spec() model.Spec {
 		Scaling:    model.Autoscale{Min: 2, Max: 20, CPU: 70, Memory: 80, PerPod: []model.PodMetric{{Name: "rps", AverageValue: "1000"}}},
 		Disruption: model.MaxUnavailable(1),
 		Ingress:    &model.Ingress{Host: "api.example.com", Port: "http", Class: "nginx", TLS: &model.TLS{ClusterIssuer: "letsencrypt-prod"}},
+		Canary:     &model.Canary{Tag: "1.1.0", Weight: 10, Header: &model.HeaderMatch{Name: "canary", Value: "true"}, Replicas: 2},
+		Callers:    []model.Caller{{App: "web", Methods: []string{"GET"}, Paths: []string{"/api/*"}, When: []model.Condition{{Key: "request.headers[user-role]", Values: []string{"admin"}}}}},
+		Traffic: model.Traffic{
+			ConnectionPool: &model.ConnectionPool{MaxConnections: 10, MaxPendingRequests: 10, MaxRequestsPerConnection: 2},
+			Outlier:        &model.Outlier{Consecutive5xx: 3, Interval: 30 * time.Second, Ejection: 30 * time.Second},
+		},
+		Metrics: &model.Metrics{Port: "metrics", Interval: 30 * time.Second},
+		Alerts: []model.Alert{{
+			Name: "Custom", Expr: func(sel model.Selectors) string { return "up{" + sel.App + "} == 0" },
+			For: 2 * time.Minute, Severity: model.Critical, Summary: "s", Description: "d",
+		}},
+		Dependencies: []model.Dependency{{Kind: model.PostgreSQL, Secret: "api-db", Database: "api", User: "api", Storage: "5Gi"}},
 	}
 }
 
+// input is the app "api" with Spec s, next to the app "web" that calls it.
 func input(s model.Spec) Input {
 	app := model.App{Name: "api", Team: "shop"}
-	return Input{World: model.World{Env: env, Apps: []model.App{app}, Specs: map[model.AppName]model.Spec{"api": s}}, App: app, Spec: s}
+	web := model.App{Name: "web", Team: "front"}
+	specs := map[model.AppName]model.Spec{"api": s, "web": {Ports: []model.Port{{Name: "http", Container: 3000}}}}
+	return Input{World: model.World{Env: env, Apps: []model.App{app, web}, Specs: specs}, App: app, Spec: s}
 }
 
 func TestAppExpandsEveryKindInOrder(t *testing.T) {
@@ -53,7 +77,7 @@ func TestAppExpandsEveryKindInOrder(t *testing.T) {
 	for _, o := range App(input(spec())) {
 		kinds = append(kinds, o.GetObjectKind().GroupVersionKind().Kind)
 	}
-	want := "Namespace ServiceAccount ConfigMap ExternalSecret Deployment Service PodDisruptionBudget HorizontalPodAutoscaler Ingress"
+	want := "Namespace ServiceAccount PeerAuthentication AuthorizationPolicy AuthorizationPolicy AuthorizationPolicy ConfigMap ExternalSecret Deployment Deployment Service DestinationRule VirtualService PodDisruptionBudget HorizontalPodAutoscaler Ingress ServiceMonitor PrometheusRule"
 	if got := strings.Join(kinds, " "); got != want {
 		t.Fatalf("kinds:\n got %s\nwant %s", got, want)
 	}
@@ -64,11 +88,15 @@ func TestAppExpandsEveryKindInOrder(t *testing.T) {
 	s.Scaling = model.Replicas(3)
 	s.Disruption = nil
 	s.Ingress = nil
+	s.Canary = nil
+	s.Callers = nil
+	s.Metrics = nil
+	s.Dependencies = nil
 	kinds = nil
 	for _, o := range App(input(s)) {
 		kinds = append(kinds, o.GetObjectKind().GroupVersionKind().Kind)
 	}
-	if got := strings.Join(kinds, " "); got != "Namespace ServiceAccount Deployment Service" {
+	if got := strings.Join(kinds, " "); got != "Namespace ServiceAccount PeerAuthentication AuthorizationPolicy Deployment Service DestinationRule VirtualService PrometheusRule" {
 		t.Fatalf("minimal app: got %s", got)
 	}
 }
@@ -258,7 +286,8 @@ func TestPodDisruptionBudget(t *testing.T) {
 func TestIngress(t *testing.T) {
 	in := input(spec())
 	ing := Ingress(in)
-	if ing.Annotations[AnnotationClusterIssuer] != "letsencrypt-prod" || *ing.Spec.IngressClassName != "nginx" {
+	if ing.Annotations[AnnotationClusterIssuer] != "letsencrypt-prod" || *ing.Spec.IngressClassName != "nginx" ||
+		ing.Annotations[AnnotationServiceUpstream] != "true" || ing.Annotations[AnnotationUpstreamVhost] != "api.api.svc.cluster.local" {
 		t.Errorf("meta %+v class %v", ing.Annotations, ing.Spec.IngressClassName)
 	}
 	if ing.Spec.TLS[0].SecretName != "api-tls" || ing.Spec.TLS[0].Hosts[0] != "api.example.com" {

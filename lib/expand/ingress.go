@@ -9,6 +9,15 @@ import (
 // Ingress's TLS entries.
 const AnnotationClusterIssuer = "cert-manager.io/cluster-issuer"
 
+// The ingress controller runs in the mesh. These annotations make it send
+// each request to the Service, with the Service's mesh host name, instead
+// of straight to pod IPs, so that the app's VirtualService (the canary
+// split and header route) applies to traffic from outside too.
+const (
+	AnnotationServiceUpstream = "nginx.ingress.kubernetes.io/service-upstream"
+	AnnotationUpstreamVhost   = "nginx.ingress.kubernetes.io/upstream-vhost"
+)
+
 // Ingress routes the app's public host to its Service; nil when the app has
 // no ingress.
 func Ingress(in Input) *networkingv1.Ingress {
@@ -40,8 +49,12 @@ func Ingress(in Input) *networkingv1.Ingress {
 			}},
 		},
 	}
+	obj.Annotations = map[string]string{
+		AnnotationServiceUpstream: "true",
+		AnnotationUpstreamVhost:   in.Host(),
+	}
 	if ing.TLS != nil {
-		obj.Annotations = map[string]string{AnnotationClusterIssuer: ing.TLS.ClusterIssuer}
+		obj.Annotations[AnnotationClusterIssuer] = ing.TLS.ClusterIssuer
 		obj.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{ing.Host}, SecretName: in.TLSSecretName()}}
 	}
 	return obj

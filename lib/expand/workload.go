@@ -40,7 +40,9 @@ func Deployment(in Input, t Track) *appsv1.Deployment {
 			Template: PodTemplate(in, t),
 		},
 	}
-	if r, ok := in.Spec.Scaling.(model.Replicas); ok {
+	if t == Canary {
+		d.Spec.Replicas = ptr(in.Spec.Canary.Replicas)
+	} else if r, ok := in.Spec.Scaling.(model.Replicas); ok {
 		d.Spec.Replicas = ptr(int32(r))
 	}
 	return d
@@ -98,7 +100,7 @@ func container(in Input, t Track, mounts []corev1.VolumeMount) corev1.Container 
 	}
 	c := corev1.Container{
 		Name:            in.Name(),
-		Image:           s.Image.String(),
+		Image:           image(s, t),
 		ImagePullPolicy: corev1.PullIfNotPresent,
 		Command:         s.Command,
 		Args:            s.Args,
@@ -122,6 +124,15 @@ func container(in Input, t Track, mounts []corev1.VolumeMount) corev1.Container 
 		}}
 	}
 	return c
+}
+
+// image is the image of a track: the canary runs its own tag.
+func image(s model.Spec, t Track) string {
+	img := s.Image
+	if t == Canary {
+		img.Tag, img.Digest = s.Canary.Tag, ""
+	}
+	return img.String()
 }
 
 func envVars(in Input) []corev1.EnvVar {

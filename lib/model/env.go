@@ -17,6 +17,17 @@ type Env struct {
 	// SecretStore is the name of the External Secrets ClusterSecretStore
 	// that secret references are read from.
 	SecretStore string
+	// Versions pins what the cluster runs besides Kubernetes.
+	Versions Versions
+	// Ingress is the ingress controller: its identity in the mesh.
+	Ingress IngressController
+	// Monitoring is the team Prometheus and the cluster-wide scrape jobs.
+	Monitoring Monitoring
+	// GitOps is where Argo CD reads the tree from, and where it runs.
+	GitOps GitOps
+	// RunbookURL is the base of every alert's runbook_url; the alert's
+	// name is appended.
+	RunbookURL string
 	// Source is where the environment is defined; DefineEnv sets it.
 	Source Source
 }
@@ -42,4 +53,54 @@ func (e Env) Namespace(app AppName) string {
 		return string(app) + "-" + e.Name
 	}
 	return string(app)
+}
+
+// Versions are the versions of the platform components a cluster runs.
+type Versions struct {
+	Istio              string // "1.32.0"
+	PrometheusOperator string // "0.85.0"
+	ArgoCD             string // "3.5.0"
+}
+
+// IngressController is the cluster's ingress controller. It runs in the
+// mesh (with a sidecar) and sends each request to the Service rather than
+// to pod IPs, so that the mesh's routing (the canary split) applies to
+// traffic from outside too.
+type IngressController struct {
+	// Principal is the controller's mesh identity,
+	// "cluster.local/ns/ingress-nginx/sa/ingress-nginx". It is declared
+	// here because it lives outside the tree.
+	Principal string
+}
+
+// Monitoring describes the Prometheus that scrapes the apps.
+type Monitoring struct {
+	// Principal is Prometheus's mesh identity,
+	// "cluster.local/ns/monitoring/sa/prometheus", admitted to the
+	// metrics port of every app.
+	Principal string
+	// CertDir is where Prometheus mounts the mesh certificates it uses
+	// to scrape under STRICT mTLS ("/etc/prom-certs").
+	CertDir string
+	// KubeletJob is the job label of the cluster-wide scrape of the
+	// kubelets' cAdvisor metrics, "kubelet".
+	KubeletJob string
+	// KubeStateMetricsJob is the job label of kube-state-metrics,
+	// "kube-state-metrics".
+	KubeStateMetricsJob string
+}
+
+// GitOps says where Argo CD reads the tree and where it runs.
+type GitOps struct {
+	// RepoURL is the Git repository holding out/.
+	RepoURL string
+	// Revision is the branch or tag Argo CD follows, never HEAD.
+	Revision string
+	// Path is the folder of the tree in the repository, "out".
+	Path string
+	// Namespace is Argo CD's namespace, "argocd".
+	Namespace string
+	// Server is the API server of the cluster Argo CD runs in, where the
+	// Application objects live.
+	Server string
 }

@@ -42,6 +42,21 @@ type Spec struct {
 	// RunAsUser, when non-zero, is the UID the container runs as. Zero
 	// keeps the image's user; root is never allowed (runAsNonRoot is set).
 	RunAsUser int64
+
+	// Canary, when set, runs a canary Deployment and splits traffic to it.
+	Canary *Canary
+	// Callers are the other apps admitted to call this one through the
+	// mesh; every other in-mesh caller is denied.
+	Callers []Caller
+	// Traffic is the mesh's connection pool and outlier detection for
+	// calls to the app.
+	Traffic Traffic
+	// Metrics, when set, is scraped by the team's Prometheus.
+	Metrics *Metrics
+	// Alerts are the app's own alerting rules, added to the default set.
+	Alerts []Alert
+	// Dependencies are databases and caches deployed for the app.
+	Dependencies []Dependency
 }
 
 // Image names a container image by repository and tag, digest, or both.

@@ -11,9 +11,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// ReservedNames are folder names under out/<env>/ that belong to the tree
-// itself, so no app may take them.
-var ReservedNames = []AppName{"argocd", "platform"}
+// reservedNames are folder names under out/<env>/ that belong to the tree
+// itself ("argocd", "platform"), or names of the tree's own objects
+// ("root": the root Application), so no app may take them.
+var reservedNames = []AppName{"argocd", "platform", "root"}
 
 // Problem is one thing wrong with a definition.
 type Problem struct {
@@ -86,6 +87,42 @@ func ValidateEnvs(envs []Env) []Problem {
 		if e.Cluster.Name == "" {
 			bad("Cluster.Name", "is required")
 		}
+		if !principal.MatchString(e.Ingress.Principal) {
+			bad("Ingress.Principal", "%q is not a mesh principal cluster.local/ns/<namespace>/sa/<service account>", e.Ingress.Principal)
+		}
+		if !principal.MatchString(e.Monitoring.Principal) {
+			bad("Monitoring.Principal", "%q is not a mesh principal cluster.local/ns/<namespace>/sa/<service account>", e.Monitoring.Principal)
+		}
+		if !strings.HasPrefix(e.Monitoring.CertDir, "/") {
+			bad("Monitoring.CertDir", "%q must be an absolute path", e.Monitoring.CertDir)
+		}
+		if e.Monitoring.KubeletJob == "" {
+			bad("Monitoring.KubeletJob", "is required: the default alerts read cAdvisor metrics from it")
+		}
+		if e.Monitoring.KubeStateMetricsJob == "" {
+			bad("Monitoring.KubeStateMetricsJob", "is required: the default alerts read kube-state-metrics from it")
+		}
+		if e.GitOps.RepoURL == "" {
+			bad("GitOps.RepoURL", "is required")
+		}
+		switch e.GitOps.Revision {
+		case "":
+			bad("GitOps.Revision", "is required: the branch or tag Argo CD follows")
+		case "HEAD":
+			bad("GitOps.Revision", "HEAD follows whatever the repository's default branch is: name a branch or tag")
+		}
+		if e.GitOps.Path == "" || strings.HasPrefix(e.GitOps.Path, "/") {
+			bad("GitOps.Path", "%q must be the tree's folder relative to the repository root, \"out\"", e.GitOps.Path)
+		}
+		if errs := validation.IsDNS1123Label(e.GitOps.Namespace); len(errs) > 0 {
+			bad("GitOps.Namespace", "%q is not a namespace: %s", e.GitOps.Namespace, strings.Join(errs, "; "))
+		}
+		if e.GitOps.Server == "" {
+			bad("GitOps.Server", "is required: the API server Argo CD runs in")
+		}
+		if !strings.HasPrefix(e.RunbookURL, "https://") {
+			bad("RunbookURL", "%q must be an https URL", e.RunbookURL)
+		}
 	}
 	return probs
 }
@@ -102,7 +139,7 @@ func ValidateApps(apps []App) []Problem {
 		if errs := validation.IsDNS1035Label(string(a.Name)); len(errs) > 0 {
 			bad("Name", "%q is not a DNS-1035 label: %s", a.Name, strings.Join(errs, "; "))
 		}
-		for _, r := range ReservedNames {
+		for _, r := range reservedNames {
 			if a.Name == r {
 				bad("Name", "%q is reserved for the tree's own folder out/<env>/%s", a.Name, r)
 			}
@@ -127,6 +164,10 @@ var (
 	imageTag    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 	imageDigest = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
 	envVarName  = regexp.MustCompile(`^[-._a-zA-Z][-._a-zA-Z0-9]*$`)
+	principal   = regexp.MustCompile(`^cluster\.local/ns/[a-z0-9]([-a-z0-9]*[a-z0-9])?/sa/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$`)
+	alertName   = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+	httpMethod  = regexp.MustCompile(`^[A-Z]+$`)
+	headerName  = regexp.MustCompile(`^[a-z0-9][-a-z0-9]*$`)
 )
 
 // specChecker collects the problems of one app in one environment.
@@ -160,6 +201,12 @@ func ValidateSpec(w World, a App) []Problem {
 	c.scaling(s)
 	c.disruption(s.Disruption)
 	c.ingress(s.Ingress, ports)
+	c.canary(s)
+	c.callers(w, s)
+	c.metrics(s.Metrics, ports)
+	c.traffic(s.Traffic)
+	c.alerts(s)
+	c.dependencies(s.Dependencies, secrets)
 	if s.RunAsUser < 0 {
 		c.bad("RunAsUser", "must not be negative")
 	}
@@ -540,4 +587,185 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func (c *specChecker) canary(s Spec) {
+	cn := s.Canary
+	if cn == nil {
+		return
+	}
+	switch {
+	case cn.Tag == "":
+		c.bad("Canary.Tag", "is required")
+	case cn.Tag == "latest":
+		c.bad("Canary.Tag", `"latest" is not a version: pin a tag`)
+	case !imageTag.MatchString(cn.Tag):
+		c.bad("Canary.Tag", "%q is not a valid image tag", cn.Tag)
+	case cn.Tag == s.Image.Tag && s.Image.Digest == "":
+		c.bad("Canary.Tag", "%q is the stable tag: a canary runs a new version", cn.Tag)
+	}
+	if cn.Weight < 0 || cn.Weight > 100 {
+		c.bad("Canary.Weight", "%d is not a percentage 0..100", cn.Weight)
+	}
+	if cn.Replicas < 1 {
+		c.bad("Canary.Replicas", "%d must be at least 1", cn.Replicas)
+	}
+	if h := cn.Header; h != nil {
+		if !headerName.MatchString(h.Name) {
+			c.bad("Canary.Header.Name", "%q is not a lowercase HTTP header name", h.Name)
+		}
+		if h.Value == "" {
+			c.bad("Canary.Header.Value", "is required")
+		}
+	}
+	if _, ok := s.Scaling.(Autoscale); !ok && len(s.Ports) == 0 {
+		c.bad("Canary", "an app without ports receives no traffic to split")
+	}
+}
+
+func (c *specChecker) callers(w World, s Spec) {
+	seen := map[AppName]bool{}
+	for i, cl := range s.Callers {
+		f := fmt.Sprintf("Callers[%d]", i)
+		if _, ok := w.Specs[cl.App]; !ok {
+			c.bad(f+".App", "app %q does not exist in environment %s", cl.App, w.Env.Name)
+		}
+		if cl.App == c.app.Name {
+			c.bad(f+".App", "an app does not call itself through its own policy")
+		}
+		if seen[cl.App] {
+			c.bad(f+".App", "app %q is listed twice: merge its rules", cl.App)
+		}
+		seen[cl.App] = true
+		for j, m := range cl.Methods {
+			if !httpMethod.MatchString(m) {
+				c.bad(fmt.Sprintf("%s.Methods[%d]", f, j), "%q is not an HTTP method in capitals", m)
+			}
+		}
+		for j, p := range cl.Paths {
+			if !strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "*") {
+				c.bad(fmt.Sprintf("%s.Paths[%d]", f, j), "%q must start with / or *", p)
+			}
+		}
+		for j, cond := range cl.When {
+			if cond.Key == "" {
+				c.bad(fmt.Sprintf("%s.When[%d].Key", f, j), "is required")
+			}
+			if len(cond.Values) == 0 {
+				c.bad(fmt.Sprintf("%s.When[%d].Values", f, j), "is empty: the condition could never hold")
+			}
+		}
+	}
+}
+
+func (c *specChecker) metrics(m *Metrics, ports map[string]Port) {
+	if m == nil {
+		return
+	}
+	if _, ok := ports[m.Port]; !ok {
+		c.bad("Metrics.Port", "%q is not one of the app's ports", m.Port)
+	}
+	if m.Path != "" && !strings.HasPrefix(m.Path, "/") {
+		c.bad("Metrics.Path", "%q must start with /", m.Path)
+	}
+	c.seconds("Metrics.Interval", m.Interval)
+	if m.Interval < time.Second {
+		c.bad("Metrics.Interval", "%s must be at least 1s", m.Interval)
+	}
+}
+
+func (c *specChecker) traffic(t Traffic) {
+	if p := t.ConnectionPool; p != nil {
+		if p.MaxConnections < 1 || p.MaxPendingRequests < 1 || p.MaxRequestsPerConnection < 1 {
+			c.bad("Traffic.ConnectionPool", "every limit must be at least 1 (a zero limit would refuse all traffic)")
+		}
+	}
+	if o := t.Outlier; o != nil {
+		if o.Consecutive5xx < 1 {
+			c.bad("Traffic.Outlier.Consecutive5xx", "must be at least 1")
+		}
+		c.seconds("Traffic.Outlier.Interval", o.Interval)
+		c.seconds("Traffic.Outlier.Ejection", o.Ejection)
+		if o.Interval < time.Second {
+			c.bad("Traffic.Outlier.Interval", "%s must be at least 1s", o.Interval)
+		}
+		if o.Ejection < time.Second {
+			c.bad("Traffic.Outlier.Ejection", "%s must be at least 1s", o.Ejection)
+		}
+	}
+}
+
+// defaultAlertNames are the names of the alerts every app gets.
+var defaultAlertNames = []string{"HighErrorRatio", "HighMemoryVsLimit", "PodsNotReady"}
+
+func (c *specChecker) alerts(s Spec) {
+	seen := map[string]bool{}
+	for i, a := range s.Alerts {
+		f := fmt.Sprintf("Alerts[%d]", i)
+		if !alertName.MatchString(a.Name) {
+			c.bad(f+".Name", "%q is not a CamelCase alert name", a.Name)
+		}
+		for _, d := range defaultAlertNames {
+			if a.Name == d {
+				c.bad(f+".Name", "%q is one of the default alerts", a.Name)
+			}
+		}
+		if seen[a.Name] {
+			c.bad(f+".Name", "alert %q is defined twice", a.Name)
+		}
+		seen[a.Name] = true
+		if a.Expr == nil {
+			c.bad(f+".Expr", "is required")
+		}
+		switch a.Severity {
+		case Critical, Warning, Info:
+		default:
+			c.bad(f+".Severity", "%q is not one of critical, warning, info", a.Severity)
+		}
+		c.seconds(f+".For", a.For)
+		if a.Summary == "" {
+			c.bad(f+".Summary", "is required")
+		}
+		if a.Description == "" {
+			c.bad(f+".Description", "is required")
+		}
+	}
+}
+
+func (c *specChecker) dependencies(deps []Dependency, secrets map[string]map[string]bool) {
+	seen := map[DependencyKind]bool{}
+	for i, d := range deps {
+		f := fmt.Sprintf("Dependencies[%d]", i)
+		var keys []string
+		switch d.Kind {
+		case PostgreSQL:
+			keys = []string{"password", "postgres-password"}
+			if errs := validation.IsDNS1123Label(d.Database); d.Database == "" || len(errs) > 0 {
+				c.bad(f+".Database", "%q is not a database name", d.Database)
+			}
+			if errs := validation.IsDNS1123Label(d.User); d.User == "" || len(errs) > 0 {
+				c.bad(f+".User", "%q is not a user name", d.User)
+			}
+		case Redis:
+			keys = []string{"password"}
+		default:
+			c.bad(f+".Kind", "%q is not one of postgresql, redis", d.Kind)
+		}
+		if seen[d.Kind] {
+			c.bad(f+".Kind", "a second %s: one of each kind per app", d.Kind)
+		}
+		seen[d.Kind] = true
+		if secrets[d.Secret] == nil {
+			c.bad(f+".Secret", "%q is not one of the app's Secrets", d.Secret)
+		} else {
+			for _, k := range keys {
+				if !secrets[d.Secret][k] {
+					c.bad(f+".Secret", "secret %q has no key %q, which the %s chart reads", d.Secret, k, d.Kind)
+				}
+			}
+		}
+		if c.quantity(f+".Storage", d.Storage) == nil && d.Storage == "" {
+			c.bad(f+".Storage", "is required")
+		}
+	}
 }

@@ -33,6 +33,8 @@ var noise = []struct {
 	{"Deployment", []string{"spec", "strategy"}},
 	{"Namespace", []string{"spec"}},
 	{"ServiceMonitor", []string{"spec", "namespaceSelector"}}, // empty means the object's own namespace
+	{"ServiceMonitor", []string{"spec", "endpoints", "*", "tlsConfig", "ca"}},
+	{"ServiceMonitor", []string{"spec", "endpoints", "*", "tlsConfig", "cert"}},
 }
 
 // Marshal returns the file content for one object: the header, then the
