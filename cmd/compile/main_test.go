@@ -158,7 +158,7 @@ func TestRemovedAppIsPruned(t *testing.T) {
 	if err := os.WriteFile(notes, []byte("ours\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// The worker is no longer referenced once myapp drops its WORKER_URL; drop both the app and the reference.
+	// Remove the worker, and myapp's references to it (its URL, its admission).
 	var rest []model.App
 	for _, a := range apps.All() {
 		switch a.Name {
@@ -175,12 +175,18 @@ func TestRemovedAppIsPruned(t *testing.T) {
 					}
 				}
 				s.Vars = vars
+				var callers []model.Caller
+				for _, c := range s.Callers {
+					if c.App != "worker" {
+						callers = append(callers, c)
+					}
+				}
+				s.Callers = callers
 				return s
 			}
 		}
 		rest = append(rest, a)
 	}
-	// The worker calls myapp, so removing it is allowed.
 	code, stdout, stderr := compileWith(t, rest, "-out", out)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
@@ -194,8 +200,21 @@ func TestRemovedAppIsPruned(t *testing.T) {
 		t.Errorf("foreign file touched: %q %v", b, err)
 	}
 	rec, _ := os.ReadFile(filepath.Join(out, ".manifold-owned"))
-	if strings.Contains(string(rec), "/worker/") {
+	if strings.Contains(string(rec), "worker") {
 		t.Error("record still owns the worker's files")
+	}
+	for _, env := range []string{"dev", "staging", "prod"} {
+		if _, err := os.Stat(filepath.Join(out, env, "argocd/application-worker-"+env+".yaml")); !os.IsNotExist(err) {
+			t.Errorf("%s: the worker's Application was not pruned", env)
+		}
+		if _, err := os.Stat(filepath.Join(out, env, "argocd/application-myapp-"+env+".yaml")); err != nil {
+			t.Errorf("%s: myapp's Application is gone: %v", env, err)
+		}
+	}
+	// myapp's policy no longer admits the removed worker.
+	b, err := os.ReadFile(filepath.Join(out, "prod/myapp/authorizationpolicy-myapp.yaml"))
+	if err != nil || strings.Contains(string(b), "sa/worker") {
+		t.Errorf("myapp still admits the removed worker (%v)", err)
 	}
 }
 

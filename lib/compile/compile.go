@@ -107,6 +107,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		}
 	}
 	res.Findings = append(res.Findings, nameFindings(res.Objects)...)
+	res.Findings = append(res.Findings, duplicateFindings(res.Objects)...)
 	if finding.HasErrors(res.Findings) {
 		res.Objects = nil
 		return res, nil
@@ -119,7 +120,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		name := render.FileName(o.GVK.Kind, o.GVK.Group, o.Value.GetName(), qualify[o.GVK.Kind])
 		o.Path = path.Join(o.Env.Name, o.Folder, name)
 		if _, dup := res.Tree.Files[o.Path]; dup {
-			return res, fmt.Errorf("internal error: two objects render to %s", o.Path)
+			return res, fmt.Errorf("internal error: two objects render to %s", o.Path) // duplicateFindings rules this out
 		}
 		b, err := render.Marshal(o.Value)
 		if err != nil {
@@ -241,6 +242,37 @@ func nameFindings(objs []Object) []finding.Finding {
 		})
 	}
 	return fs
+}
+
+// duplicateFindings reports two objects of one kind with one name in one
+// namespace, such as an app named like another app's dependency: both would
+// be the same object in the cluster.
+func duplicateFindings(objs []Object) []finding.Finding {
+	var fs []finding.Finding
+	first := map[string]Object{}
+	for _, o := range objs {
+		key := strings.Join([]string{o.Env.Name, o.GVK.Group, o.GVK.Kind, o.Value.GetNamespace(), o.Value.GetName()}, "/")
+		prev, dup := first[key]
+		if !dup {
+			first[key] = o
+			continue
+		}
+		fs = append(fs, finding.Finding{
+			Rule: finding.RuleDefinition, Severity: finding.Error,
+			File: o.Source().File, Line: o.Source().Line,
+			Env: o.Env.Name, App: string(o.App.Name), Kind: o.GVK.Kind, Namespace: o.Value.GetNamespace(), Name: o.Value.GetName(),
+			Path:    "metadata.name",
+			Message: fmt.Sprintf("the same object is also derived from %s (%s): rename one of them", prev.Source(), orEnv(prev)),
+		})
+	}
+	return fs
+}
+
+func orEnv(o Object) string {
+	if o.App.Name == "" {
+		return "environment " + o.Env.Name
+	}
+	return "app " + string(o.App.Name)
 }
 
 // ambiguousKinds returns the kinds that more than one API group in the

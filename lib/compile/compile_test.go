@@ -139,3 +139,26 @@ func TestCancelledCompile(t *testing.T) {
 		t.Error("a cancelled compile succeeded")
 	}
 }
+
+func TestDuplicateObjectsAcrossApps(t *testing.T) {
+	// An app named "x-redis" derives the Application "x-redis-prod", and so
+	// does the Redis dependency of the app "x".
+	x := app("x", false)
+	inner := x.Spec
+	x.Spec = func(e model.Env) model.Spec {
+		s := inner(e)
+		s.Secrets = []model.Secret{{Name: "x-redis", Keys: []model.SecretKey{{Key: "password", Remote: "x/redis"}}}}
+		s.Dependencies = []model.Dependency{{Kind: model.Redis, Secret: "x-redis", Storage: "1Gi"}}
+		return s
+	}
+	other := app("x-redis", false)
+	other.Source.Line = 40
+	res, err := Compile(context.Background(), []model.App{x, other}, envs, Options{Envs: []string{"prod"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Kind != "Application" || res.Findings[0].Name != "x-redis-prod" ||
+		!strings.Contains(res.Findings[0].Message, "also derived from apps/x.go:5 (app x)") {
+		t.Fatalf("findings %v", res.Findings)
+	}
+}

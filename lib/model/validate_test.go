@@ -23,6 +23,7 @@ func goodSpec() Spec {
 		},
 		Config:  Config{Data: map[string]string{"level": "info"}},
 		Secrets: []Secret{{Name: "db", Keys: []SecretKey{{Key: "password", Remote: "api/db"}}}},
+		// other is the app that calls this one.
 		Vars: []Var{
 			{Name: "LEVEL", Value: ConfigRef("level")},
 			{Name: "DB_PASSWORD", Value: SecretRef{Secret: "db", Key: "password"}},
@@ -31,13 +32,25 @@ func goodSpec() Spec {
 		Scaling:    Autoscale{Min: 2, Max: 5, CPU: 70},
 		Disruption: MaxUnavailable(1),
 		Ingress:    &Ingress{Host: "api.example.com", Port: "http", Class: "nginx", TLS: &TLS{ClusterIssuer: "le"}},
+		Canary:     &Canary{Tag: "1.1.0", Weight: 10, Header: &HeaderMatch{Name: "canary", Value: "true"}, Replicas: 1},
+		Callers:    []Caller{{App: "other", Methods: []string{"GET"}, Paths: []string{"/api/*"}, When: []Condition{{Key: "request.headers[user-role]", Values: []string{"admin"}}}}},
+		Traffic: Traffic{
+			ConnectionPool: &ConnectionPool{MaxConnections: 10, MaxPendingRequests: 10, MaxRequestsPerConnection: 2},
+			Outlier:        &Outlier{Consecutive5xx: 3, Interval: 30 * time.Second, Ejection: 30 * time.Second},
+		},
+		Metrics: &Metrics{Port: "admin", Interval: 30 * time.Second},
+		Alerts: []Alert{{
+			Name: "QueueStuck", Expr: func(sel Selectors) string { return "x" }, For: time.Minute,
+			Severity: Critical, Summary: "s", Description: "d",
+		}},
+		Dependencies: []Dependency{{Kind: Redis, Secret: "db", Storage: "1Gi"}},
 	}
 }
 
 func otherApp() App {
 	return App{Name: "other", Team: "shop", Spec: func(Env) Spec {
 		s := goodSpec()
-		s.Vars = nil
+		s.Vars, s.Callers = nil, nil
 		return s
 	}}
 }
@@ -102,6 +115,29 @@ func TestDefinitionErrors(t *testing.T) {
 		{"secret key without remote", func(s *Spec) { s.Secrets[0].Keys[0].Remote = "" }, "Secrets[0].Keys[0].Remote", "is required"},
 		{"relative mount path", func(s *Spec) { s.Config.MountPath = "etc" }, "Config.MountPath", "must be an absolute path"},
 		{"bad spread", func(s *Spec) { s.Spread = []Spread{{TopologyKey: "zone", MaxSkew: 0}} }, "Spread[0].MaxSkew", "at least 1"},
+		{"canary weight over 100", func(s *Spec) { s.Canary.Weight = 101 }, "Canary.Weight", "not a percentage"},
+		{"canary without replicas", func(s *Spec) { s.Canary.Replicas = 0 }, "Canary.Replicas", "at least 1"},
+		{"canary on the stable tag", func(s *Spec) { s.Canary.Tag = "1.0.0" }, "Canary.Tag", "is the stable tag"},
+		{"canary header with capitals", func(s *Spec) { s.Canary.Header.Name = "Canary" }, "Canary.Header.Name", "lowercase"},
+		{"caller that does not exist", func(s *Spec) { s.Callers[0].App = "ghost" }, "Callers[0].App", `app "ghost" does not exist`},
+		{"caller listed twice", func(s *Spec) { s.Callers = append(s.Callers, Caller{App: "other"}) }, "Callers[1].App", "listed twice"},
+		{"caller method in lowercase", func(s *Spec) { s.Callers[0].Methods = []string{"get"} }, "Callers[0].Methods[0]", "not an HTTP method"},
+		{"condition without values", func(s *Spec) { s.Callers[0].When[0].Values = nil }, "Callers[0].When[0].Values", "could never hold"},
+		{"metrics on an unknown port", func(s *Spec) { s.Metrics.Port = "prom" }, "Metrics.Port", "not one of the app's ports"},
+		{"metrics without interval", func(s *Spec) { s.Metrics.Interval = 0 }, "Metrics.Interval", "at least 1s"},
+		{"zero connection limit", func(s *Spec) { s.Traffic.ConnectionPool.MaxConnections = 0 }, "Traffic.ConnectionPool", "at least 1"},
+		{"outlier without threshold", func(s *Spec) { s.Traffic.Outlier.Consecutive5xx = 0 }, "Traffic.Outlier.Consecutive5xx", "at least 1"},
+		{"alert name not CamelCase", func(s *Spec) { s.Alerts[0].Name = "queue-stuck" }, "Alerts[0].Name", "not a CamelCase"},
+		{"alert shadowing a default", func(s *Spec) { s.Alerts[0].Name = "PodsNotReady" }, "Alerts[0].Name", "one of the default alerts"},
+		{"alert without expression", func(s *Spec) { s.Alerts[0].Expr = nil }, "Alerts[0].Expr", "is required"},
+		{"alert with a bad severity", func(s *Spec) { s.Alerts[0].Severity = "page" }, "Alerts[0].Severity", "not one of critical"},
+		{"alert without summary", func(s *Spec) { s.Alerts[0].Summary = "" }, "Alerts[0].Summary", "is required"},
+		{"dependency on a missing secret", func(s *Spec) { s.Dependencies[0].Secret = "nope" }, "Dependencies[0].Secret", `"nope" is not one of the app's Secrets`},
+		{"postgres secret without admin key", func(s *Spec) {
+			s.Dependencies[0] = Dependency{Kind: PostgreSQL, Secret: "db", Database: "api", User: "api", Storage: "1Gi"}
+		}, "Dependencies[0].Secret", `no key "postgres-password"`},
+		{"dependency of unknown kind", func(s *Spec) { s.Dependencies[0].Kind = "mysql" }, "Dependencies[0].Kind", "not one of postgresql, redis"},
+		{"dependency without storage", func(s *Spec) { s.Dependencies[0].Storage = "" }, "Dependencies[0].Storage", "is required"},
 		{"scale policy period", func(s *Spec) {
 			s.Scaling = Autoscale{Min: 1, Max: 2, CPU: 50, ScaleUp: &ScalingRules{Policies: []ScalingPolicy{{Value: 1, Period: time.Hour}}}}
 		}, "Scaling.ScaleUp.Policies[0].Period", "between 1s and 30m"},
