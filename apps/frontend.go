@@ -12,8 +12,8 @@ var Frontend = model.Define(model.App{
 	Team: "shop",
 	Spec: func(env model.Env) model.Spec {
 		s := model.Spec{
-			Image: model.Image{Repository: "registry.example.com/shop/frontend", Tag: "2.4.1"},
-			Ports: []model.Port{{Name: "http", Container: 3000, Service: 80}, {Name: "metrics", Container: 9100}},
+			Image:   model.Image{Repository: "registry.example.com/shop/frontend", Tag: "2.4.1"},
+			Ports:   []model.Port{{Name: "http", Container: 3000, Service: 80}, {Name: "metrics", Container: 9100}},
 			Metrics: &model.Metrics{Port: "metrics", Interval: 30 * time.Second},
 			Resources: model.Resources{
 				Requests: model.Compute{CPU: "100m", Memory: "128Mi"},
