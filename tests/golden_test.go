@@ -31,7 +31,7 @@ const golden = "../out"
 
 func compileExamples(t *testing.T) compile.Result {
 	t.Helper()
-	res, err := compile.Compile(context.Background(), apps.All(), apps.Envs(), compile.Options{})
+	res, err := compile.Compile(context.Background(), apps.All(), apps.Envs(), compile.Options{Schemas: "../schemas"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,6 +147,7 @@ func TestDeterminism(t *testing.T) {
 	for _, procs := range []string{"1", "2", "8", "8"} {
 		out := filepath.Join(t.TempDir(), "out")
 		cmd := exec.Command(bin, "-out", out)
+		cmd.Dir = ".." // the repository root, where schemas/ is
 		cmd.Env = append(os.Environ(), "GOMAXPROCS="+procs)
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("GOMAXPROCS=%s: %v\n%s", procs, err, b)

@@ -43,6 +43,7 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 	fl.SetOutput(stderr)
 	var envNames, appNames list
 	out := fl.String("out", "out", "the generated tree's `dir`")
+	schemaDir := fl.String("schemas", "schemas", "the `dir` of JSON schemas objects are validated against")
 	fl.Var(&envNames, "env", "compile only this environment (repeatable)")
 	fl.Var(&appNames, "app", "compile only this app (repeatable)")
 	check := fl.Bool("check", false, "write nothing; exit 1 when the tree under -out is not what apps/ compiles to")
@@ -64,7 +65,7 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 		fmt.Fprintf(stderr, "compile: -format %q: want text or json\n", *format)
 		return 2
 	}
-	res, err := compile.Compile(ctx, defs, envs, compile.Options{Envs: envNames, Apps: appNames})
+	res, err := compile.Compile(ctx, defs, envs, compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir})
 	if err != nil {
 		fmt.Fprintln(stderr, "compile:", err)
 		return 2

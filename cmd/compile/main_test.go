@@ -20,7 +20,7 @@ import (
 func compileWith(t *testing.T, defs []model.App, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), defs, apps.Envs(), args, &stdout, &stderr)
+	code := run(context.Background(), defs, apps.Envs(), append([]string{"-schemas", "../../schemas"}, args...), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 

@@ -20,12 +20,16 @@ import (
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/render"
 	"github.com/manifold-dev/manifold/lib/tree"
+	"github.com/manifold-dev/manifold/lib/validate"
 )
 
 // Options narrow a compile to some environments and apps.
 type Options struct {
 	Envs []string // compile only these environments; all when empty
 	Apps []string // compile only these apps; all when empty
+	// Schemas is the folder of JSON schemas every object is validated
+	// against (schemas/ at the repository root).
+	Schemas string
 }
 
 // Object is one compiled object and where it came from.
@@ -129,11 +133,62 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		res.Tree.Files[o.Path] = b
 	}
 	for _, w := range worlds {
-		res.Tree.Envs[w.Env.Name] = map[string]string{"kubernetes": w.Env.Kubernetes}
+		res.Tree.Envs[w.Env.Name] = Pins(w.Env)
 	}
 	res.Scope = scope(selEnvs, selApps, opts, res.Objects)
+
+	schemaFindings, err := validateObjects(ctx, opts.Schemas, res.Objects, res.Tree.Files)
+	if err != nil {
+		return res, err
+	}
+	res.Findings = append(res.Findings, schemaFindings...)
 	finding.Sort(res.Findings)
+	if finding.HasErrors(res.Findings) {
+		res.Tree = tree.Tree{}
+		res.Objects = nil
+	}
 	return res, nil
+}
+
+// Pins are the versions an environment pins, as the ownership record
+// keeps them for cmd/lint.
+func Pins(e model.Env) map[string]string {
+	return map[string]string{
+		"kubernetes":          e.Kubernetes,
+		"istio":               e.Versions.Istio,
+		"prometheus-operator": e.Versions.PrometheusOperator,
+		"argocd":              e.Versions.ArgoCD,
+		"external-secrets":    e.Versions.ExternalSecrets,
+	}
+}
+
+// validateObjects is the schema gate: every rendered object against the
+// schemas of its environment's versions.
+func validateObjects(ctx context.Context, dir string, objs []Object, files map[string][]byte) ([]finding.Finding, error) {
+	if dir == "" {
+		return nil, &UsageError{"no schema folder given"}
+	}
+	docs := make([]validate.Doc, len(objs))
+	for i, o := range objs {
+		docs[i] = validate.Doc{Bytes: files[o.Path], Kubernetes: o.Env.Kubernetes, Versions: o.Env.Versions}
+	}
+	results, err := validate.New(dir).Validate(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+	var fs []finding.Finding
+	for i, probs := range results {
+		o := objs[i]
+		for _, p := range probs {
+			fs = append(fs, finding.Finding{
+				Rule: finding.RuleSchema, Severity: finding.Error,
+				File: o.Source().File, Line: o.Source().Line,
+				Env: o.Env.Name, App: string(o.App.Name), Kind: o.GVK.Kind, Namespace: o.Value.GetNamespace(), Name: o.Value.GetName(),
+				Path: p.Path, Message: p.Message,
+			})
+		}
+	}
+	return fs, nil
 }
 
 // selectWork applies the -env and -app filters, refusing unknown names.

@@ -9,6 +9,9 @@ import (
 	"github.com/manifold-dev/manifold/lib/model"
 )
 
+// schemaDir is the repository's schemas/ folder.
+const schemaDir = "../../schemas"
+
 var envs = []model.Env{testEnv("dev", true, 3), testEnv("prod", false, 9)}
 
 func testEnv(name string, shared bool, line int) model.Env {
@@ -24,6 +27,7 @@ func testEnv(name string, shared bool, line int) model.Env {
 		},
 		GitOps:     model.GitOps{RepoURL: "https://git.example.com/m.git", Revision: "main", Path: "out", Namespace: "argocd", Server: "https://kubernetes.default.svc"},
 		RunbookURL: "https://runbooks.example.com",
+		Versions:   model.Versions{Istio: "1.32.0", PrometheusOperator: "0.85.0", ArgoCD: "3.5.7", ExternalSecrets: "1.3.2"},
 		Source:     model.Source{File: "apps/envs.go", Line: line},
 	}
 }
@@ -49,7 +53,7 @@ func app(name string, withConfig bool) model.App {
 
 func TestDerivedNameTooLong(t *testing.T) {
 	name := strings.Repeat("a", 50) // valid itself; "<name>-config-<hash>" is 68 characters
-	res, err := Compile(context.Background(), []model.App{app(name, true)}, envs, Options{})
+	res, err := Compile(context.Background(), []model.App{app(name, true)}, envs, Options{Schemas: schemaDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +76,7 @@ func TestDerivedNameTooLong(t *testing.T) {
 
 func TestNamespaceNameTooLongInSharedCluster(t *testing.T) {
 	name := strings.Repeat("b", 61) // "<name>-dev" is 65 characters; prod's namespace "<name>" is fine
-	res, err := Compile(context.Background(), []model.App{app(name, false)}, envs, Options{})
+	res, err := Compile(context.Background(), []model.App{app(name, false)}, envs, Options{Schemas: schemaDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +94,7 @@ func TestNamespaceNameTooLongInSharedCluster(t *testing.T) {
 func TestEnvironmentProblemsPointAtTheEnvironment(t *testing.T) {
 	bad := envs[1]
 	bad.Kubernetes = "latest"
-	res, err := Compile(context.Background(), []model.App{app("x", false)}, []model.Env{envs[0], bad}, Options{})
+	res, err := Compile(context.Background(), []model.App{app("x", false)}, []model.Env{envs[0], bad}, Options{Schemas: schemaDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +112,7 @@ func TestEnvironmentProblemsPointAtTheEnvironment(t *testing.T) {
 
 func TestOptionsSelectAndScope(t *testing.T) {
 	apps := []model.App{app("x", false), app("y", false)}
-	res, err := Compile(context.Background(), apps, envs, Options{Envs: []string{"prod"}, Apps: []string{"y"}})
+	res, err := Compile(context.Background(), apps, envs, Options{Schemas: schemaDir, Envs: []string{"prod"}, Apps: []string{"y"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +131,7 @@ func TestOptionsSelectAndScope(t *testing.T) {
 	if _, ok := res.Tree.Envs["dev"]; ok {
 		t.Error("unselected environment recorded")
 	}
-	if _, err := Compile(context.Background(), apps, envs, Options{Envs: []string{"qa"}}); err == nil {
+	if _, err := Compile(context.Background(), apps, envs, Options{Schemas: schemaDir, Envs: []string{"qa"}}); err == nil {
 		t.Error("unknown environment accepted")
 	}
 }
@@ -135,7 +139,7 @@ func TestOptionsSelectAndScope(t *testing.T) {
 func TestCancelledCompile(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Compile(ctx, []model.App{app("x", false)}, envs, Options{}); err == nil {
+	if _, err := Compile(ctx, []model.App{app("x", false)}, envs, Options{Schemas: schemaDir}); err == nil {
 		t.Error("a cancelled compile succeeded")
 	}
 }
@@ -153,7 +157,7 @@ func TestDuplicateObjectsAcrossApps(t *testing.T) {
 	}
 	other := app("x-redis", false)
 	other.Source.Line = 40
-	res, err := Compile(context.Background(), []model.App{x, other}, envs, Options{Envs: []string{"prod"}})
+	res, err := Compile(context.Background(), []model.App{x, other}, envs, Options{Schemas: schemaDir, Envs: []string{"prod"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,8 @@ func (e Env) Namespace(app AppName) string {
 type Versions struct {
 	Istio              string // "1.32.0"
 	PrometheusOperator string // "0.85.0"
-	ArgoCD             string // "3.5.0"
+	ArgoCD             string // "3.5.7"
+	ExternalSecrets    string // "1.3.2"
 }
 
 // IngressController is the cluster's ingress controller. It runs in the

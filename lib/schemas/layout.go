@@ -1,0 +1,74 @@
+package schemas
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/manifold-dev/manifold/lib/model"
+)
+
+// Source is a Go module that ships CustomResourceDefinitions.
+type Source struct {
+	// Name names the source's folder, with its version: "istio-1.32.0".
+	Name    string
+	Module  string
+	Version string   // the module version, "v1.32.0"
+	Globs   []string // the CRD files inside the module
+}
+
+// Folder is the source's folder under schemas/crds/.
+func (s Source) Folder() string { return s.Name + "-" + strings.TrimPrefix(s.Version, "v") }
+
+// CRDSources returns the modules that hold the CRDs of the components the
+// environment pins: Istio, Prometheus Operator, Argo CD, External Secrets.
+func CRDSources(v model.Versions) []Source {
+	return []Source{
+		{Name: "istio", Module: "istio.io/api", Version: "v" + v.Istio, Globs: []string{"kubernetes/customresourcedefinitions.gen.yaml"}},
+		{Name: "prometheus-operator", Module: "github.com/prometheus-operator/prometheus-operator", Version: "v" + v.PrometheusOperator, Globs: []string{"example/prometheus-operator-crd/*.yaml"}},
+		{Name: "argocd", Module: "github.com/argoproj/argo-cd/v3", Version: "v" + v.ArgoCD, Globs: []string{"manifests/crds/*-crd.yaml"}},
+		{Name: "external-secrets", Module: "github.com/external-secrets/external-secrets", Version: "v" + v.ExternalSecrets, Globs: []string{"config/crds/bases/*.yaml"}},
+	}
+}
+
+// KubernetesFolder is the folder of one Kubernetes version's built-in
+// kinds under schemas/, as kubeconform names it.
+func KubernetesFolder(version string) string {
+	return path.Join("kubernetes", "v"+version+"-standalone-strict")
+}
+
+// Locations returns kubeconform schema-location templates, under dir, that
+// find every kind an environment pinned to these versions may hold: the
+// built-in kinds of its Kubernetes version, then the CRDs of its components.
+func Locations(dir, kubernetes string, v model.Versions) []string {
+	locs := []string{filepath.Join(dir, "kubernetes", "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}", "{{ .ResourceKind }}{{ .KindSuffix }}.json")}
+	for _, s := range CRDSources(v) {
+		locs = append(locs, filepath.Join(dir, "crds", s.Folder(), "{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"))
+	}
+	return locs
+}
+
+// ModuleDir returns the folder of a module version in the module cache,
+// downloading it through the module proxy when needed.
+func ModuleDir(ctx context.Context, module, version string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", module+"@"+version)
+	out, err := cmd.Output()
+	var info struct{ Dir, Error string }
+	if jerr := json.Unmarshal(out, &info); jerr == nil && info.Error != "" {
+		return "", fmt.Errorf("go mod download %s@%s: %s", module, version, info.Error)
+	}
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return "", fmt.Errorf("go mod download %s@%s: %v: %s", module, version, err, ee.Stderr)
+		}
+		return "", fmt.Errorf("go mod download %s@%s: %w", module, version, err)
+	}
+	if info.Dir == "" {
+		return "", fmt.Errorf("go mod download %s@%s: no folder in its answer", module, version)
+	}
+	return info.Dir, nil
+}
