@@ -16,8 +16,8 @@ import (
 	"sync"
 
 	"github.com/yannh/kubeconform/pkg/resource"
-	"sigs.k8s.io/yaml"
 	"github.com/yannh/kubeconform/pkg/validator"
+	"sigs.k8s.io/yaml"
 
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/schemas"
