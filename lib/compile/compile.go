@@ -119,6 +119,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 
 	res.Tree = tree.Tree{Files: map[string][]byte{}, Envs: map[string]map[string]string{}}
 	qualify := ambiguousKinds(res.Objects)
+	values := make([]any, len(res.Objects)) // the rendered objects, for the schema gate
 	for i := range res.Objects {
 		o := &res.Objects[i]
 		name := render.FileName(o.GVK.Kind, o.GVK.Group, o.Value.GetName(), qualify[o.GVK.Kind])
@@ -126,10 +127,15 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		if _, dup := res.Tree.Files[o.Path]; dup {
 			return res, fmt.Errorf("internal error: two objects render to %s", o.Path) // duplicateFindings rules this out
 		}
-		b, err := render.Marshal(o.Value)
+		v, err := render.Clean(o.Value)
 		if err != nil {
 			return res, fmt.Errorf("%s: %w", o.Path, err)
 		}
+		b, err := render.Encode(v)
+		if err != nil {
+			return res, fmt.Errorf("%s: %w", o.Path, err)
+		}
+		values[i] = v
 		res.Tree.Files[o.Path] = b
 	}
 	for _, w := range worlds {
@@ -137,7 +143,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	}
 	res.Scope = scope(selEnvs, selApps, opts, res.Objects)
 
-	schemaFindings, err := validateObjects(ctx, opts.Schemas, res.Objects, res.Tree.Files)
+	schemaFindings, err := validateObjects(ctx, opts.Schemas, res.Objects, values)
 	if err != nil {
 		return res, err
 	}
@@ -164,13 +170,13 @@ func Pins(e model.Env) map[string]string {
 
 // validateObjects is the schema gate: every rendered object against the
 // schemas of its environment's versions.
-func validateObjects(ctx context.Context, dir string, objs []Object, files map[string][]byte) ([]finding.Finding, error) {
+func validateObjects(ctx context.Context, dir string, objs []Object, values []any) ([]finding.Finding, error) {
 	if dir == "" {
 		return nil, &UsageError{"no schema folder given"}
 	}
 	docs := make([]validate.Doc, len(objs))
 	for i, o := range objs {
-		docs[i] = validate.Doc{Bytes: files[o.Path], Kubernetes: o.Env.Kubernetes, Versions: o.Env.Versions}
+		docs[i] = validate.Doc{Object: values[i], Kubernetes: o.Env.Kubernetes, Versions: o.Env.Versions}
 	}
 	results, err := validate.New(dir).Validate(ctx, docs)
 	if err != nil {

@@ -44,6 +44,11 @@ func Marshal(obj any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Encode(v)
+}
+
+// Encode returns the file content for an object Clean returned.
+func Encode(v map[string]any) ([]byte, error) {
 	y, err := yaml.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)

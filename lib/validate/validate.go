@@ -1,23 +1,36 @@
 // Package validate is the schema gate: it validates objects against the
-// JSON schemas under schemas/ with kubeconform's own validator, strict,
-// offline, once per distinct object, in parallel. A kind without a schema
-// is an error, never a skip.
+// JSON schemas under schemas/, strict and offline, once per distinct object,
+// in parallel. A kind without a schema is an error, never a skip.
+//
+// Schemas are found with kubeconform's own registry (the same location
+// templates, the same file loader) and compiled with the engine and draft
+// kubeconform uses (github.com/santhosh-tekuri/jsonschema/v6, draft 4), but
+// the gate validates the decoded object in memory instead of re-parsing
+// YAML, and reports every leaf error at the field it concerns. A test keeps
+// this path in agreement with kubeconform's ValidateResource.
 package validate
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/yannh/kubeconform/pkg/resource"
-	"github.com/yannh/kubeconform/pkg/validator"
-	"sigs.k8s.io/yaml"
+	jsonschema "github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"github.com/yannh/kubeconform/pkg/loader"
+	"github.com/yannh/kubeconform/pkg/registry"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"k8s.io/kube-openapi/pkg/validation/strfmt"
 
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/schemas"
@@ -25,13 +38,17 @@ import (
 
 // Doc is one object to validate, with the versions of its environment.
 type Doc struct {
-	// Bytes is the object as YAML or JSON.
-	Bytes []byte
+	// Object is the object as decoded JSON: map[string]any, []any, string,
+	// json.Number, bool or nil values (see Decode).
+	Object any
 	// Kubernetes is the cluster's version, "1.37.2".
 	Kubernetes string
-	// Versions are the components the cluster runs, which pick the CRDs.
+	// Versions are the components the cluster runs; they pick the CRDs.
 	Versions model.Versions
 }
+
+// Decode decodes a JSON document as the gate expects it.
+func Decode(b []byte) (any, error) { return jsonschema.UnmarshalJSON(bytes.NewReader(b)) }
 
 // Problem is one schema violation of an object.
 type Problem struct {
@@ -44,36 +61,103 @@ type Problem struct {
 // Gate validates objects against one schema folder. It is safe for
 // concurrent use.
 type Gate struct {
-	dir        string
-	mu         sync.Mutex
-	validators map[string]validator.Validator
+	dir string
+
+	mu      sync.Mutex
+	regs    map[string][]registry.Registry // by environment versions
+	schemas map[string]*compiled           // by schema file
+}
+
+type compiled struct {
+	once   sync.Once
+	schema *jsonschema.Schema
+	err    error
 }
 
 // New returns a gate reading schemas from dir only.
 func New(dir string) *Gate {
-	return &Gate{dir: dir, validators: map[string]validator.Validator{}}
+	return &Gate{dir: dir, regs: map[string][]registry.Registry{}, schemas: map[string]*compiled{}}
 }
 
-func (g *Gate) validator(kubernetes string, v model.Versions) (validator.Validator, error) {
-	key := fmt.Sprintf("%s/%+v", kubernetes, v)
+// registries returns kubeconform's registries for an environment's versions.
+func (g *Gate) registries(kubernetes string, v model.Versions) ([]registry.Registry, error) {
+	key := kubernetes + "/" + versionsString(v)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if val, ok := g.validators[key]; ok {
-		return val, nil
+	if regs, ok := g.regs[key]; ok {
+		return regs, nil
 	}
-	val, err := validator.New(schemas.Locations(g.dir, kubernetes, v), validator.Opts{
-		Strict:            true,
-		KubernetesVersion: kubernetes,
-	})
+	var regs []registry.Registry
+	for _, loc := range schemas.Locations(g.dir, kubernetes, v) {
+		r, err := registry.New(loc, "", true, false, false)
+		if err != nil {
+			return nil, fmt.Errorf("schema gate: %w", err)
+		}
+		regs = append(regs, r)
+	}
+	g.regs[key] = regs
+	return regs, nil
+}
+
+// schemaFor finds and compiles the schema of a kind, as kubeconform does:
+// the first registry that has a file for it wins.
+func (g *Gate) schemaFor(apiVersion, kindName, kubernetes string, v model.Versions) (*jsonschema.Schema, error) {
+	regs, err := g.registries(kubernetes, v)
 	if err != nil {
-		return nil, fmt.Errorf("schema gate: %w", err)
+		return nil, err
 	}
-	g.validators[key] = val
-	return val, nil
+	for _, r := range regs {
+		path, doc, err := r.DownloadSchema(kindName, apiVersion, kubernetes)
+		var notFound *loader.NotFoundError
+		if errors.As(err, &notFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read schema %s: %w", path, err)
+		}
+		g.mu.Lock()
+		c, ok := g.schemas[path]
+		if !ok {
+			c = &compiled{}
+			g.schemas[path] = c
+		}
+		g.mu.Unlock()
+		c.once.Do(func() { c.schema, c.err = compile(path, doc) })
+		if c.err != nil {
+			return nil, fmt.Errorf("schema %s does not compile: %w", path, c.err)
+		}
+		return c.schema, nil
+	}
+	return nil, fmt.Errorf("no schema for %s %s in %s for Kubernetes %s and %s: generate it with go run ./cmd/schemas, or pin a version that has it",
+		apiVersion, kindName, g.dir, kubernetes, versionsString(v))
+}
+
+// compile compiles a schema document with kubeconform's settings: draft 4
+// by default, and a "duration" format that accepts what the API server
+// accepts.
+func compile(path string, doc any) (*jsonschema.Schema, error) {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft4)
+	c.RegisterFormat(&jsonschema.Format{Name: "duration", Validate: func(v any) error {
+		s, ok := v.(string)
+		if !ok {
+			return nil
+		}
+		_, err := strfmt.ParseDuration(s)
+		return err
+	}})
+	if err := c.AddResource(path, doc); err != nil {
+		return nil, err
+	}
+	return c.Compile(path)
+}
+
+func versionsString(v model.Versions) string {
+	return fmt.Sprintf("Istio %s, Prometheus Operator %s, Argo CD %s, External Secrets %s", v.Istio, v.PrometheusOperator, v.ArgoCD, v.ExternalSecrets)
 }
 
 // Validate validates every doc and returns each one's problems, in the
-// order of docs. Identical docs (same bytes and versions) are validated
+// order of docs. Identical docs (same content and versions) are validated
 // once. The error is for a gate that cannot run (a cancelled context).
 func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 	type job struct {
@@ -83,11 +167,11 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 	byKey := map[[32]byte]*job{}
 	var jobs []*job
 	for i, d := range docs {
-		h := sha256.New()
-		fmt.Fprintf(h, "%s\x00%+v\x00", d.Kubernetes, d.Versions)
-		h.Write(d.Bytes)
-		var k [32]byte
-		copy(k[:], h.Sum(nil))
+		b, err := json.Marshal(d.Object) // map keys sorted: one key per content
+		if err != nil {
+			return nil, fmt.Errorf("schema gate: %w", err)
+		}
+		k := sha256.Sum256(append([]byte(d.Kubernetes+"\x00"+versionsString(d.Versions)+"\x00"), b...))
 		if j, ok := byKey[k]; ok {
 			j.idxs = append(j.idxs, i)
 			continue
@@ -100,16 +184,14 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 	work := make(chan *job)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for j := range work {
-				probs := g.one(j.doc)
+				probs := g.One(j.doc)
 				for _, i := range j.idxs {
 					out[i] = probs
 				}
 			}
-		}()
+		})
 	}
 	var err error
 	for _, j := range jobs {
@@ -123,93 +205,82 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 	return out, err
 }
 
-// one validates one document.
-func (g *Gate) one(d Doc) []Problem {
-	val, err := g.validator(d.Kubernetes, d.Versions)
+// One validates one document.
+func (g *Gate) One(d Doc) []Problem {
+	obj, ok := d.Object.(map[string]any)
+	if !ok {
+		return []Problem{{Message: "not a Kubernetes object: the document is not a mapping"}}
+	}
+	apiVersion, _ := obj["apiVersion"].(string)
+	kindName, _ := obj["kind"].(string)
+	if apiVersion == "" || kindName == "" {
+		return []Problem{{Message: "not a Kubernetes object: apiVersion and kind are required"}}
+	}
+	s, err := g.schemaFor(apiVersion, kindName, d.Kubernetes, d.Versions)
 	if err != nil {
 		return []Problem{{Message: err.Error()}}
 	}
-	res := val.ValidateResource(resource.Resource{Bytes: d.Bytes})
-	switch res.Status {
-	case validator.Valid:
+	err = s.Validate(d.Object)
+	if err == nil {
 		return nil
-	case validator.Invalid:
-		var obj any
-		_ = json.Unmarshal(toJSON(d.Bytes), &obj)
-		probs := make([]Problem, 0, len(res.ValidationErrors))
-		for _, ve := range res.ValidationErrors {
-			probs = append(probs, problem(obj, ve))
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return []Problem{{Message: err.Error()}}
+	}
+	return problems(d.Object, ve)
+}
+
+var english = message.NewPrinter(language.English)
+
+// problems flattens a validation error into its leaves, one Problem per
+// path: an unknown field is reported at the field itself, and the "or
+// null" branch that optional fields carry is left out.
+func problems(obj any, ve *jsonschema.ValidationError) []Problem {
+	var leaves []*jsonschema.ValidationError
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			leaves = append(leaves, e)
+			return
 		}
-		if len(probs) == 0 {
-			probs = append(probs, Problem{Message: res.Err.Error()})
+		for _, c := range e.Causes {
+			walk(c)
 		}
-		return probs
-	case validator.Empty:
-		return []Problem{{Message: "empty document"}}
-	default:
-		msg := "cannot validate"
-		if res.Err != nil {
-			msg = res.Err.Error()
+	}
+	walk(ve)
+	byPath := map[string][]string{}
+	var order []string
+	add := func(path, msg string) {
+		if _, seen := byPath[path]; !seen {
+			order = append(order, path)
 		}
-		if strings.HasPrefix(msg, "could not find schema for ") {
-			sig, _ := res.Resource.Signature()
-			apiVersion, kind := "", ""
-			if sig != nil {
-				apiVersion, kind = sig.Version, sig.Kind
+		if !slices.Contains(byPath[path], msg) {
+			byPath[path] = append(byPath[path], msg)
+		}
+	}
+	for _, l := range leaves {
+		switch k := l.ErrorKind.(type) {
+		case *kind.Type:
+			if len(k.Want) == 1 && k.Want[0] == "null" {
+				continue // the other branch of an optional field says what is wrong
 			}
-			msg = fmt.Sprintf("no schema for %s %s in %s for Kubernetes %s and %s: generate it with go run ./cmd/schemas, or pin a version that has it",
-				apiVersion, kind, g.dir, d.Kubernetes, versionsString(d.Versions))
+		case *kind.AdditionalProperties:
+			for _, p := range k.Properties {
+				add(JSONPath(obj, append(slices.Clone(l.InstanceLocation), p)), fmt.Sprintf("unknown field %q", p))
+			}
+			continue
 		}
-		return []Problem{{Message: msg}}
+		add(JSONPath(obj, l.InstanceLocation), l.ErrorKind.LocalizedString(english))
 	}
-}
-
-func versionsString(v model.Versions) string {
-	return fmt.Sprintf("Istio %s, Prometheus Operator %s, Argo CD %s, External Secrets %s", v.Istio, v.PrometheusOperator, v.ArgoCD, v.ExternalSecrets)
-}
-
-// toJSON returns b as JSON, converting YAML.
-func toJSON(b []byte) []byte {
-	if json.Valid(b) {
-		return b
+	out := make([]Problem, 0, len(order))
+	for _, p := range order {
+		out = append(out, Problem{Path: p, Message: strings.Join(byPath[p], "; or ")})
 	}
-	j, err := yaml.YAMLToJSON(b)
-	if err != nil {
-		return nil
+	if len(out) == 0 {
+		out = append(out, Problem{Message: ve.Error()})
 	}
-	return j
-}
-
-var additional = regexp.MustCompile(`^additional propert(?:y|ies) (.+) not allowed$`)
-
-// problem turns a kubeconform error into a Problem with a JSON path. An
-// unknown field is reported at the field itself, not at its parent.
-func problem(obj any, ve validator.ValidationError) Problem {
-	segs := pointer(ve.Path)
-	msg := ve.Msg
-	if m := additional.FindStringSubmatch(msg); m != nil {
-		names := strings.Split(m[1], ", ")
-		if len(names) == 1 {
-			segs = append(segs, strings.Trim(names[0], `'"`))
-			msg = fmt.Sprintf("unknown field %s", names[0])
-		} else {
-			msg = "unknown fields " + m[1]
-		}
-	}
-	return Problem{Path: JSONPath(obj, segs), Message: msg}
-}
-
-// pointer splits a JSON pointer into its unescaped segments.
-func pointer(p string) []string {
-	p = strings.TrimPrefix(p, "/")
-	if p == "" {
-		return nil
-	}
-	segs := strings.Split(p, "/")
-	for i, s := range segs {
-		segs[i] = strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
-	}
-	return segs
+	return out
 }
 
 // JSONPath writes segments of a path into obj as "a.b[0].c", using obj to
