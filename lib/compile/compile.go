@@ -139,7 +139,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		res.Tree.Files[o.Path] = b
 	}
 	for _, w := range worlds {
-		res.Tree.Envs[w.Env.Name] = Pins(w.Env)
+		res.Tree.Envs[w.Env.Name] = w.Env.Pins()
 	}
 	res.Scope = scope(selEnvs, selApps, opts, res.Objects)
 
@@ -154,18 +154,6 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		res.Objects = nil
 	}
 	return res, nil
-}
-
-// Pins are the versions an environment pins, as the ownership record
-// keeps them for cmd/lint.
-func Pins(e model.Env) map[string]string {
-	return map[string]string{
-		"kubernetes":          e.Kubernetes,
-		"istio":               e.Versions.Istio,
-		"prometheus-operator": e.Versions.PrometheusOperator,
-		"argocd":              e.Versions.ArgoCD,
-		"external-secrets":    e.Versions.ExternalSecrets,
-	}
 }
 
 // validateObjects is the schema gate: every rendered object against the

@@ -47,6 +47,28 @@ type Cluster struct {
 	Server string
 }
 
+// Pins returns the versions the environment pins, by name, as the
+// ownership record of the tree keeps them for cmd/lint.
+func (e Env) Pins() map[string]string {
+	return map[string]string{
+		"kubernetes":          e.Kubernetes,
+		"istio":               e.Versions.Istio,
+		"prometheus-operator": e.Versions.PrometheusOperator,
+		"argocd":              e.Versions.ArgoCD,
+		"external-secrets":    e.Versions.ExternalSecrets,
+	}
+}
+
+// FromPins reads back what Pins returned.
+func FromPins(pins map[string]string) (kubernetes string, v Versions) {
+	return pins["kubernetes"], Versions{
+		Istio:              pins["istio"],
+		PrometheusOperator: pins["prometheus-operator"],
+		ArgoCD:             pins["argocd"],
+		ExternalSecrets:    pins["external-secrets"],
+	}
+}
+
 // Namespace returns the namespace of app in env.
 func (e Env) Namespace(app AppName) string {
 	if e.SharedCluster {

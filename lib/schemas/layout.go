@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"golang.org/x/mod/semver"
 
 	"github.com/manifold-dev/manifold/lib/model"
 )
@@ -71,4 +75,51 @@ func ModuleDir(ctx context.Context, module, version string) (string, error) {
 		return "", fmt.Errorf("go mod download %s@%s: no folder in its answer", module, version)
 	}
 	return info.Dir, nil
+}
+
+// Newest returns the newest Kubernetes version and component versions that
+// have schemas under dir: the defaults for YAML that names no environment.
+func Newest(dir string) (kubernetes string, v model.Versions, err error) {
+	kube, err := versionsIn(filepath.Join(dir, "kubernetes"), "v", "-standalone-strict")
+	if err != nil {
+		return "", v, err
+	}
+	if len(kube) == 0 {
+		return "", v, fmt.Errorf("no Kubernetes schemas in %s: run go run ./cmd/schemas", dir)
+	}
+	crds := map[string]string{}
+	for _, name := range []string{"istio", "prometheus-operator", "argocd", "external-secrets"} {
+		found, err := versionsIn(filepath.Join(dir, "crds"), name+"-", "")
+		if err != nil {
+			return "", v, err
+		}
+		if len(found) > 0 {
+			crds[name] = found[len(found)-1]
+		}
+	}
+	return kube[len(kube)-1], model.Versions{
+		Istio: crds["istio"], PrometheusOperator: crds["prometheus-operator"], ArgoCD: crds["argocd"], ExternalSecrets: crds["external-secrets"],
+	}, nil
+}
+
+// versionsIn lists the versions in the names of dir's folders that have
+// prefix and suffix, oldest first.
+func versionsIn(dir, prefix, suffix string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read schemas: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, suffix) {
+			continue
+		}
+		v := strings.TrimSuffix(strings.TrimPrefix(name, prefix), suffix)
+		if semver.IsValid("v" + v) {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return semver.Compare("v"+a, "v"+b) })
+	return out, nil
 }

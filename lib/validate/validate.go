@@ -54,8 +54,11 @@ func Decode(b []byte) (any, error) { return jsonschema.UnmarshalJSON(bytes.NewRe
 type Problem struct {
 	// Path is the JSON path of the offending value, "spec.replicas" or
 	// "spec.template.spec.containers[0].image"; empty for the whole object.
-	Path    string
-	Message string
+	Path string
+	// Segments are the keys and list indexes of Path, for finding the
+	// value in a file.
+	Segments []string
+	Message  string
 }
 
 // Gate validates objects against one schema folder. It is safe for
@@ -250,10 +253,13 @@ func problems(obj any, ve *jsonschema.ValidationError) []Problem {
 	}
 	walk(ve)
 	byPath := map[string][]string{}
+	segsOf := map[string][]string{}
 	var order []string
-	add := func(path, msg string) {
+	add := func(segs []string, msg string) {
+		path := JSONPath(obj, segs)
 		if _, seen := byPath[path]; !seen {
 			order = append(order, path)
+			segsOf[path] = segs
 		}
 		if !slices.Contains(byPath[path], msg) {
 			byPath[path] = append(byPath[path], msg)
@@ -267,15 +273,15 @@ func problems(obj any, ve *jsonschema.ValidationError) []Problem {
 			}
 		case *kind.AdditionalProperties:
 			for _, p := range k.Properties {
-				add(JSONPath(obj, append(slices.Clone(l.InstanceLocation), p)), fmt.Sprintf("unknown field %q", p))
+				add(append(slices.Clone(l.InstanceLocation), p), fmt.Sprintf("unknown field %q", p))
 			}
 			continue
 		}
-		add(JSONPath(obj, l.InstanceLocation), l.ErrorKind.LocalizedString(english))
+		add(l.InstanceLocation, l.ErrorKind.LocalizedString(english))
 	}
 	out := make([]Problem, 0, len(order))
 	for _, p := range order {
-		out = append(out, Problem{Path: p, Message: strings.Join(byPath[p], "; or ")})
+		out = append(out, Problem{Path: p, Segments: segsOf[p], Message: strings.Join(byPath[p], "; or ")})
 	}
 	if len(out) == 0 {
 		out = append(out, Problem{Message: ve.Error()})

@@ -1,0 +1,218 @@
+// Package lint checks Kubernetes manifests on disk: it reads YAML and JSON
+// files with positions, validates every object against the schema gate and
+// reports each problem at its file, line and column.
+package lint
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/manifest"
+	"github.com/manifold-dev/manifold/lib/model"
+	"github.com/manifold-dev/manifold/lib/schemas"
+	"github.com/manifold-dev/manifold/lib/tree"
+	"github.com/manifold-dev/manifold/lib/validate"
+)
+
+// Options configure a lint run.
+type Options struct {
+	// Schemas is the schema folder.
+	Schemas string
+	// Kubernetes, when set, is the Kubernetes version of every file; else a
+	// file in a manifold tree takes its environment's pinned versions from
+	// the tree's ownership record, and any other file the newest versions
+	// that have schemas.
+	Kubernetes string
+	// Skip lists glob patterns (matched against the path and the base
+	// name) of files that are not manifests.
+	Skip []string
+}
+
+// File is one file's objects, with the versions they are checked against.
+type File struct {
+	Path       string
+	Env        string // the environment, for a file in a manifold tree
+	Kubernetes string
+	Versions   model.Versions
+	Docs       []manifest.Doc
+}
+
+// Files lints the files and folders at paths. The error is for a path that
+// cannot be read or a run that cannot proceed; problems with the manifests
+// are findings.
+func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding, error) {
+	names, err := expand(paths, opts.Skip)
+	if err != nil {
+		return nil, err
+	}
+	defKube, defVersions, err := schemas.Newest(opts.Schemas)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Kubernetes != "" {
+		defKube = opts.Kubernetes
+	}
+	pins := pinsFinder{records: map[string]*tree.Record{}}
+	var fs []finding.Finding
+	var files []File
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		f := File{Path: name, Kubernetes: defKube, Versions: defVersions}
+		if opts.Kubernetes == "" {
+			if env, kube, v, ok := pins.find(name); ok {
+				f.Env, f.Kubernetes, f.Versions = env, kube, v
+			}
+		}
+		if !utf8.Valid(data) {
+			fs = append(fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: name, Line: 1, Env: f.Env, Message: "not UTF-8 text: not a manifest"})
+			continue
+		}
+		docs, probs := manifest.Read(data)
+		for _, p := range probs {
+			fs = append(fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: name, Line: p.Line, Column: p.Column, Env: f.Env, Message: p.Message})
+		}
+		f.Docs = docs
+		files = append(files, f)
+	}
+	schemaFindings, err := validateFiles(ctx, opts.Schemas, files)
+	if err != nil {
+		return nil, err
+	}
+	fs = append(fs, schemaFindings...)
+	finding.Sort(fs)
+	return fs, nil
+}
+
+// validateFiles runs the schema gate over every object of the files.
+func validateFiles(ctx context.Context, dir string, files []File) ([]finding.Finding, error) {
+	type ref struct {
+		file *File
+		doc  manifest.Doc
+	}
+	var docs []validate.Doc
+	var refs []ref
+	for i := range files {
+		f := &files[i]
+		for _, d := range f.Docs {
+			docs = append(docs, validate.Doc{Object: d.Object, Kubernetes: f.Kubernetes, Versions: f.Versions})
+			refs = append(refs, ref{f, d})
+		}
+	}
+	results, err := validate.New(dir).Validate(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+	var fs []finding.Finding
+	for i, probs := range results {
+		r := refs[i]
+		for _, p := range probs {
+			line, col := manifest.Position(r.doc.Node, p.Segments)
+			fs = append(fs, finding.Finding{
+				Rule: finding.RuleSchema, Severity: finding.Error,
+				File: r.file.Path, Line: line, Column: col, Env: r.file.Env,
+				Kind: r.doc.Kind(), Namespace: r.doc.Namespace(), Name: r.doc.Name(),
+				Path: p.Path, Message: p.Message,
+			})
+		}
+	}
+	return fs, nil
+}
+
+// expand lists the manifest files at paths: files as given, and the .yaml,
+// .yml and .json files under folders, in lexical order.
+func expand(paths []string, skip []string) ([]string, error) {
+	var out []string
+	skipped := func(p string) bool {
+		for _, g := range skip {
+			if ok, _ := filepath.Match(g, p); ok {
+				return true
+			}
+			if ok, _ := filepath.Match(g, filepath.Base(p)); ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			if !skipped(p) {
+				out = append(out, p)
+			}
+			continue
+		}
+		err = filepath.WalkDir(p, func(name string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || skipped(name) {
+				return nil
+			}
+			switch strings.ToLower(filepath.Ext(name)) {
+			case ".yaml", ".yml", ".json":
+				out = append(out, name)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// pinsFinder finds the environment of a file inside a manifold tree.
+type pinsFinder struct {
+	records map[string]*tree.Record // by tree folder; nil when there is none
+}
+
+// find returns the environment and its pinned versions when name lies in
+// out/<env>/ of a tree with an ownership record that pins that environment.
+func (p pinsFinder) find(name string) (env, kube string, v model.Versions, ok bool) {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return "", "", v, false
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		rec, seen := p.records[dir]
+		if !seen {
+			rec = nil
+			if _, err := os.Stat(filepath.Join(dir, tree.RecordName)); err == nil {
+				if r, err := tree.ReadRecord(dir); err == nil {
+					rec = &r
+				}
+			}
+			p.records[dir] = rec
+		}
+		if rec != nil {
+			rel, err := filepath.Rel(dir, abs)
+			if err != nil {
+				return "", "", v, false
+			}
+			env = strings.Split(filepath.ToSlash(rel), "/")[0]
+			pins, ok := rec.Envs[env]
+			if !ok || pins["kubernetes"] == "" {
+				return "", "", v, false
+			}
+			kube, v = model.FromPins(pins)
+			return env, kube, v, true
+		}
+		if parent := filepath.Dir(dir); parent == dir {
+			return "", "", v, false
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package lint
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/tree"
+)
+
+const schemaDir = "../../schemas"
+
+func lintPaths(t *testing.T, opts Options, paths ...string) []finding.Finding {
+	t.Helper()
+	opts.Schemas = schemaDir
+	fs, err := Files(context.Background(), paths, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+// short renders a finding as "file:line:col rule path".
+func short(f finding.Finding) string {
+	return filepath.Base(f.File) + ":" + f.Location()[len(f.File)+1:] + " " + f.Rule + " " + f.Path
+}
+
+func TestSchemaFixtures(t *testing.T) {
+	fs := lintPaths(t, Options{}, "../../tests/lint/schema")
+	var got []string
+	for _, f := range fs {
+		got = append(got, short(f))
+	}
+	want := []string{
+		"mixed.yaml:16:7 schema spec.ports[0].port",
+		"mixed.yaml:26:5 schema automountToken",
+		"mixed.yaml:28:1 yaml ",
+		"unknown-field.yaml:8:3 schema spec.replica",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, f := range fs {
+		if f.Severity != finding.Error {
+			t.Errorf("%s is not an error", short(f))
+		}
+	}
+}
+
+// TestTreePinsPickTheSchemas writes a small manifold tree whose two
+// environments pin different Kubernetes versions: a field that only the
+// newer version has passes in one and fails in the other.
+func TestTreePinsPickTheSchemas(t *testing.T) {
+	dir := t.TempDir()
+	dep := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - name: api
+        image: api:1
+        volumeMounts: [{name: d, mountPath: /d, bindMountOptions: [ro]}]
+`
+	files := tree.Tree{
+		Files: map[string][]byte{"new/api/deployment-api.yaml": []byte(dep), "old/api/deployment-api.yaml": []byte(dep)},
+		Envs: map[string]map[string]string{
+			"new": {"kubernetes": "1.37.2"},
+			"old": {"kubernetes": "1.36.3"},
+		},
+	}
+	if _, err := tree.Write(dir, files, nil); err != nil {
+		t.Fatal(err)
+	}
+	fs := lintPaths(t, Options{}, dir)
+	if len(fs) != 1 || !strings.HasSuffix(fs[0].File, "old/api/deployment-api.yaml") || fs[0].Env != "old" || fs[0].Line != 12 {
+		t.Fatalf("findings %v", fs)
+	}
+	// -kubernetes-version overrides the tree's pins.
+	if fs := lintPaths(t, Options{Kubernetes: "1.36.3"}, dir); len(fs) != 2 {
+		t.Errorf("with 1.36.3 everywhere: %v", fs)
+	}
+}
+
+func TestUnreadableInput(t *testing.T) {
+	if _, err := Files(context.Background(), []string{"does-not-exist.yaml"}, Options{Schemas: schemaDir}); err == nil {
+		t.Error("a missing path is not an error")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "binary.yaml")
+	if err := os.WriteFile(bin, []byte{0xff, 0xfe, 0x00, 0x01}, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fs := lintPaths(t, Options{}, bin)
+	if len(fs) != 1 || fs[0].Rule != finding.RuleYAML || !strings.Contains(fs[0].Message, "not UTF-8") {
+		t.Errorf("binary file: %v", fs)
+	}
+	if fs := lintPaths(t, Options{Skip: []string{"*.yaml"}}, bin); len(fs) != 0 {
+		t.Errorf("skipped file linted: %v", fs)
+	}
+}

@@ -1,0 +1,255 @@
+// Package manifest reads Kubernetes manifests from disk with the position
+// of every value: multi-document YAML or JSON files, List kinds split into
+// their items, and a lookup from a JSON path to the line and column of the
+// node it names. Documents that cannot be read as Kubernetes objects are
+// reported as problems with their line, never dropped in silence.
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Doc is one Kubernetes object read from a file.
+type Doc struct {
+	// Object is the object as decoded JSON (maps, lists, strings,
+	// json.Number, booleans), ready for the schema gate.
+	Object map[string]any
+	// Node is the object's YAML node, for positions.
+	Node *yaml.Node
+	// Line and Column are where the object starts.
+	Line, Column int
+}
+
+// APIVersion, Kind, Namespace and Name read the object's identity.
+func (d Doc) APIVersion() string { s, _ := d.Object["apiVersion"].(string); return s }
+
+// Kind returns the object's kind.
+func (d Doc) Kind() string { s, _ := d.Object["kind"].(string); return s }
+
+// Name returns metadata.name.
+func (d Doc) Name() string { return d.meta("name") }
+
+// Namespace returns metadata.namespace.
+func (d Doc) Namespace() string { return d.meta("namespace") }
+
+func (d Doc) meta(key string) string {
+	m, _ := d.Object["metadata"].(map[string]any)
+	s, _ := m[key].(string)
+	return s
+}
+
+// Problem is a document that is not a readable Kubernetes object.
+type Problem struct {
+	Line, Column int
+	Message      string
+}
+
+// Read reads every object of a YAML or JSON stream. It returns the objects
+// and the problems, each with its line; a problem in one document does not
+// stop the others from being read, except a syntax error, after which the
+// rest of the stream cannot be trusted.
+func Read(data []byte) ([]Doc, []Problem) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
+	var docs []Doc
+	var probs []Problem
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			probs = append(probs, syntaxProblem(err))
+			break
+		}
+		d, p := document(&n)
+		docs = append(docs, d...)
+		probs = append(probs, p...)
+	}
+	return docs, probs
+}
+
+// lineRe matches the "line N: " that starts the YAML library's messages.
+var lineRe = regexp.MustCompile(`^line (\d+): `)
+
+// located splits "line N: message" into N and the message; line is 0 when
+// the message names none.
+func located(msg string) (line int, rest string) {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+	msg = strings.TrimSpace(msg)
+	if m := lineRe.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	}
+	return line, msg
+}
+
+// syntaxProblem locates a YAML error by the line its message names.
+func syntaxProblem(err error) Problem {
+	line, msg := located(err.Error())
+	return Problem{Line: max(line, 1), Message: "not valid YAML: " + msg}
+}
+
+// document turns one YAML document into objects: itself, or a List's items.
+func document(n *yaml.Node) ([]Doc, []Problem) {
+	root := n
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return nil, nil // an empty document
+		}
+		root = root.Content[0]
+	}
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return nil, nil // "---" followed by nothing
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, []Problem{{root.Line, root.Column, fmt.Sprintf("not a Kubernetes object: the document is a %s, not a mapping", nodeKind(root))}}
+	}
+	obj, err := decode(root)
+	if err != nil {
+		return nil, []Problem{err.(problemError).Problem}
+	}
+	d := Doc{Object: obj, Node: root, Line: root.Line, Column: root.Column}
+	if p, bad := identity(d); bad {
+		return nil, []Problem{p}
+	}
+	if items, isList := obj["items"].([]any); isList && strings.HasSuffix(d.Kind(), "List") {
+		itemsNode := Find(root, []string{"items"})
+		var docs []Doc
+		var probs []Problem
+		for i := range items {
+			in := Find(root, []string{"items", strconv.Itoa(i)})
+			if in == nil || in.Kind != yaml.MappingNode {
+				line, col := itemsNode.Line, itemsNode.Column
+				if in != nil {
+					line, col = in.Line, in.Column
+				}
+				probs = append(probs, Problem{line, col, fmt.Sprintf("not a Kubernetes object: item %d of the %s is not a mapping", i, d.Kind())})
+				continue
+			}
+			item := Doc{Object: items[i].(map[string]any), Node: in, Line: in.Line, Column: in.Column}
+			if p, bad := identity(item); bad {
+				probs = append(probs, p)
+				continue
+			}
+			docs = append(docs, item)
+		}
+		return docs, probs
+	}
+	return []Doc{d}, nil
+}
+
+// identity checks that a document names its apiVersion and kind.
+func identity(d Doc) (Problem, bool) {
+	for _, key := range []string{"apiVersion", "kind"} {
+		v, ok := d.Object[key]
+		s, isString := v.(string)
+		switch {
+		case !ok:
+			return Problem{d.Line, d.Column, fmt.Sprintf("not a Kubernetes object: %s is missing", key)}, true
+		case !isString || s == "":
+			n := Find(d.Node, []string{key})
+			return Problem{n.Line, n.Column, fmt.Sprintf("not a Kubernetes object: %s must be a non-empty string", key)}, true
+		}
+	}
+	return Problem{}, false
+}
+
+type problemError struct{ Problem }
+
+func (e problemError) Error() string { return e.Message }
+
+// decode converts a mapping node into JSON values, refusing duplicate keys
+// and keys that are not strings.
+func decode(n *yaml.Node) (map[string]any, error) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		line, msg := located(err.Error())
+		if line == 0 {
+			return nil, problemError{Problem{n.Line, n.Column, "not a valid object: " + msg}}
+		}
+		return nil, problemError{Problem{Line: line, Message: "not a valid object: " + msg}}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, problemError{Problem{n.Line, n.Column, "not a valid object: every mapping key must be a string"}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return nil, problemError{Problem{n.Line, n.Column, "not a valid object: " + err.Error()}}
+	}
+	return obj, nil
+}
+
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.ScalarNode:
+		return "scalar"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "mapping"
+}
+
+// Find returns the node at a path of keys and list indexes under n, or nil.
+// For a key it returns the key's node (where a reader looks for the field),
+// except for the last step into a list item.
+func Find(n *yaml.Node, segs []string) *yaml.Node {
+	cur := n
+	for i, s := range segs {
+		for cur.Kind == yaml.AliasNode && cur.Alias != nil {
+			cur = cur.Alias
+		}
+		switch cur.Kind {
+		case yaml.MappingNode:
+			var next *yaml.Node
+			for j := 0; j+1 < len(cur.Content); j += 2 {
+				if cur.Content[j].Value == s {
+					if i == len(segs)-1 {
+						return cur.Content[j]
+					}
+					next = cur.Content[j+1]
+				}
+			}
+			if next == nil {
+				return nil
+			}
+			cur = next
+		case yaml.SequenceNode:
+			idx, err := strconv.Atoi(s)
+			if err != nil || idx < 0 || idx >= len(cur.Content) {
+				return nil
+			}
+			cur = cur.Content[idx]
+		default:
+			return nil
+		}
+	}
+	return cur
+}
+
+// Position returns the line and column of the deepest node that exists
+// along a path, so that a missing field is reported at its parent.
+func Position(n *yaml.Node, segs []string) (line, col int) {
+	for k := len(segs); k >= 0; k-- {
+		if f := Find(n, segs[:k]); f != nil {
+			return f.Line, f.Column
+		}
+	}
+	return n.Line, n.Column
+}
