@@ -10,14 +10,14 @@ import (
 	"github.com/manifold-dev/manifold/lib/finding"
 )
 
-func lint(args ...string) (int, string, string) {
+func runLint(args ...string) (int, string, string) {
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), append([]string{"-schemas", "../../schemas"}, args...), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 
 func TestUnknownFieldUnderSpec(t *testing.T) {
-	code, out, _ := lint("../../tests/lint/schema/unknown-field.yaml")
+	code, out, _ := runLint("../../tests/lint/schema/unknown-field.yaml")
 	want := `../../tests/lint/schema/unknown-field.yaml:8:3: error schema: Deployment/api spec.replica: unknown field "replica"`
 	if code != 1 || strings.TrimSpace(out) != want {
 		t.Errorf("exit %d\n got %s\nwant %s", code, out, want)
@@ -25,7 +25,7 @@ func TestUnknownFieldUnderSpec(t *testing.T) {
 }
 
 func TestJSONFormat(t *testing.T) {
-	code, out, _ := lint("-format", "json", "../../tests/lint/schema/unknown-field.yaml")
+	code, out, _ := runLint("-format", "json", "../../tests/lint/schema/unknown-field.yaml")
 	var rep finding.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 1 {
 		t.Fatalf("exit %d, %v\n%s", code, err, out)
@@ -37,14 +37,14 @@ func TestJSONFormat(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
-	if code, out, _ := lint("../../tests/lint/schema/valid.json"); code != 0 || out != "" {
+	if code, out, _ := runLint("../../tests/lint/schema/valid.json"); code != 0 || out != "" {
 		t.Errorf("valid file: exit %d %q", code, out)
 	}
-	if code, _, _ := lint("../../out"); code != 0 {
+	if code, _, _ := runLint("../../out"); code != 0 {
 		t.Error("the committed tree does not lint clean")
 	}
 	for _, args := range [][]string{{}, {"no-such-file.yaml"}, {"-format", "xml", "../../out"}, {"-bogus"}} {
-		if code, _, _ := lint(args...); code != 2 {
+		if code, _, _ := runLint(args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
 	}
