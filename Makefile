@@ -4,7 +4,7 @@ export GOTOOLCHAIN := local
 GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: compile check test unit lint golden
+.PHONY: compile check schemas test unit lint golden bench
 
 ## compile: compile apps/ into out/
 compile:
@@ -13,6 +13,10 @@ compile:
 ## check: exit 1 when out/ is not what apps/ compiles to
 check:
 	$(GO) run ./cmd/compile -check
+
+## schemas: regenerate schemas/ from the pinned Go modules
+schemas:
+	$(GO) run ./cmd/schemas
 
 ## test: lint, then every test with the race detector
 test: lint unit
@@ -30,3 +34,7 @@ lint:
 ## golden: regenerate the golden files of the end-to-end tests (review the diff)
 golden:
 	$(GO) test ./tests/... -run Golden -update
+
+## bench: the benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...

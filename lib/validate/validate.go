@@ -69,6 +69,7 @@ type Gate struct {
 	mu      sync.Mutex
 	regs    map[string][]registry.Registry // by environment versions
 	schemas map[string]*compiled           // by schema file
+	kinds   map[string]*compiled           // by kind, apiVersion and environment versions
 }
 
 type compiled struct {
@@ -79,7 +80,7 @@ type compiled struct {
 
 // New returns a gate reading schemas from dir only.
 func New(dir string) *Gate {
-	return &Gate{dir: dir, regs: map[string][]registry.Registry{}, schemas: map[string]*compiled{}}
+	return &Gate{dir: dir, regs: map[string][]registry.Registry{}, schemas: map[string]*compiled{}, kinds: map[string]*compiled{}}
 }
 
 // registries returns kubeconform's registries for an environment's versions.
@@ -102,9 +103,25 @@ func (g *Gate) registries(kubernetes string, v model.Versions) ([]registry.Regis
 	return regs, nil
 }
 
-// schemaFor finds and compiles the schema of a kind, as kubeconform does:
-// the first registry that has a file for it wins.
+// schemaFor returns the compiled schema of a kind in an environment,
+// finding it once.
 func (g *Gate) schemaFor(apiVersion, kindName, kubernetes string, v model.Versions) (*jsonschema.Schema, error) {
+	key := apiVersion + "/" + kindName + "/" + kubernetes + "/" + versionsString(v)
+	g.mu.Lock()
+	c, ok := g.kinds[key]
+	if !ok {
+		c = &compiled{}
+		g.kinds[key] = c
+	}
+	g.mu.Unlock()
+	c.once.Do(func() { c.schema, c.err = g.find(apiVersion, kindName, kubernetes, v) })
+	return c.schema, c.err
+}
+
+// find finds and compiles the schema of a kind, as kubeconform does: the
+// first registry that has a file for it wins. A file shared by several
+// environments is compiled once.
+func (g *Gate) find(apiVersion, kindName, kubernetes string, v model.Versions) (*jsonschema.Schema, error) {
 	regs, err := g.registries(kubernetes, v)
 	if err != nil {
 		return nil, err
