@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/manifold-dev/manifold/apps"
+	"github.com/manifold-dev/manifold/lib/cli"
 	"github.com/manifold-dev/manifold/lib/compile"
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/model"
@@ -31,17 +32,11 @@ func main() {
 	os.Exit(code)
 }
 
-// list is a repeatable string flag.
-type list []string
-
-func (l *list) String() string     { return strings.Join(*l, ",") }
-func (l *list) Set(v string) error { *l = append(*l, v); return nil }
-
 // run is the command, given the apps and environments to compile.
 func run(ctx context.Context, defs []model.App, envs []model.Env, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("compile", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	var envNames, appNames list
+	var envNames, appNames cli.Strings
 	out := fl.String("out", "out", "the generated tree's `dir`")
 	schemaDir := fl.String("schemas", "schemas", "the `dir` of JSON schemas objects are validated against")
 	fl.Var(&envNames, "env", "compile only this environment (repeatable)")
@@ -61,8 +56,8 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 		fmt.Fprintln(stdout, "manifold", version.Version)
 		return 0
 	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "compile: -format %q: want text or json\n", *format)
+	if err := cli.CheckFormat(*format); err != nil {
+		fmt.Fprintln(stderr, "compile:", err)
 		return 2
 	}
 	res, err := compile.Compile(ctx, defs, envs, compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir})
@@ -107,7 +102,7 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 				len(res.Objects), len(wr.Written), len(wr.Removed), wr.Unchanged, *out)
 		}
 	}
-	if err := report(stdout, *output, *format, findings); err != nil {
+	if err := cli.WriteFindings(stdout, *output, *format, findings); err != nil {
 		fmt.Fprintln(stderr, "compile:", err)
 		return 2
 	}
@@ -120,22 +115,4 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 // treeFinding is a finding about a file of the tree on disk.
 func treeFinding(out, p, rule, msg string) finding.Finding {
 	return finding.Finding{Rule: rule, Severity: finding.Error, File: strings.TrimSuffix(out, "/") + "/" + p, Message: msg}
-}
-
-// report writes the findings in format to path, or to stdout when path is
-// empty. A run without findings writes nothing in text form.
-func report(stdout io.Writer, path, format string, fs []finding.Finding) error {
-	w := stdout
-	if path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
-	}
-	if format == "json" {
-		return finding.WriteJSON(w, version.Version, fs)
-	}
-	return finding.WriteText(w, fs)
 }

@@ -15,8 +15,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 
+	"github.com/manifold-dev/manifold/lib/cli"
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/lint"
 	"github.com/manifold-dev/manifold/lib/version"
@@ -29,12 +29,6 @@ func main() {
 	os.Exit(code)
 }
 
-// list is a repeatable string flag.
-type list []string
-
-func (l *list) String() string     { return strings.Join(*l, ",") }
-func (l *list) Set(v string) error { *l = append(*l, v); return nil }
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("lint", flag.ContinueOnError)
 	fl.SetOutput(stderr)
@@ -42,7 +36,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: lint [flags] PATH...")
 		fl.PrintDefaults()
 	}
-	var skip list
+	var skip cli.Strings
 	schemaDir := fl.String("schemas", "schemas", "the `dir` of JSON schemas")
 	kube := fl.String("kubernetes-version", "", "check every file against this Kubernetes `version` (default: the tree's pinned versions, else the newest in -schemas)")
 	fl.Var(&skip, "skip", "skip files matching this `glob` (repeatable)")
@@ -60,8 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fl.Usage()
 		return 2
 	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "lint: -format %q: want text or json\n", *format)
+	if err := cli.CheckFormat(*format); err != nil {
+		fmt.Fprintln(stderr, "lint:", err)
 		return 2
 	}
 	fs, err := lint.Files(ctx, fl.Args(), lint.Options{Schemas: *schemaDir, Kubernetes: *kube, Skip: skip})
@@ -69,22 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "lint:", err)
 		return 2
 	}
-	w := stdout
-	if *output != "" {
-		f, err := os.Create(*output)
-		if err != nil {
-			fmt.Fprintln(stderr, "lint:", err)
-			return 2
-		}
-		defer f.Close()
-		w = f
-	}
-	if *format == "json" {
-		err = finding.WriteJSON(w, version.Version, fs)
-	} else {
-		err = finding.WriteText(w, fs)
-	}
-	if err != nil {
+	if err := cli.WriteFindings(stdout, *output, *format, fs); err != nil {
 		fmt.Fprintln(stderr, "lint:", err)
 		return 2
 	}

@@ -7,29 +7,17 @@ import (
 	"time"
 
 	"github.com/manifold-dev/manifold/lib/model"
+	"github.com/manifold-dev/manifold/lib/model/modeltest"
 )
 
 // schemaDir is the repository's schemas/ folder.
 const schemaDir = "../../schemas"
 
-var envs = []model.Env{testEnv("dev", true, 3), testEnv("prod", false, 9)}
+var envs = []model.Env{shared(modeltest.Env("dev", 3)), modeltest.Env("prod", 9)}
 
-func testEnv(name string, shared bool, line int) model.Env {
-	return model.Env{
-		Name: name, SharedCluster: shared,
-		Cluster:     model.Cluster{Name: name, Server: "https://" + name + ".example.com"},
-		Kubernetes:  "1.37.2",
-		SecretStore: "vault",
-		Ingress:     model.IngressController{Principal: "cluster.local/ns/ingress-nginx/sa/ingress-nginx"},
-		Monitoring: model.Monitoring{
-			Principal: "cluster.local/ns/monitoring/sa/prometheus", CertDir: "/etc/prom-certs",
-			KubeletJob: "kubelet", KubeStateMetricsJob: "kube-state-metrics",
-		},
-		GitOps:     model.GitOps{RepoURL: "https://git.example.com/m.git", Revision: "main", Path: "out", Namespace: "argocd", Server: "https://kubernetes.default.svc"},
-		RunbookURL: "https://runbooks.example.com",
-		Versions:   model.Versions{Istio: "1.32.0", PrometheusOperator: "0.85.0", ArgoCD: "3.5.7", ExternalSecrets: "1.3.2"},
-		Source:     model.Source{File: "apps/envs.go", Line: line},
-	}
+func shared(e model.Env) model.Env {
+	e.SharedCluster = true
+	return e
 }
 
 func app(name string, withConfig bool) model.App {

@@ -10,18 +10,15 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/manifold-dev/manifold/lib/model"
+	"github.com/manifold-dev/manifold/lib/model/modeltest"
 )
 
-var env = model.Env{
-	Name: "prod", Cluster: model.Cluster{Name: "prod", Server: "https://prod.example.com"}, Kubernetes: "1.36.3", SecretStore: "vault-prod",
-	Ingress: model.IngressController{Principal: "cluster.local/ns/ingress-nginx/sa/ingress-nginx"},
-	Monitoring: model.Monitoring{
-		Principal: "cluster.local/ns/monitoring/sa/prometheus", CertDir: "/etc/prom-certs",
-		KubeletJob: "kubelet", KubeStateMetricsJob: "kube-state-metrics",
-	},
-	GitOps:     model.GitOps{RepoURL: "https://git.example.com/m.git", Revision: "main", Path: "out", Namespace: "argocd", Server: "https://kubernetes.default.svc"},
-	RunbookURL: "https://runbooks.example.com",
-}
+var env = func() model.Env {
+	e := modeltest.Env("prod", 1)
+	e.Kubernetes = "1.36.3"
+	e.SecretStore = "vault-prod"
+	return e
+}()
 
 func spec() model.Spec {
 	return model.Spec{

@@ -13,13 +13,13 @@ import (
 	"github.com/yannh/kubeconform/pkg/validator"
 	"sigs.k8s.io/yaml"
 
-	"github.com/manifold-dev/manifold/lib/model"
+	"github.com/manifold-dev/manifold/lib/model/modeltest"
 	"github.com/manifold-dev/manifold/lib/schemas"
 )
 
 const schemaDir = "../../schemas"
 
-var versions = model.Versions{Istio: "1.32.0", PrometheusOperator: "0.85.0", ArgoCD: "3.5.7", ExternalSecrets: "1.3.2"}
+var versions = modeltest.Versions
 
 const deployment = `apiVersion: apps/v1
 kind: Deployment
@@ -218,21 +218,8 @@ func TestAgreesWithKubeconform(t *testing.T) {
 	for _, f := range gateFixtures {
 		samples = append(samples, sample{f.name, []byte(f.yaml), "1.37.2"})
 	}
-	pins := map[string]string{"dev": "1.37.2", "staging": "1.37.2", "prod": "1.36.3"}
-	err := filepath.WalkDir("../../out", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		env := strings.Split(filepath.ToSlash(p), "/")[3]
-		samples = append(samples, sample{p, b, pins[env]})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, f := range outFiles(t) {
+		samples = append(samples, sample{f.path, f.raw, f.kubernetes})
 	}
 	if len(samples) < 100 {
 		t.Fatalf("only %d samples", len(samples))
@@ -242,6 +229,7 @@ func TestAgreesWithKubeconform(t *testing.T) {
 	for _, s := range samples {
 		val, ok := kc[s.kubernetes]
 		if !ok {
+			var err error
 			val, err = validator.New(schemas.Locations(schemaDir, s.kubernetes, versions), validator.Opts{Strict: true, KubernetesVersion: s.kubernetes})
 			if err != nil {
 				t.Fatal(err)
@@ -256,4 +244,34 @@ func TestAgreesWithKubeconform(t *testing.T) {
 			t.Errorf("%s: kubeconform says %v (%v), the gate says %+v", s.name, theirs.Status, theirs.Err, ours)
 		}
 	}
+}
+
+// outFile is a file of the committed out/ tree and its Kubernetes version.
+type outFile struct {
+	path       string
+	raw        []byte
+	kubernetes string
+}
+
+// outFiles reads every object file of the committed tree.
+func outFiles(tb testing.TB) []outFile {
+	tb.Helper()
+	pins := map[string]string{"dev": "1.37.2", "staging": "1.37.2", "prod": "1.36.3"}
+	var out []outFile
+	err := filepath.WalkDir("../../out", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		env := strings.Split(filepath.ToSlash(p), "/")[3]
+		out = append(out, outFile{p, b, pins[env]})
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
 }

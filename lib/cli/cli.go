@@ -1,0 +1,57 @@
+// Package cli holds what manifold's commands share on the command line:
+// repeatable flags and the writing of findings in the format asked for.
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/version"
+)
+
+// Strings is a repeatable string flag.
+type Strings []string
+
+// String returns the values, comma-separated.
+func (l *Strings) String() string { return strings.Join(*l, ",") }
+
+// Set adds a value.
+func (l *Strings) Set(v string) error { *l = append(*l, v); return nil }
+
+// Formats are the findings formats the commands write.
+var Formats = []string{"text", "json"}
+
+// CheckFormat returns an error naming the formats when f is not one.
+func CheckFormat(f string) error {
+	for _, ok := range Formats {
+		if f == ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("-format %q: want one of %s", f, strings.Join(Formats, ", "))
+}
+
+// WriteFindings writes the findings in format to the file path, or to
+// stdout when path is empty.
+func WriteFindings(stdout io.Writer, path, format string, fs []finding.Finding) (err error) {
+	w := stdout
+	if path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		w = f
+	}
+	if format == "json" {
+		return finding.WriteJSON(w, version.Version, fs)
+	}
+	return finding.WriteText(w, fs)
+}
