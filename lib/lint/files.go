@@ -1,6 +1,9 @@
-// Package lint checks Kubernetes manifests on disk: it reads YAML and JSON
-// files with positions, validates every object against the schema gate and
-// reports each problem at its file, line and column.
+// Package lint is manifold's linter: an engine of rules over the graph of
+// one environment's objects (rules are values, as in go/analysis), the
+// rules themselves, and the driver that reads manifests from disk with
+// positions, puts them through the schema gate and the rules, and reports
+// each problem at its file, line and column. The compiler runs the same
+// rules over the objects it compiles.
 package lint
 
 import (
@@ -33,6 +36,10 @@ type Options struct {
 	// Skip lists glob patterns (matched against the path and the base
 	// name) of files that are not manifests.
 	Skip []string
+	// Config disables rules, changes severities and holds the baseline.
+	Config *Config
+	// Production turns on the rules that only matter in production.
+	Production bool
 }
 
 // File is one file's objects, with the versions they are checked against.
@@ -89,8 +96,39 @@ func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding
 		return nil, err
 	}
 	fs = append(fs, schemaFindings...)
+	fs = append(fs, Run(graphs(files, opts.Production), Rules(), opts.Config)...)
 	finding.Sort(fs)
 	return fs, nil
+}
+
+// graphs groups the files' objects by environment: each environment of a
+// manifold tree is one graph, and everything else is one more.
+func graphs(files []File, production bool) []*Graph {
+	type key struct{ env, kube string }
+	objs := map[key][]*Object{}
+	var order []key
+	for _, f := range files {
+		k := key{f.Env, f.Kubernetes}
+		if _, seen := objs[k]; !seen {
+			order = append(order, k)
+		}
+		for _, d := range f.Docs {
+			objs[k] = append(objs[k], &Object{Value: d.Object, Locate: docLocator(f.Path, d)})
+		}
+	}
+	out := make([]*Graph, 0, len(order))
+	for _, k := range order {
+		out = append(out, NewGraph(k.env, k.kube, production, objs[k]))
+	}
+	return out
+}
+
+// docLocator locates paths of a document read from a file.
+func docLocator(path string, d manifest.Doc) Locator {
+	return func(segs []string) (string, int, int) {
+		line, col := manifest.Position(d.Node, segs)
+		return path, line, col
+	}
 }
 
 // validateFiles runs the schema gate over every object of the files.

@@ -1,0 +1,245 @@
+package lint
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/validate"
+)
+
+// Locator returns where the value at a path of an object is: a file, line
+// and column (0 when unknown).
+type Locator func(segs []string) (file string, line, col int)
+
+// Object is one Kubernetes object in the graph, wherever it came from.
+type Object struct {
+	// App is the app the object was compiled from, when known.
+	App string
+	// Value is the object as decoded JSON.
+	Value  map[string]any
+	Locate Locator
+}
+
+// APIVersion returns the object's apiVersion.
+func (o *Object) APIVersion() string { return str(o.Value, "apiVersion") }
+
+// Kind returns the object's kind.
+func (o *Object) Kind() string { return str(o.Value, "kind") }
+
+// Group returns the API group of the object's apiVersion, "" for the core group.
+func (o *Object) Group() string {
+	g, _, found := strings.Cut(o.APIVersion(), "/")
+	if !found {
+		return ""
+	}
+	return g
+}
+
+// Name returns metadata.name.
+func (o *Object) Name() string { return str(Map(o.Value, "metadata"), "name") }
+
+// Namespace returns metadata.namespace.
+func (o *Object) Namespace() string { return str(Map(o.Value, "metadata"), "namespace") }
+
+// Labels returns metadata.labels.
+func (o *Object) Labels() map[string]string { return stringMap(Map(o.Value, "metadata"), "labels") }
+
+// Annotations returns metadata.annotations.
+func (o *Object) Annotations() map[string]string {
+	return stringMap(Map(o.Value, "metadata"), "annotations")
+}
+
+// Graph is every object of one environment, indexed once.
+type Graph struct {
+	// Env is the environment's name; empty for YAML outside a manifold tree.
+	Env string
+	// Kubernetes is the cluster's version, "1.37.2".
+	Kubernetes string
+	// Production turns on the rules that only matter in production.
+	Production bool
+	Objects    []*Object
+
+	byKind map[string][]*Object
+}
+
+// NewGraph indexes objects.
+func NewGraph(env, kubernetes string, production bool, objs []*Object) *Graph {
+	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Objects: objs, byKind: map[string][]*Object{}}
+	for _, o := range objs {
+		g.byKind[o.Kind()] = append(g.byKind[o.Kind()], o)
+	}
+	return g
+}
+
+// OfKind returns the objects of a kind, in graph order.
+func (g *Graph) OfKind(kind string) []*Object { return g.byKind[kind] }
+
+// Rule is one check: a stable ID, a default severity, a one-line doc, a
+// help text with the fix, and a function over a whole environment's graph.
+type Rule struct {
+	ID       string
+	Severity finding.Severity
+	Doc      string
+	Help     string
+	// Production rules run only under -profile production (or for an
+	// environment marked Production).
+	Production bool
+	Check      func(p *Pass)
+}
+
+// Pass is one rule's run over one graph.
+type Pass struct {
+	Graph    *Graph
+	Config   *Config
+	rule     *Rule
+	reported []reported
+}
+
+// reported is a finding and the object it is about.
+type reported struct {
+	finding.Finding
+	object *Object
+}
+
+// Report records a finding of the pass's rule on o at the value that segs
+// names (nil for the whole object).
+func (p *Pass) Report(o *Object, segs []string, format string, args ...any) {
+	file, line, col := o.Locate(segs)
+	p.reported = append(p.reported, reported{object: o, Finding: finding.Finding{
+		Rule:      p.rule.ID,
+		Severity:  p.Config.severity(p.rule),
+		File:      file,
+		Line:      line,
+		Column:    col,
+		Env:       p.Graph.Env,
+		App:       o.App,
+		Kind:      o.Kind(),
+		Namespace: o.Namespace(),
+		Name:      o.Name(),
+		Path:      validate.JSONPath(o.Value, segs),
+		Message:   fmt.Sprintf(format, args...),
+	}})
+}
+
+// Suppression annotations name a rule and give the reason it does not apply.
+const SuppressPrefix = "manifold.dev/ignore-"
+
+// Reserved rules of the engine itself.
+var (
+	suppressionRule = &Rule{
+		ID: "suppression-reason", Severity: finding.Error,
+		Doc:  "A suppression must give its reason and name a rule that exists.",
+		Help: `Write the reason as the annotation's value: manifold.dev/ignore-<rule-id>: "why this rule does not apply here".`,
+	}
+)
+
+// Run runs the rules over each graph, then drops what the objects'
+// suppressions and the configuration's disabled rules and baseline accept.
+// Findings come back sorted.
+func Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Finding {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	known := map[string]bool{}
+	for _, r := range rules {
+		known[r.ID] = true
+	}
+	var out []finding.Finding
+	for _, g := range graphs {
+		suppressed := map[*Object]map[string]bool{}
+		sp := &Pass{Graph: g, Config: cfg, rule: suppressionRule}
+		for _, o := range g.Objects {
+			for key, reason := range o.Annotations() {
+				id, ok := strings.CutPrefix(key, SuppressPrefix)
+				if !ok {
+					continue
+				}
+				segs := []string{"metadata", "annotations", key}
+				switch {
+				case !known[id]:
+					sp.Report(o, segs, "suppresses %q, which is not a rule (see -rules)", id)
+				case strings.TrimSpace(reason) == "":
+					sp.Report(o, segs, "suppresses %s without a reason: the annotation's value must say why", id)
+				default:
+					if suppressed[o] == nil {
+						suppressed[o] = map[string]bool{}
+					}
+					suppressed[o][id] = true
+				}
+			}
+		}
+		for _, r := range sp.reported {
+			out = append(out, r.Finding)
+		}
+		for _, r := range rules {
+			if cfg.disabled(r) || (r.Production && !g.Production) {
+				continue
+			}
+			p := &Pass{Graph: g, Config: cfg, rule: r}
+			r.Check(p)
+			for _, f := range p.reported {
+				if suppressed[f.object][f.Rule] || cfg.accepted(f.Finding) {
+					continue
+				}
+				out = append(out, f.Finding)
+			}
+		}
+	}
+	finding.Sort(out)
+	return out
+}
+
+// Rules returns every rule, sorted by ID.
+func Rules() []*Rule {
+	rules := slices.Concat(objectRules())
+	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
+	return rules
+}
+
+// Descriptor describes a rule for reports and -rules.
+type Descriptor struct {
+	ID, Doc, Help string
+	Severity      finding.Severity
+	Production    bool
+}
+
+// Descriptors describes every rule, the engine's own included.
+func Descriptors() []Descriptor {
+	var out []Descriptor
+	for _, r := range append(Rules(), suppressionRule) {
+		out = append(out, Descriptor{ID: r.ID, Doc: r.Doc, Help: r.Help, Severity: r.Severity, Production: r.Production})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Map returns m[key] as a map, or nil.
+func Map(m map[string]any, key string) map[string]any {
+	v, _ := m[key].(map[string]any)
+	return v
+}
+
+// List returns m[key] as a list, or nil.
+func List(m map[string]any, key string) []any {
+	v, _ := m[key].([]any)
+	return v
+}
+
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+func stringMap(m map[string]any, key string) map[string]string {
+	raw := Map(m, key)
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}

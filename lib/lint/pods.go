@@ -1,0 +1,97 @@
+package lint
+
+import "strconv"
+
+// podPaths are where each workload kind keeps its pod spec.
+var podPaths = map[string][]string{
+	"Pod":                   {"spec"},
+	"Deployment":            {"spec", "template", "spec"},
+	"ReplicaSet":            {"spec", "template", "spec"},
+	"ReplicationController": {"spec", "template", "spec"},
+	"StatefulSet":           {"spec", "template", "spec"},
+	"DaemonSet":             {"spec", "template", "spec"},
+	"Job":                   {"spec", "template", "spec"},
+	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
+}
+
+// Pod is the pod spec of a workload.
+type Pod struct {
+	Object *Object
+	Segs   []string // the path of the pod spec in the object
+	Spec   map[string]any
+}
+
+// At returns the path of a field of the pod spec.
+func (p Pod) At(segs ...string) []string { return join(p.Segs, segs...) }
+
+// Long reports whether the pod runs a long-lived service rather than a
+// task that completes (a Job's or CronJob's).
+func (p Pod) Long() bool {
+	k := p.Object.Kind()
+	return k != "Job" && k != "CronJob" && k != "Pod"
+}
+
+// Pods returns the pod specs of the graph's workloads.
+func (g *Graph) Pods() []Pod {
+	var out []Pod
+	for _, o := range g.Objects {
+		segs, ok := podPaths[o.Kind()]
+		if !ok {
+			continue
+		}
+		spec := dig(o.Value, segs)
+		if spec == nil {
+			continue
+		}
+		out = append(out, Pod{Object: o, Segs: segs, Spec: spec})
+	}
+	return out
+}
+
+// Container is one container of a pod.
+type Container struct {
+	Pod  Pod
+	Segs []string // the path of the container in the object
+	C    map[string]any
+	// Init is set for init and ephemeral containers.
+	Init bool
+}
+
+// Name returns the container's name.
+func (c Container) Name() string { return str(c.C, "name") }
+
+// At returns the path of a field of the container.
+func (c Container) At(segs ...string) []string { return join(c.Segs, segs...) }
+
+// Containers returns the pod's containers, init and ephemeral ones after
+// the others.
+func (p Pod) Containers() []Container {
+	var out []Container
+	for _, key := range []string{"containers", "initContainers", "ephemeralContainers"} {
+		for i, c := range List(p.Spec, key) {
+			m, ok := c.(map[string]any)
+			if !ok {
+				continue
+			}
+			out = append(out, Container{Pod: p, Segs: p.At(key, strconv.Itoa(i)), C: m, Init: key != "containers"})
+		}
+	}
+	return out
+}
+
+// dig follows keys through nested maps.
+func dig(m map[string]any, segs []string) map[string]any {
+	cur := m
+	for _, s := range segs {
+		cur = Map(cur, s)
+		if cur == nil {
+			return nil
+		}
+	}
+	return cur
+}
+
+func join(base []string, more ...string) []string {
+	out := make([]string, 0, len(base)+len(more))
+	return append(append(out, base...), more...)
+}
