@@ -56,6 +56,7 @@ var (
 	})
 	Prod = model.DefineEnv(model.Env{
 		Name:        "prod",
+		Production:  true,
 		Cluster:     model.Cluster{Name: "prod", Server: "https://kubernetes.default.svc"},
 		Kubernetes:  "1.36.3",
 		SecretStore: "vault-prod",

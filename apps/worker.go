@@ -47,6 +47,7 @@ var Worker = model.Define(model.App{
 		if env.Name == "prod" {
 			s.Scaling = model.Replicas(3)
 			s.Disruption = model.MinAvailable(2)
+			s.Spread = []model.Spread{{TopologyKey: "topology.kubernetes.io/zone", MaxSkew: 1}}
 			s.Vars[1].Value = model.Literal("16")
 		}
 		return s

@@ -17,6 +17,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
 
 	"github.com/manifold-dev/manifold/apps"
 	"github.com/manifold-dev/manifold/lib/compile"
@@ -98,27 +102,44 @@ func TestSeedAppInProd(t *testing.T) {
 	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Errorf("prod/myapp kinds (-want +got):\n%s", diff)
 	}
-	hpa := files["prod/myapp/horizontalpodautoscaler-myapp.yaml"]
-	for _, s := range []string{
-		"maxReplicas: 20\n", "minReplicas: 2\n",
-		"name: cpu\n      target:\n        averageUtilization: 70\n",
-		"name: memory\n      target:\n        averageUtilization: 80\n",
-		"name: http_requests_per_second\n      target:\n        averageValue: 1k\n        type: AverageValue\n",
-		"scaleDown:\n      policies:\n      - periodSeconds: 60\n        type: Percent\n        value: 10\n      stabilizationWindowSeconds: 300\n",
-		"selectPolicy: Max\n      stabilizationWindowSeconds: 60\n",
-	} {
-		if !strings.Contains(hpa, s) {
-			t.Errorf("HPA lacks %q:\n%s", s, hpa)
-		}
+	var hpa autoscalingv2.HorizontalPodAutoscaler
+	if err := yaml.UnmarshalStrict([]byte(files["prod/myapp/horizontalpodautoscaler-myapp.yaml"]), &hpa); err != nil {
+		t.Fatal(err)
+	}
+	// The seed's hpa.yaml.
+	m := hpa.Spec.Metrics
+	if *hpa.Spec.MinReplicas != 2 || hpa.Spec.MaxReplicas != 20 || len(m) != 3 ||
+		m[0].Resource.Name != "cpu" || *m[0].Resource.Target.AverageUtilization != 70 ||
+		m[1].Resource.Name != "memory" || *m[1].Resource.Target.AverageUtilization != 80 ||
+		m[2].Pods.Metric.Name != "http_requests_per_second" || m[2].Pods.Target.AverageValue.Value() != 1000 {
+		t.Errorf("HPA spec %+v", hpa.Spec)
+	}
+	up, down := hpa.Spec.Behavior.ScaleUp, hpa.Spec.Behavior.ScaleDown
+	if *up.StabilizationWindowSeconds != 60 || *up.SelectPolicy != "Max" || len(up.Policies) != 2 ||
+		up.Policies[0].Type != "Percent" || up.Policies[0].Value != 100 || up.Policies[1].Type != "Pods" || up.Policies[1].Value != 2 ||
+		*down.StabilizationWindowSeconds != 300 || len(down.Policies) != 1 || down.Policies[0].Value != 10 || down.Policies[0].PeriodSeconds != 60 {
+		t.Errorf("HPA behaviour %+v / %+v", up, down)
 	}
 	dep := files["prod/myapp/deployment-myapp.yaml"]
 	if strings.Contains(dep, "replicas:") {
 		t.Error("the autoscaled Deployment sets replicas")
 	}
-	for _, s := range []string{"image: registry.example.com/shop/myapp:1.2.3\n", "path: /health\n", "path: /ready\n", "secretKeyRef:\n              key: password\n              name: myapp-postgresql\n"} {
-		if !strings.Contains(dep, s) {
-			t.Errorf("Deployment lacks %q", s)
+	var d appsv1.Deployment
+	if err := yaml.UnmarshalStrict([]byte(dep), &d); err != nil {
+		t.Fatal(err)
+	}
+	c := d.Spec.Template.Spec.Containers[0]
+	if c.Image != "registry.example.com/shop/myapp:1.2.3" || c.LivenessProbe.HTTPGet.Path != "/health" || c.ReadinessProbe.HTTPGet.Path != "/ready" {
+		t.Errorf("container %+v", c)
+	}
+	var password *corev1.EnvVar
+	for i := range c.Env {
+		if c.Env[i].Name == "DATABASE_PASSWORD" {
+			password = &c.Env[i]
 		}
+	}
+	if password == nil || password.Value != "" || password.ValueFrom.SecretKeyRef.Name != "myapp-postgresql" {
+		t.Errorf("the database password is not a secret reference: %+v", password)
 	}
 	for p, b := range files {
 		if strings.Contains(b, "kind: Secret\n") {

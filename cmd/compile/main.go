@@ -42,7 +42,7 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 	fl.Var(&envNames, "env", "compile only this environment (repeatable)")
 	fl.Var(&appNames, "app", "compile only this app (repeatable)")
 	check := fl.Bool("check", false, "write nothing; exit 1 when the tree under -out is not what apps/ compiles to")
-	format := fl.String("format", "text", "findings format: text or json")
+	format := fl.String("format", "text", "findings format: text, json, sarif or github")
 	output := fl.String("o", "", "write findings to `file` instead of stdout")
 	showVersion := fl.Bool("version", false, "print the version and exit")
 	if err := fl.Parse(args); err != nil {

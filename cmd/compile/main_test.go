@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+
 	"github.com/manifold-dev/manifold/apps"
 	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/lint"
 	"github.com/manifold-dev/manifold/lib/model"
 )
 
@@ -261,5 +264,110 @@ func TestNarrowedCompileTouchesOnlyItsScope(t *testing.T) {
 	// Compiling only prod leaves dev alone.
 	if code, _, _ := compileWith(t, apps.All(), "-out", out, "-env", "prod", "-check"); code != 0 {
 		t.Fatal("-env prod -check failed")
+	}
+}
+
+// withSpec returns app a with change applied to its Spec in every environment.
+func withSpec(a model.App, change func(env model.Env, s *model.Spec)) model.App {
+	inner := a.Spec
+	a.Spec = func(env model.Env) model.Spec {
+		s := inner(env)
+		change(env, &s)
+		return s
+	}
+	return a
+}
+
+// replace returns the example apps with one replaced.
+func replace(a model.App) []model.App {
+	var out []model.App
+	for _, b := range apps.All() {
+		if b.Name == a.Name {
+			b = a
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func TestLintErrorsStopTheCompile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	worker := withSpec(apps.Worker, func(_ model.Env, s *model.Spec) { s.RunAsUser = 1337 })
+	code, stdout, _ := compileWith(t, replace(worker), "-out", out)
+	want := apps.Worker.Source.String() + ": error uid-1337: prod/worker Deployment/worker spec.template.spec.securityContext.runAsUser: container \"worker\" runs as UID 1337, the Istio sidecar's"
+	if code != 1 || !strings.Contains(stdout, want) {
+		t.Fatalf("exit %d, want 1 and\n%s\nin\n%s", code, want, stdout)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Error("a compile with lint errors wrote the tree")
+	}
+}
+
+func TestLintWarningsArePrinted(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	worker := withSpec(apps.Worker, func(env model.Env, s *model.Spec) {
+		if env.Production {
+			s.Spread = nil
+		}
+	})
+	code, stdout, _ := compileWith(t, replace(worker), "-out", out)
+	if code != 0 || !strings.Contains(stdout, "warning spread-missing: prod/worker Deployment/worker") {
+		t.Fatalf("exit %d\n%s", code, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(out, "prod/worker/deployment-worker.yaml")); err != nil {
+		t.Error("warnings stopped the compile")
+	}
+}
+
+// TestSuppressionInGoAgreesWithLint suppresses a rule in the app's Go
+// definition: the compile passes, the suppression is rendered as an
+// annotation with its reason, and cmd/lint's engine over the written
+// tree agrees.
+func TestSuppressionInGoAgreesWithLint(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	worker := withSpec(apps.Worker, func(_ model.Env, s *model.Spec) {
+		s.RunAsUser = 1337
+		s.Suppress = []model.Suppression{{Rule: "uid-1337", Kind: "Deployment", Reason: "the worker runs outside the mesh's interception on purpose"}}
+	})
+	if code, stdout, _ := compileWith(t, replace(worker), "-out", out); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stdout)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "prod/worker/deployment-worker.yaml"))
+	if err != nil || !strings.Contains(string(b), "manifold.dev/ignore-uid-1337: the worker runs outside the mesh's interception on purpose") {
+		t.Fatalf("annotation missing (%v):\n%s", err, b)
+	}
+	fs, err := lint.Files(context.Background(), []string{out}, lint.Options{Schemas: "../../schemas"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 0 {
+		t.Errorf("cmd/lint disagrees with the compiler: %v", fs)
+	}
+	// Without the suppression, cmd/lint reports the rule at the file's line.
+	b = []byte(strings.Replace(string(b), "manifold.dev/ignore-uid-1337", "example.com/note", 1))
+	if err := os.WriteFile(filepath.Join(out, "prod/worker/deployment-worker.yaml"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fs, _ = lint.Files(context.Background(), []string{out}, lint.Options{Schemas: "../../schemas"})
+	if len(fs) != 1 || fs[0].Rule != "uid-1337" || fs[0].Line == 0 || !strings.HasSuffix(fs[0].File, "prod/worker/deployment-worker.yaml") {
+		t.Errorf("findings %v", fs)
+	}
+}
+
+func TestSARIFReport(t *testing.T) {
+	report := filepath.Join(t.TempDir(), "report.sarif")
+	worker := withSpec(apps.Worker, func(_ model.Env, s *model.Spec) { s.RunAsUser = 1337 })
+	if code, _, _ := compileWith(t, replace(worker), "-out", filepath.Join(t.TempDir(), "out"), "-format", "sarif", "-o", report); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	rep, err := sarif.Open(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.Validate(); err != nil {
+		t.Fatalf("report does not validate: %v", err)
+	}
+	if len(rep.Runs) != 3 || len(rep.Runs[0].Results) == 0 {
+		t.Errorf("want one run per environment with the results, got %d runs", len(rep.Runs))
 	}
 }

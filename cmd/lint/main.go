@@ -40,7 +40,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	schemaDir := fl.String("schemas", "schemas", "the `dir` of JSON schemas")
 	kube := fl.String("kubernetes-version", "", "check every file against this Kubernetes `version` (default: the tree's pinned versions, else the newest in -schemas)")
 	fl.Var(&skip, "skip", "skip files matching this `glob` (repeatable)")
-	format := fl.String("format", "text", "findings format: text or json")
+	format := fl.String("format", "text", "findings format: text, json, sarif or github")
+	configFile := fl.String("config", "", "a config `file`: rules disabled or with other severities, outside facts, a baseline")
+	profile := fl.String("profile", "", "\"production\" turns on the rules that only matter in production")
+	listRules := fl.Bool("rules", false, "list every rule and exit")
 	output := fl.String("o", "", "write findings to `file` instead of stdout")
 	showVersion := fl.Bool("version", false, "print the version and exit")
 	if err := fl.Parse(args); err != nil {
@@ -50,6 +53,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "manifold", version.Version)
 		return 0
 	}
+	if *listRules {
+		if err := cli.WriteRules(stdout); err != nil {
+			fmt.Fprintln(stderr, "lint:", err)
+			return 2
+		}
+		return 0
+	}
+	if *profile != "" && *profile != "production" {
+		fmt.Fprintf(stderr, "lint: -profile %q: the only profile is production\n", *profile)
+		return 2
+	}
+	var cfg *lint.Config
+	if *configFile != "" {
+		var err error
+		if cfg, err = lint.LoadConfig(*configFile); err != nil {
+			fmt.Fprintln(stderr, "lint:", err)
+			return 2
+		}
+	}
 	if fl.NArg() == 0 {
 		fl.Usage()
 		return 2
@@ -58,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "lint:", err)
 		return 2
 	}
-	fs, err := lint.Files(ctx, fl.Args(), lint.Options{Schemas: *schemaDir, Kubernetes: *kube, Skip: skip})
+	fs, err := lint.Files(ctx, fl.Args(), lint.Options{Schemas: *schemaDir, Kubernetes: *kube, Skip: skip, Config: cfg, Production: *profile == "production"})
 	if err != nil {
 		fmt.Fprintln(stderr, "lint:", err)
 		return 2

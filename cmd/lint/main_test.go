@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,5 +49,39 @@ func TestExitCodes(t *testing.T) {
 		if code, _, _ := runLint(args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+func TestRulesConfigAndProfile(t *testing.T) {
+	code, out, _ := runLint("-rules")
+	if code != 0 || !strings.Contains(out, "image-not-pinned") || !strings.Contains(out, "(production)") {
+		t.Errorf("-rules: exit %d\n%s", code, out)
+	}
+	fixture := "../../tests/lint/rules/replicas-too-few/fail.yaml"
+	if code, out, _ := runLint(fixture); code != 0 || out != "" {
+		t.Errorf("production rule without the profile: exit %d %q", code, out)
+	}
+	if code, out, _ := runLint("-profile", "production", fixture); code != 0 || !strings.Contains(out, "warning replicas-too-few") {
+		t.Errorf("with the profile: exit %d %q", code, out)
+	}
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(cfg, []byte("rules:\n  replicas-too-few: {severity: error}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runLint("-profile", "production", "-config", cfg, fixture); code != 1 || !strings.Contains(out, "error replicas-too-few") {
+		t.Errorf("severity raised by config: exit %d %q", code, out)
+	}
+	for _, args := range [][]string{{"-profile", "staging", fixture}, {"-config", "missing.yaml", fixture}} {
+		if code, _, _ := runLint(args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestGitHubFormat(t *testing.T) {
+	code, out, _ := runLint("-format", "github", "../../tests/lint/schema/unknown-field.yaml")
+	want := "::error file=../../tests/lint/schema/unknown-field.yaml,line=8,col=3,endLine=8,endColumn=10,title=schema::Deployment/api spec.replica: unknown field \"replica\"\n"
+	if code != 1 || out != want {
+		t.Errorf("exit %d\n got %q\nwant %q", code, out, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/lint"
 	"github.com/manifold-dev/manifold/lib/version"
 )
 
@@ -22,7 +23,7 @@ func (l *Strings) String() string { return strings.Join(*l, ",") }
 func (l *Strings) Set(v string) error { *l = append(*l, v); return nil }
 
 // Formats are the findings formats the commands write.
-var Formats = []string{"text", "json"}
+var Formats = []string{"text", "json", "sarif", "github"}
 
 // CheckFormat returns an error naming the formats when f is not one.
 func CheckFormat(f string) error {
@@ -50,8 +51,27 @@ func WriteFindings(stdout io.Writer, path, format string, fs []finding.Finding) 
 		}()
 		w = f
 	}
-	if format == "json" {
+	switch format {
+	case "json":
 		return finding.WriteJSON(w, version.Version, fs)
+	case "sarif":
+		return finding.WriteSARIF(w, version.Version, fs, lint.Descriptors())
+	case "github":
+		return finding.WriteGitHub(w, fs)
 	}
 	return finding.WriteText(w, fs)
+}
+
+// WriteRules lists every rule: ID, default severity, and what it checks.
+func WriteRules(w io.Writer) error {
+	for _, r := range lint.Descriptors() {
+		prod := ""
+		if r.Production {
+			prod = " (production)"
+		}
+		if _, err := fmt.Fprintf(w, "%-26s %-7s %s%s\n", r.ID, r.Severity, r.Doc, prod); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/manifold-dev/manifold/lib/expand"
 	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/lint"
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/render"
 	"github.com/manifold-dev/manifold/lib/tree"
@@ -30,6 +31,8 @@ type Options struct {
 	// Schemas is the folder of JSON schemas every object is validated
 	// against (schemas/ at the repository root).
 	Schemas string
+	// Lint configures the lint rules the compiled objects must pass.
+	Lint *lint.Config
 }
 
 // Object is one compiled object and where it came from.
@@ -148,12 +151,38 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		return res, err
 	}
 	res.Findings = append(res.Findings, schemaFindings...)
+	res.Findings = append(res.Findings, lintObjects(worlds, res.Objects, values, opts.Lint)...)
 	finding.Sort(res.Findings)
 	if finding.HasErrors(res.Findings) {
 		res.Tree = tree.Tree{}
 		res.Objects = nil
 	}
 	return res, nil
+}
+
+// lintObjects runs the lint rules over each environment's compiled graph.
+// A finding is located at the app's definition; its path is the path in
+// the object, and cmd/lint on out/ reports the same finding at the file.
+func lintObjects(worlds []model.World, objs []Object, values []any, cfg *lint.Config) []finding.Finding {
+	var graphs []*lint.Graph
+	for _, w := range worlds {
+		var gobjs []*lint.Object
+		for i, o := range objs {
+			if o.Env.Name != w.Env.Name {
+				continue
+			}
+			src := o.Source()
+			gobjs = append(gobjs, &lint.Object{
+				App:   string(o.App.Name),
+				Value: values[i].(map[string]any),
+				Locate: func([]string) finding.Position {
+					return finding.Position{File: src.File, Line: src.Line}
+				},
+			})
+		}
+		graphs = append(graphs, lint.NewGraph(w.Env.Name, w.Env.Kubernetes, w.Env.Production, gobjs))
+	}
+	return lint.Run(graphs, lint.Rules(), cfg)
 }
 
 // validateObjects is the schema gate: every rendered object against the

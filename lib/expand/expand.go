@@ -137,8 +137,28 @@ func App(in Input) []Object {
 	objs = append(objs, PrometheusRule(in))
 	for _, o := range objs {
 		setWave(o)
+		suppress(o, in.Spec.Suppress)
 	}
 	return objs
+}
+
+// SuppressPrefix starts the annotation that turns a lint rule off for one
+// object; its value is the reason.
+const SuppressPrefix = "manifold.dev/ignore-"
+
+// suppress renders the app's suppressions that apply to o as annotations.
+func suppress(o Object, sups []model.Suppression) {
+	for _, s := range sups {
+		if s.Kind != "" && s.Kind != o.GetObjectKind().GroupVersionKind().Kind {
+			continue
+		}
+		a := o.GetAnnotations()
+		if a == nil {
+			a = map[string]string{}
+		}
+		a[SuppressPrefix+s.Rule] = s.Reason
+		o.SetAnnotations(a)
+	}
 }
 
 // setWave annotates the objects that others need with an early Argo CD

@@ -27,7 +27,27 @@ const (
 	RuleSchema     = "schema"     // an object fails its JSON schema
 	RuleYAML       = "yaml"       // a file is not well-formed Kubernetes YAML
 	RuleOwnership  = "ownership"  // out/ holds a file manifold does not own
+	RuleDrift      = "drift"      // out/ is not what apps/ compiles to
 )
+
+// RuleDoc describes a rule for reports and listings.
+type RuleDoc struct {
+	ID       string
+	Severity Severity
+	Doc      string // one line
+	Help     string // how to fix it
+	// Production rules run only under -profile production.
+	Production bool
+}
+
+// Reserved describes the reserved rules.
+var Reserved = []RuleDoc{
+	{ID: RuleDefinition, Severity: Error, Doc: "An app or environment definition in apps/ is wrong.", Help: "Fix the field the message names, at the line it gives."},
+	{ID: RuleSchema, Severity: Error, Doc: "An object does not match the JSON schema of its kind for the environment's versions.", Help: "Fix the field the message names; a kind with no schema needs go run ./cmd/schemas or another version."},
+	{ID: RuleYAML, Severity: Error, Doc: "A file is not well-formed YAML, or a document is not a Kubernetes object.", Help: "Fix the syntax at the line given, or leave the file out with -skip."},
+	{ID: RuleOwnership, Severity: Error, Doc: "The output folder holds a file manifold did not write where it would write one.", Help: "Move the file away or delete it; manifold never overwrites a file it does not own."},
+	{ID: RuleDrift, Severity: Error, Doc: "The tree on disk is not what apps/ compiles to.", Help: "Run go run ./cmd/compile and commit the result; never edit out/ by hand."},
+}
 
 // Finding is one problem, located either in a file (YAML on disk) or at the
 // line in apps/ where the app is defined.
@@ -37,6 +57,8 @@ type Finding struct {
 	File      string   `json:"file"`
 	Line      int      `json:"line"`
 	Column    int      `json:"column"`
+	EndLine   int      `json:"endLine,omitempty"`
+	EndColumn int      `json:"endColumn,omitempty"`
 	Env       string   `json:"env"`
 	App       string   `json:"app"`
 	Kind      string   `json:"kind"`
@@ -44,6 +66,19 @@ type Finding struct {
 	Name      string   `json:"name"`
 	Path      string   `json:"path"` // JSON path in the object, or field path in the Spec
 	Message   string   `json:"message"`
+}
+
+// Position is a place in a file: a start and, where known, an end.
+type Position struct {
+	File              string
+	Line, Column      int
+	EndLine, EndColumn int
+}
+
+// At returns f placed at p.
+func (f Finding) At(p Position) Finding {
+	f.File, f.Line, f.Column, f.EndLine, f.EndColumn = p.File, p.Line, p.Column, p.EndLine, p.EndColumn
+	return f
 }
 
 // Location returns "file:line:col", "file:line" or "file", as far as known.

@@ -67,9 +67,9 @@ func LoadConfig(path string) (*Config, error) {
 	if err := yaml.UnmarshalStrict(data, &c); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	known := map[string]bool{}
-	for _, d := range Descriptors() {
-		known[d.ID] = true
+	known := map[string]bool{suppressionRule.ID: true}
+	for _, r := range Rules() {
+		known[r.ID] = true
 	}
 	var probs []string
 	for id, rc := range c.Rules {

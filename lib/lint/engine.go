@@ -6,13 +6,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/manifold-dev/manifold/lib/expand"
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/validate"
 )
 
-// Locator returns where the value at a path of an object is: a file, line
-// and column (0 when unknown).
-type Locator func(segs []string) (file string, line, col int)
+// Locator returns where the value at a path of an object is.
+type Locator func(segs []string) finding.Position
 
 // Object is one Kubernetes object in the graph, wherever it came from.
 type Object struct {
@@ -107,13 +107,9 @@ type reported struct {
 // Report records a finding of the pass's rule on o at the value that segs
 // names (nil for the whole object).
 func (p *Pass) Report(o *Object, segs []string, format string, args ...any) {
-	file, line, col := o.Locate(segs)
 	p.reported = append(p.reported, reported{object: o, Finding: finding.Finding{
 		Rule:      p.rule.ID,
 		Severity:  p.Config.severity(p.rule),
-		File:      file,
-		Line:      line,
-		Column:    col,
 		Env:       p.Graph.Env,
 		App:       o.App,
 		Kind:      o.Kind(),
@@ -121,11 +117,12 @@ func (p *Pass) Report(o *Object, segs []string, format string, args ...any) {
 		Name:      o.Name(),
 		Path:      validate.JSONPath(o.Value, segs),
 		Message:   fmt.Sprintf(format, args...),
-	}})
+	}.At(o.Locate(segs))})
 }
 
-// Suppression annotations name a rule and give the reason it does not apply.
-const SuppressPrefix = "manifold.dev/ignore-"
+// SuppressPrefix starts the annotations that name a rule and give the
+// reason it does not apply to their object.
+const SuppressPrefix = expand.SuppressPrefix
 
 // Reserved rules of the engine itself.
 var (
@@ -199,18 +196,12 @@ func Rules() []*Rule {
 	return rules
 }
 
-// Descriptor describes a rule for reports and -rules.
-type Descriptor struct {
-	ID, Doc, Help string
-	Severity      finding.Severity
-	Production    bool
-}
-
-// Descriptors describes every rule, the engine's own included.
-func Descriptors() []Descriptor {
-	var out []Descriptor
+// Descriptors describes every rule: the reserved ones, the engine's own
+// and the checks, sorted by ID.
+func Descriptors() []finding.RuleDoc {
+	out := slices.Clone(finding.Reserved)
 	for _, r := range append(Rules(), suppressionRule) {
-		out = append(out, Descriptor{ID: r.ID, Doc: r.Doc, Help: r.Help, Severity: r.Severity, Production: r.Production})
+		out = append(out, finding.RuleDoc{ID: r.ID, Doc: r.Doc, Help: r.Help, Severity: r.Severity, Production: r.Production})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out

@@ -48,6 +48,7 @@ type File struct {
 	Env        string // the environment, for a file in a manifold tree
 	Kubernetes string
 	Versions   model.Versions
+	Production bool
 	Docs       []manifest.Doc
 }
 
@@ -55,7 +56,7 @@ type File struct {
 // cannot be read or a run that cannot proceed; problems with the manifests
 // are findings.
 func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding, error) {
-	names, err := expand(paths, opts.Skip)
+	names, err := manifestFiles(paths, opts.Skip)
 	if err != nil {
 		return nil, err
 	}
@@ -74,10 +75,12 @@ func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
-		f := File{Path: name, Kubernetes: defKube, Versions: defVersions}
-		if opts.Kubernetes == "" {
-			if env, kube, v, ok := pins.find(name); ok {
-				f.Env, f.Kubernetes, f.Versions = env, kube, v
+		f := File{Path: name, Kubernetes: defKube, Versions: defVersions, Production: opts.Production}
+		if env, p, ok := pins.find(name); ok {
+			f.Env = env
+			f.Production = f.Production || p["production"] == "true"
+			if opts.Kubernetes == "" {
+				f.Kubernetes, f.Versions = model.FromPins(p)
 			}
 		}
 		if !utf8.Valid(data) {
@@ -96,19 +99,22 @@ func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding
 		return nil, err
 	}
 	fs = append(fs, schemaFindings...)
-	fs = append(fs, Run(graphs(files, opts.Production), Rules(), opts.Config)...)
+	fs = append(fs, Run(graphs(files), Rules(), opts.Config)...)
 	finding.Sort(fs)
 	return fs, nil
 }
 
 // graphs groups the files' objects by environment: each environment of a
 // manifold tree is one graph, and everything else is one more.
-func graphs(files []File, production bool) []*Graph {
-	type key struct{ env, kube string }
+func graphs(files []File) []*Graph {
+	type key struct {
+		env, kube  string
+		production bool
+	}
 	objs := map[key][]*Object{}
 	var order []key
 	for _, f := range files {
-		k := key{f.Env, f.Kubernetes}
+		k := key{f.Env, f.Kubernetes, f.Production}
 		if _, seen := objs[k]; !seen {
 			order = append(order, k)
 		}
@@ -118,16 +124,16 @@ func graphs(files []File, production bool) []*Graph {
 	}
 	out := make([]*Graph, 0, len(order))
 	for _, k := range order {
-		out = append(out, NewGraph(k.env, k.kube, production, objs[k]))
+		out = append(out, NewGraph(k.env, k.kube, k.production, objs[k]))
 	}
 	return out
 }
 
 // docLocator locates paths of a document read from a file.
 func docLocator(path string, d manifest.Doc) Locator {
-	return func(segs []string) (string, int, int) {
-		line, col := manifest.Position(d.Node, segs)
-		return path, line, col
+	return func(segs []string) finding.Position {
+		line, col, endLine, endCol := manifest.Span(d.Node, segs)
+		return finding.Position{File: path, Line: line, Column: col, EndLine: endLine, EndColumn: endCol}
 	}
 }
 
@@ -154,21 +160,19 @@ func validateFiles(ctx context.Context, dir string, files []File) ([]finding.Fin
 	for i, probs := range results {
 		r := refs[i]
 		for _, p := range probs {
-			line, col := manifest.Position(r.doc.Node, p.Segments)
 			fs = append(fs, finding.Finding{
-				Rule: finding.RuleSchema, Severity: finding.Error,
-				File: r.file.Path, Line: line, Column: col, Env: r.file.Env,
+				Rule: finding.RuleSchema, Severity: finding.Error, Env: r.file.Env,
 				Kind: r.doc.Kind(), Namespace: r.doc.Namespace(), Name: r.doc.Name(),
 				Path: p.Path, Message: p.Message,
-			})
+			}.At(docLocator(r.file.Path, r.doc)(p.Segments)))
 		}
 	}
 	return fs, nil
 }
 
-// expand lists the manifest files at paths: files as given, and the .yaml,
+// manifestFiles lists the manifest files at paths: files as given, and the .yaml,
 // .yml and .json files under folders, in lexical order.
-func expand(paths []string, skip []string) ([]string, error) {
+func manifestFiles(paths []string, skip []string) ([]string, error) {
 	var out []string
 	skipped := func(p string) bool {
 		for _, g := range skip {
@@ -218,12 +222,12 @@ type pinsFinder struct {
 	records map[string]*tree.Record // by tree folder; nil when there is none
 }
 
-// find returns the environment and its pinned versions when name lies in
-// out/<env>/ of a tree with an ownership record that pins that environment.
-func (p pinsFinder) find(name string) (env, kube string, v model.Versions, ok bool) {
+// find returns the environment and its pins when name lies in out/<env>/
+// of a tree with an ownership record that pins that environment.
+func (p pinsFinder) find(name string) (env string, pins map[string]string, ok bool) {
 	abs, err := filepath.Abs(name)
 	if err != nil {
-		return "", "", v, false
+		return "", nil, false
 	}
 	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
 		rec, seen := p.records[dir]
@@ -239,18 +243,17 @@ func (p pinsFinder) find(name string) (env, kube string, v model.Versions, ok bo
 		if rec != nil {
 			rel, err := filepath.Rel(dir, abs)
 			if err != nil {
-				return "", "", v, false
+				return "", nil, false
 			}
 			env = strings.Split(filepath.ToSlash(rel), "/")[0]
 			pins, ok := rec.Envs[env]
 			if !ok || pins["kubernetes"] == "" {
-				return "", "", v, false
+				return "", nil, false
 			}
-			kube, v = model.FromPins(pins)
-			return env, kube, v, true
+			return env, pins, true
 		}
 		if parent := filepath.Dir(dir); parent == dir {
-			return "", "", v, false
+			return "", nil, false
 		}
 	}
 }

@@ -145,8 +145,8 @@ func checkDuplicates(p *Pass) {
 	for _, o := range p.Graph.Objects {
 		key := o.Group() + "/" + o.Kind() + "/" + o.Namespace() + "/" + o.Name()
 		if first, dup := seen[key]; dup {
-			file, line, _ := first.Locate(nil)
-			p.Report(o, nil, "%s %q is also defined at %s:%d", o.Kind(), o.Name(), file, line)
+			at := first.Locate(nil)
+			p.Report(o, nil, "%s %q is also defined at %s:%d", o.Kind(), o.Name(), at.File, at.Line)
 			continue
 		}
 		seen[key] = o

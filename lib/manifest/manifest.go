@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -246,10 +247,30 @@ func Find(n *yaml.Node, segs []string) *yaml.Node {
 // Position returns the line and column of the deepest node that exists
 // along a path, so that a missing field is reported at its parent.
 func Position(n *yaml.Node, segs []string) (line, col int) {
+	f := deepest(n, segs)
+	return f.Line, f.Column
+}
+
+// Span returns where the deepest node along a path starts and, for a key
+// or a scalar on one line, where it ends (the column after its last
+// character); the end is 0 for a mapping or a list.
+func Span(n *yaml.Node, segs []string) (line, col, endLine, endCol int) {
+	f := deepest(n, segs)
+	if f.Kind != yaml.ScalarNode || strings.Contains(f.Value, "\n") {
+		return f.Line, f.Column, 0, 0
+	}
+	width := utf8.RuneCountInString(f.Value)
+	if f.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+		width += 2
+	}
+	return f.Line, f.Column, f.Line, f.Column + width
+}
+
+func deepest(n *yaml.Node, segs []string) *yaml.Node {
 	for k := len(segs); k >= 0; k-- {
 		if f := Find(n, segs[:k]); f != nil {
-			return f.Line, f.Column
+			return f
 		}
 	}
-	return n.Line, n.Column
+	return n
 }

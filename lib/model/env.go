@@ -14,6 +14,9 @@ type Env struct {
 	Cluster Cluster
 	// Kubernetes is the Kubernetes version the cluster runs, "1.37.2".
 	Kubernetes string
+	// Production turns on the lint rules that only matter in production
+	// (enough replicas, spread over zones).
+	Production bool
 	// SecretStore is the name of the External Secrets ClusterSecretStore
 	// that secret references are read from.
 	SecretStore string
@@ -47,16 +50,21 @@ type Cluster struct {
 	Server string
 }
 
-// Pins returns the versions the environment pins, by name, as the
-// ownership record of the tree keeps them for cmd/lint.
+// Pins returns the versions the environment pins, by name, and whether it
+// is production, as the ownership record of the tree keeps them for
+// cmd/lint.
 func (e Env) Pins() map[string]string {
-	return map[string]string{
+	pins := map[string]string{
 		"kubernetes":          e.Kubernetes,
 		"istio":               e.Versions.Istio,
 		"prometheus-operator": e.Versions.PrometheusOperator,
 		"argocd":              e.Versions.ArgoCD,
 		"external-secrets":    e.Versions.ExternalSecrets,
 	}
+	if e.Production {
+		pins["production"] = "true"
+	}
+	return pins
 }
 
 // FromPins reads back what Pins returned.

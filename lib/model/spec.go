@@ -57,6 +57,18 @@ type Spec struct {
 	Alerts []Alert
 	// Dependencies are databases and caches deployed for the app.
 	Dependencies []Dependency
+	// Suppress turns lint rules off for the app's objects, each with its
+	// reason; the compiler renders them as manifold.dev/ignore-<rule>
+	// annotations, so that cmd/lint on out/ agrees with the compiler.
+	Suppress []Suppression
+}
+
+// Suppression turns one lint rule off, with the reason it does not apply.
+type Suppression struct {
+	Rule string
+	// Kind, when set, limits the suppression to objects of that kind.
+	Kind   string
+	Reason string
 }
 
 // Image names a container image by repository and tag, digest, or both.

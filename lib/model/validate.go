@@ -168,6 +168,7 @@ var (
 	alertName   = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
 	httpMethod  = regexp.MustCompile(`^[A-Z]+$`)
 	headerName  = regexp.MustCompile(`^[a-z0-9][-a-z0-9]*$`)
+	ruleID      = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 )
 
 // specChecker collects the problems of one app in one environment.
@@ -207,6 +208,15 @@ func ValidateSpec(w World, a App) []Problem {
 	c.traffic(s.Traffic)
 	c.alerts(s)
 	c.dependencies(s.Dependencies, secrets)
+	for i, sup := range s.Suppress {
+		f := fmt.Sprintf("Suppress[%d]", i)
+		if !ruleID.MatchString(sup.Rule) {
+			c.bad(f+".Rule", "%q is not a rule ID", sup.Rule)
+		}
+		if strings.TrimSpace(sup.Reason) == "" {
+			c.bad(f+".Reason", "is required: say why the rule does not apply")
+		}
+	}
 	if s.RunAsUser < 0 {
 		c.bad("RunAsUser", "must not be negative")
 	}

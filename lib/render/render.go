@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v3"
 )
 
 // Header starts every generated file.
@@ -47,17 +47,47 @@ func Marshal(obj any) ([]byte, error) {
 	return Encode(v)
 }
 
-// Encode returns the file content for an object Clean returned.
+// Encode returns the file content for an object Clean returned: YAML with
+// sorted keys, two-space indentation, no folding of long lines (a PromQL
+// expression stays on one line) and multi-line strings as literal blocks.
 func Encode(v map[string]any) ([]byte, error) {
-	y, err := yaml.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	b.WriteString(Header)
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(numbers(v)); err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	var b bytes.Buffer
-	b.Grow(len(Header) + len(y))
-	b.WriteString(Header)
-	b.Write(y)
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
 	return b.Bytes(), nil
+}
+
+// numbers returns v with every json.Number turned into an int64 or a
+// float64, so that the encoder writes numbers, not strings.
+func numbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = numbers(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = numbers(e)
+		}
+		return out
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	}
+	return v
 }
 
 // Clean returns obj as generic JSON values (maps, slices, strings, numbers,
