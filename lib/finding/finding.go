@@ -70,8 +70,8 @@ type Finding struct {
 
 // Position is a place in a file: a start and, where known, an end.
 type Position struct {
-	File              string
-	Line, Column      int
+	File               string
+	Line, Column       int
 	EndLine, EndColumn int
 }
 
