@@ -174,13 +174,16 @@ func lintObjects(worlds []model.World, objs []Object, values []any, cfg *lint.Co
 			src := o.Source()
 			gobjs = append(gobjs, &lint.Object{
 				App:   string(o.App.Name),
+				File:  path.Join(w.Env.GitOps.Path, o.Path),
 				Value: values[i].(map[string]any),
 				Locate: func([]string) finding.Position {
 					return finding.Position{File: src.File, Line: src.Line}
 				},
 			})
 		}
-		graphs = append(graphs, lint.NewGraph(w.Env.Name, w.Env.Kubernetes, w.Env.Production, gobjs))
+		out := w.Env.Outside()
+		facts := lint.Facts{Principals: out.Principals, Namespaces: out.Namespaces, ClusterJobs: out.ClusterJobs}
+		graphs = append(graphs, lint.NewGraph(w.Env.Name, w.Env.Kubernetes, w.Env.Production, facts, gobjs))
 	}
 	return lint.Run(graphs, lint.Rules(), cfg)
 }

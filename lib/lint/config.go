@@ -115,3 +115,7 @@ func (c *Config) accepted(f finding.Finding) bool {
 	}
 	return false
 }
+
+func (c *Config) facts() Facts {
+	return Facts{Principals: c.Principals, Namespaces: c.Namespaces, ClusterJobs: c.ClusterJobs}
+}

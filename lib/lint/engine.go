@@ -18,6 +18,9 @@ type Locator func(segs []string) finding.Position
 type Object struct {
 	// App is the app the object was compiled from, when known.
 	App string
+	// File is the path of the object's file in the repository, as Argo CD
+	// reads it ("out/prod/myapp/deployment-myapp.yaml").
+	File string
 	// Value is the object as decoded JSON.
 	Value  map[string]any
 	Locate Locator
@@ -60,14 +63,16 @@ type Graph struct {
 	Kubernetes string
 	// Production turns on the rules that only matter in production.
 	Production bool
-	Objects    []*Object
+	// Facts are what the environment declares to exist outside the graph.
+	Facts   Facts
+	Objects []*Object
 
 	byKind map[string][]*Object
 }
 
 // NewGraph indexes objects.
-func NewGraph(env, kubernetes string, production bool, objs []*Object) *Graph {
-	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Objects: objs, byKind: map[string][]*Object{}}
+func NewGraph(env, kubernetes string, production bool, facts Facts, objs []*Object) *Graph {
+	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Facts: facts, Objects: objs, byKind: map[string][]*Object{}}
 	for _, o := range objs {
 		g.byKind[o.Kind()] = append(g.byKind[o.Kind()], o)
 	}
@@ -96,6 +101,19 @@ type Pass struct {
 	Config   *Config
 	rule     *Rule
 	reported []reported
+}
+
+// Facts are the graph's outside facts and the configuration's, together.
+func (p *Pass) Facts() Facts { return p.Graph.Facts.merge(p.Config.facts()) }
+
+// ReportAt records a finding like Report, at a severity lowered to info
+// when quiet is set: a cross-object check on a graph that lacks the other
+// side (a file linted on its own) says so without failing the run.
+func (p *Pass) ReportAt(quiet bool, o *Object, segs []string, format string, args ...any) {
+	p.Report(o, segs, format, args...)
+	if quiet {
+		p.reported[len(p.reported)-1].Severity = finding.Info
+	}
 }
 
 // reported is a finding and the object it is about.
@@ -191,7 +209,7 @@ func Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Finding {
 
 // Rules returns every rule, sorted by ID.
 func Rules() []*Rule {
-	rules := slices.Concat(objectRules())
+	rules := slices.Concat(objectRules(), graphRules(), promRules(), secretRules(), argoRules())
 	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
 	return rules
 }

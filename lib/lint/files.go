@@ -49,6 +49,7 @@ type File struct {
 	Kubernetes string
 	Versions   model.Versions
 	Production bool
+	Facts      Facts
 	Docs       []manifest.Doc
 }
 
@@ -79,6 +80,8 @@ func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding
 		if env, p, ok := pins.find(name); ok {
 			f.Env = env
 			f.Production = f.Production || p["production"] == "true"
+			o := model.OutsideFromPins(p)
+			f.Facts = Facts{Principals: o.Principals, Namespaces: o.Namespaces, ClusterJobs: o.ClusterJobs}
 			if opts.Kubernetes == "" {
 				f.Kubernetes, f.Versions = model.FromPins(p)
 			}
@@ -112,19 +115,21 @@ func graphs(files []File) []*Graph {
 		production bool
 	}
 	objs := map[key][]*Object{}
+	facts := map[key]Facts{}
 	var order []key
 	for _, f := range files {
 		k := key{f.Env, f.Kubernetes, f.Production}
 		if _, seen := objs[k]; !seen {
 			order = append(order, k)
+			facts[k] = f.Facts
 		}
 		for _, d := range f.Docs {
-			objs[k] = append(objs[k], &Object{Value: d.Object, Locate: docLocator(f.Path, d)})
+			objs[k] = append(objs[k], &Object{File: filepath.ToSlash(f.Path), Value: d.Object, Locate: docLocator(f.Path, d)})
 		}
 	}
 	out := make([]*Graph, 0, len(order))
 	for _, k := range order {
-		out = append(out, NewGraph(k.env, k.kube, k.production, objs[k]))
+		out = append(out, NewGraph(k.env, k.kube, k.production, facts[k], objs[k]))
 	}
 	return out
 }

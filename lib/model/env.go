@@ -1,5 +1,7 @@
 package model
 
+import "strings"
+
 // Env is one environment (dev, staging, prod, ...): the cluster it runs in,
 // the versions pinned there, and the facts about that cluster that the
 // compiler and the linter need but that no app defines.
@@ -64,7 +66,43 @@ func (e Env) Pins() map[string]string {
 	if e.Production {
 		pins["production"] = "true"
 	}
+	f := e.Outside()
+	pins["principals"] = strings.Join(f.Principals, ",")
+	pins["namespaces"] = strings.Join(f.Namespaces, ",")
+	pins["cluster-jobs"] = strings.Join(f.ClusterJobs, ",")
 	return pins
+}
+
+// Outside are the facts an environment declares about what exists in its
+// cluster outside the tree.
+type Outside struct {
+	Principals, Namespaces, ClusterJobs []string
+}
+
+// Outside returns the identities, namespaces and scrape jobs the
+// environment declares to exist outside the tree.
+func (e Env) Outside() Outside {
+	return Outside{
+		Principals:  nonEmpty(e.Ingress.Principal, e.Monitoring.Principal),
+		Namespaces:  nonEmpty(e.GitOps.Namespace),
+		ClusterJobs: nonEmpty(e.Monitoring.KubeletJob, e.Monitoring.KubeStateMetricsJob),
+	}
+}
+
+// OutsideFromPins reads back the facts Pins recorded.
+func OutsideFromPins(pins map[string]string) Outside {
+	split := func(s string) []string { return nonEmpty(strings.Split(s, ",")...) }
+	return Outside{Principals: split(pins["principals"]), Namespaces: split(pins["namespaces"]), ClusterJobs: split(pins["cluster-jobs"])}
+}
+
+func nonEmpty(vals ...string) []string {
+	var out []string
+	for _, v := range vals {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // FromPins reads back what Pins returned.

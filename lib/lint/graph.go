@@ -1,0 +1,128 @@
+package lint
+
+import (
+	"encoding/json"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Facts are what exists outside the linted objects: mesh identities (the
+// ingress controller's, Prometheus's), namespaces (argocd) and
+// cluster-wide scrape jobs (kubelet, kube-state-metrics). An environment
+// declares them; -config adds to them.
+type Facts struct {
+	Principals  []string
+	Namespaces  []string
+	ClusterJobs []string
+}
+
+func (f Facts) merge(o Facts) Facts {
+	return Facts{
+		Principals:  append(append([]string{}, f.Principals...), o.Principals...),
+		Namespaces:  append(append([]string{}, f.Namespaces...), o.Namespaces...),
+		ClusterJobs: append(append([]string{}, f.ClusterJobs...), o.ClusterJobs...),
+	}
+}
+
+// Workload is an object that runs pods, with its pod template's labels.
+type Workload struct {
+	Object *Object
+	Pod    Pod
+	Labels map[string]string
+}
+
+// Workloads returns the graph's objects that run pods: Pods and the
+// controllers with a pod template.
+func (g *Graph) Workloads() []Workload {
+	var out []Workload
+	for _, p := range g.Pods() {
+		var l map[string]string
+		if p.Object.Kind() == "Pod" {
+			l = p.Object.Labels()
+		} else {
+			meta := p.Segs[:len(p.Segs)-1]
+			l = stringMap(Map(dig(p.Object.Value, meta), "metadata"), "labels")
+		}
+		out = append(out, Workload{Object: p.Object, Pod: p, Labels: l})
+	}
+	return out
+}
+
+// selector reads a label selector ({matchLabels, matchExpressions}); ok is
+// false when there is none or it does not parse.
+func selector(m map[string]any) (labels.Selector, bool) {
+	if m == nil {
+		return nil, false
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, false
+	}
+	var ls metav1.LabelSelector
+	if err := json.Unmarshal(b, &ls); err != nil {
+		return nil, false
+	}
+	s, err := metav1.LabelSelectorAsSelector(&ls)
+	if err != nil {
+		return nil, false
+	}
+	return s, true
+}
+
+// mapSelector reads a plain map of labels (a Service's selector).
+func mapSelector(m map[string]any) (labels.Selector, bool) {
+	if len(m) == 0 {
+		return nil, false
+	}
+	set := labels.Set{}
+	for k, v := range m {
+		s, ok := v.(string)
+		if !ok {
+			return nil, false
+		}
+		set[k] = s
+	}
+	return labels.SelectorFromSet(set), true
+}
+
+// selected returns the workloads of a namespace whose pods sel selects.
+func (g *Graph) selected(ns string, sel labels.Selector) []Workload {
+	var out []Workload
+	for _, w := range g.Workloads() {
+		if w.Object.Namespace() == ns && sel.Matches(labels.Set(w.Labels)) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// find returns the object of a kind, namespace and name, or nil.
+func (g *Graph) find(kind, ns, name string) *Object {
+	for _, o := range g.OfKind(kind) {
+		if o.Namespace() == ns && o.Name() == name {
+			return o
+		}
+	}
+	return nil
+}
+
+// serviceOfHost resolves a mesh host name, as written in an object of
+// namespace ns, to a Service of the graph: "name", "name.ns",
+// "name.ns.svc" or "name.ns.svc.cluster.local".
+func (g *Graph) serviceOfHost(host, ns string) *Object {
+	parts := strings.Split(strings.TrimSuffix(host, ".cluster.local"), ".")
+	switch {
+	case len(parts) == 1:
+		return g.find("Service", ns, parts[0])
+	case len(parts) == 2, len(parts) == 3 && parts[2] == "svc":
+		return g.find("Service", parts[1], parts[0])
+	}
+	return nil
+}
+
+// hasWorkloads reports whether the graph runs any pods: a Service or a
+// rule checked against a graph with none (a file on its own) is reported
+// at info severity, as there is nothing to compare it with.
+func (g *Graph) hasWorkloads() bool { return len(g.Pods()) > 0 }

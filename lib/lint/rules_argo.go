@@ -1,0 +1,139 @@
+package lint
+
+import (
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/manifold-dev/manifold/lib/finding"
+)
+
+// argoRules check Argo CD Applications against the tree they sync.
+func argoRules() []*Rule {
+	return []*Rule{
+		{ID: "argocd-path-missing", Severity: finding.Error, Check: checkArgoPaths,
+			Doc:  "An Application's source path holds no object of the tree.",
+			Help: "Point spec.source.path at a folder of the tree, relative to the repository root."},
+		{ID: "argocd-namespace-missing", Severity: finding.Error, Check: checkArgoNamespaces,
+			Doc:  "An Application deploys into a namespace that neither the tree nor CreateNamespace creates, and that is not declared to exist.",
+			Help: "Add the Namespace, the CreateNamespace=true sync option, or declare the namespace in the Env or -config."},
+		{ID: "argocd-chart-unpinned", Severity: finding.Error, Check: checkArgoCharts,
+			Doc:  "A Helm chart source does not pin an exact chart version.",
+			Help: "Set targetRevision to one version (11.6.12), not a range or latest."},
+		{ID: "argocd-revision-unpinned", Severity: finding.Warning, Check: checkArgoRevisions,
+			Doc:  "A Git source follows HEAD, whatever the repository's default branch is.",
+			Help: "Name the branch or tag to follow."},
+		{ID: "argocd-double-parent", Severity: finding.Error, Check: checkArgoParents,
+			Doc:  "An Application is synced by two parent Applications, which fight over it.",
+			Help: "Keep each Application in exactly one synced folder."},
+	}
+}
+
+func applications(g *Graph) []*Object {
+	var out []*Object
+	for _, o := range g.OfKind("Application") {
+		if o.Group() == "argoproj.io" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// gitPath returns an Application's Git source path, cleaned, or "".
+func gitPath(app *Object) string {
+	src := Map(Map(app.Value, "spec"), "source")
+	if str(src, "chart") != "" || str(src, "path") == "" {
+		return ""
+	}
+	return path.Clean(str(src, "path"))
+}
+
+// inFolder reports whether a file lies directly in folder, comparing the
+// folder as a suffix of the file's directory so that a tree linted by an
+// absolute or relative path agrees.
+func inFolder(file, folder string) bool {
+	dir := path.Dir(strings.ReplaceAll(file, "\\", "/"))
+	return dir == folder || strings.HasSuffix(dir, "/"+folder)
+}
+
+func checkArgoPaths(p *Pass) {
+	for _, app := range applications(p.Graph) {
+		folder := gitPath(app)
+		if folder == "" {
+			continue
+		}
+		found, others := false, false
+		for _, o := range p.Graph.Objects {
+			found = found || inFolder(o.File, folder)
+			others = others || o.Group() != "argoproj.io"
+		}
+		if !found {
+			p.ReportAt(!others, app, []string{"spec", "source", "path"}, "no object of the tree lies in %q%s", folder, aloneArgo(!others))
+		}
+	}
+}
+
+func aloneArgo(quiet bool) string {
+	if quiet {
+		return " (only Argo CD objects were linted)"
+	}
+	return ""
+}
+
+func checkArgoNamespaces(p *Pass) {
+	declared := p.Facts().Namespaces
+	for _, app := range applications(p.Graph) {
+		spec := Map(app.Value, "spec")
+		ns := str(Map(spec, "destination"), "namespace")
+		if ns == "" || slices.Contains(declared, ns) || p.Graph.find("Namespace", "", ns) != nil {
+			continue
+		}
+		if slices.Contains(List(Map(spec, "syncPolicy"), "syncOptions"), any("CreateNamespace=true")) {
+			continue
+		}
+		p.Report(app, []string{"spec", "destination", "namespace"}, "namespace %q is not in the tree, not created by CreateNamespace=true and not declared to exist", ns)
+	}
+}
+
+// exactVersion matches a single semantic version, with an optional v.
+var exactVersion = regexp.MustCompile(`^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+
+func checkArgoCharts(p *Pass) {
+	for _, app := range applications(p.Graph) {
+		src := Map(Map(app.Value, "spec"), "source")
+		if str(src, "chart") == "" {
+			continue
+		}
+		if rev := str(src, "targetRevision"); !exactVersion.MatchString(rev) {
+			p.Report(app, []string{"spec", "source", "targetRevision"}, "chart %s at %q is not one exact version", str(src, "chart"), rev)
+		}
+	}
+}
+
+func checkArgoRevisions(p *Pass) {
+	for _, app := range applications(p.Graph) {
+		src := Map(Map(app.Value, "spec"), "source")
+		if str(src, "chart") != "" {
+			continue
+		}
+		if rev := str(src, "targetRevision"); rev == "" || rev == "HEAD" {
+			p.Report(app, []string{"spec", "source", "targetRevision"}, "follows %s: name a branch or tag", strings.TrimSpace(rev+" (the default branch)"))
+		}
+	}
+}
+
+func checkArgoParents(p *Pass) {
+	apps := applications(p.Graph)
+	for _, child := range apps {
+		var parents []string
+		for _, parent := range apps {
+			if folder := gitPath(parent); folder != "" && inFolder(child.File, folder) {
+				parents = append(parents, parent.Name())
+			}
+		}
+		if len(parents) > 1 {
+			p.Report(child, nil, "synced by %d parent Applications: %s", len(parents), strings.Join(parents, ", "))
+		}
+	}
+}

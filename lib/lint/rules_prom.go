@@ -1,0 +1,379 @@
+package lint
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	prommodel "github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+	k8slabels "k8s.io/apimachinery/pkg/labels"
+
+	"github.com/manifold-dev/manifold/lib/finding"
+)
+
+// promRules check ServiceMonitors against Services, and Prometheus rules
+// with Prometheus's own parser and rule validation.
+func promRules() []*Rule {
+	return []*Rule{
+		{ID: "servicemonitor-selects-nothing", Severity: finding.Warning, Check: checkSMSelects,
+			Doc:  "A ServiceMonitor selects no Service.",
+			Help: "Match the Service's labels in spec.selector (and its namespace in namespaceSelector)."},
+		{ID: "servicemonitor-port-unknown", Severity: finding.Error, Check: checkSMPorts,
+			Doc:  "A ServiceMonitor scrapes a port name that the selected Service does not have.",
+			Help: "Use the name of one of the Service's ports; Prometheus finds no target otherwise."},
+		{ID: "promql-invalid", Severity: finding.Error, Check: checkRuleValidation("promql-invalid"),
+			Doc:  "A rule's expression is not valid PromQL.",
+			Help: "Fix the expression; `promtool check rules` gives the same error."},
+		{ID: "alert-shape", Severity: finding.Error, Check: checkRuleValidation("alert-shape"),
+			Doc:  "A rule is not one of an alert or a recording rule, or has fields its kind does not take.",
+			Help: "Set exactly one of alert and record; recording rules take no for or annotations."},
+		{ID: "alert-template-invalid", Severity: finding.Error, Check: checkRuleValidation("alert-template-invalid"),
+			Doc:  "An alert's label or annotation template does not parse with Prometheus's template functions.",
+			Help: "Fix the Go template: {{ $value }}, {{ $labels.pod }}, {{ $value | humanizePercentage }}."},
+		{ID: "alert-for-invalid", Severity: finding.Error, Check: checkAlertFor,
+			Doc:  "An alert's for duration does not parse.",
+			Help: "Use a Prometheus duration such as 5m or 1h30m."},
+		{ID: "alert-severity", Severity: finding.Error, Check: checkAlertSeverity,
+			Doc:  "An alert has no severity label, or one that is not allowed.",
+			Help: "Set labels.severity to one of the allowed values (critical, warning, info unless -config says otherwise)."},
+		{ID: "alert-summary-missing", Severity: finding.Warning, Check: checkAlertSummary,
+			Doc:  "An alert has no summary annotation.",
+			Help: "Add annotations.summary: the one line a person paged at night reads first."},
+		{ID: "alert-value-in-labels", Severity: finding.Error, Check: checkAlertValueInLabels,
+			Doc:  "An alert's label uses $value, which changes at every evaluation.",
+			Help: "A changing label makes a new alert each time: move $value into an annotation."},
+		{ID: "alert-no-comparison", Severity: finding.Warning, Check: checkAlertComparison,
+			Doc:  "An alert's expression has no comparison, so it fires whenever the series exists.",
+			Help: "Compare against a threshold (> 0.1), or use absent() for missing data."},
+		{ID: "alert-job-unscraped", Severity: finding.Warning, Check: checkAlertJobs,
+			Doc:  "An alert selects a job, or a job in a namespace, that no ServiceMonitor of the graph scrapes and no cluster-wide job provides.",
+			Help: "The job label of a ServiceMonitor target is the Service's name unless jobLabel says otherwise; declare cluster jobs (kubelet, kube-state-metrics) in the Env or -config."},
+	}
+}
+
+// promParser parses PromQL as Prometheus itself does.
+var promParser = parser.NewParser(parser.Options{})
+
+// smServices returns the Services a ServiceMonitor selects.
+func smServices(g *Graph, sm *Object) []*Object {
+	spec := Map(sm.Value, "spec")
+	sel, ok := selector(Map(spec, "selector"))
+	if !ok {
+		return nil
+	}
+	nsSel := Map(spec, "namespaceSelector")
+	names := List(nsSel, "matchNames")
+	var out []*Object
+	for _, svc := range g.OfKind("Service") {
+		inNS := svc.Namespace() == sm.Namespace()
+		if nsSel["any"] == true || (len(names) > 0 && slices.Contains(names, any(svc.Namespace()))) {
+			inNS = true
+		}
+		if inNS && sel.Matches(k8slabels.Set(svc.Labels())) {
+			out = append(out, svc)
+		}
+	}
+	return out
+}
+
+func checkSMSelects(p *Pass) {
+	quiet := len(p.Graph.OfKind("Service")) == 0
+	for _, sm := range p.Graph.OfKind("ServiceMonitor") {
+		if len(smServices(p.Graph, sm)) == 0 {
+			p.ReportAt(quiet, sm, []string{"spec", "selector"}, "selects no Service%s", aloneSvc(quiet))
+		}
+	}
+}
+
+func aloneSvc(quiet bool) string {
+	if quiet {
+		return " (no Service was linted with it)"
+	}
+	return ""
+}
+
+func checkSMPorts(p *Pass) {
+	for _, sm := range p.Graph.OfKind("ServiceMonitor") {
+		svcs := smServices(p.Graph, sm)
+		for i, ep := range List(Map(sm.Value, "spec"), "endpoints") {
+			port := str(asMap(ep), "port")
+			if port == "" {
+				continue
+			}
+			for _, svc := range svcs {
+				found := false
+				for _, sp := range List(Map(svc.Value, "spec"), "ports") {
+					found = found || str(asMap(sp), "name") == port
+				}
+				if !found {
+					p.Report(sm, []string{"spec", "endpoints", strconv.Itoa(i), "port"}, "Service %q has no port named %q", svc.Name(), port)
+				}
+			}
+		}
+	}
+}
+
+// promRule is one rule of a PrometheusRule, with its path.
+type promRule struct {
+	obj  *Object
+	segs []string
+	r    map[string]any
+}
+
+func (pr promRule) at(more ...string) []string { return join(pr.segs, more...) }
+
+func (pr promRule) name() string {
+	if a := str(pr.r, "alert"); a != "" {
+		return a
+	}
+	return str(pr.r, "record")
+}
+
+// promRules returns every rule of every PrometheusRule.
+func (g *Graph) promRules() []promRule {
+	var out []promRule
+	for _, o := range g.OfKind("PrometheusRule") {
+		for i, grp := range List(Map(o.Value, "spec"), "groups") {
+			for j, r := range List(asMap(grp), "rules") {
+				out = append(out, promRule{o, []string{"spec", "groups", strconv.Itoa(i), "rules", strconv.Itoa(j)}, asMap(r)})
+			}
+		}
+	}
+	return out
+}
+
+// checkRuleValidation reports what Prometheus's own rule validation
+// (rulefmt, as promtool runs it) finds, for the findings of one rule ID.
+func checkRuleValidation(id string) func(p *Pass) {
+	return func(p *Pass) {
+		for _, pr := range p.Graph.promRules() {
+			// One finding per field, with every message rulefmt gives for it.
+			var order []string
+			msgs := map[string][]string{}
+			segs := map[string][]string{}
+			for _, e := range validateRule(pr) {
+				if e.id != id {
+					continue
+				}
+				key := strings.Join(e.segs, "/")
+				if _, seen := msgs[key]; !seen {
+					order = append(order, key)
+					segs[key] = e.segs
+				}
+				msgs[key] = append(msgs[key], e.msg)
+			}
+			for _, key := range order {
+				p.Report(pr.obj, segs[key], "%s: %s", pr.name(), strings.Join(msgs[key], "; "))
+			}
+		}
+	}
+}
+
+type ruleError struct {
+	id, msg string
+	segs    []string
+}
+
+// validateRule runs rulefmt's validation of one rule and sorts its errors
+// into rule IDs by the field they concern.
+func validateRule(pr promRule) []ruleError {
+	r := rulefmt.Rule{
+		Record:      str(pr.r, "record"),
+		Alert:       str(pr.r, "alert"),
+		Expr:        fmt.Sprint(pr.r["expr"]),
+		Labels:      stringMap(pr.r, "labels"),
+		Annotations: stringMap(pr.r, "annotations"),
+	}
+	if pr.r["expr"] == nil {
+		r.Expr = ""
+	}
+	if d, err := prommodel.ParseDuration(str(pr.r, "for")); err == nil {
+		r.For = d
+	}
+	var out []ruleError
+	for _, we := range r.Validate(rulefmt.RuleNode{}, prommodel.UTF8Validation, promParser) {
+		err := errors.Unwrap(&we)
+		if err == nil {
+			continue
+		}
+		msg := err.Error()
+		switch {
+		case strings.HasPrefix(msg, "could not parse expression"):
+			out = append(out, ruleError{"promql-invalid", msg, pr.at("expr")})
+		case strings.HasPrefix(msg, "label \"") || strings.HasPrefix(msg, "annotation \""):
+			key := strings.SplitN(msg, "\"", 3)[1]
+			field := "labels"
+			if strings.HasPrefix(msg, "annotation") {
+				field = "annotations"
+			}
+			out = append(out, ruleError{"alert-template-invalid", msg, pr.at(field, key)})
+		default:
+			out = append(out, ruleError{"alert-shape", msg, pr.segs})
+		}
+	}
+	return out
+}
+
+func checkAlertFor(p *Pass) {
+	for _, pr := range p.Graph.promRules() {
+		if f, ok := pr.r["for"].(string); ok {
+			if _, err := prommodel.ParseDuration(f); err != nil {
+				p.Report(pr.obj, pr.at("for"), "%s: for %q: %v", pr.name(), f, err)
+			}
+		}
+	}
+}
+
+func alerts(g *Graph) []promRule {
+	var out []promRule
+	for _, pr := range g.promRules() {
+		if str(pr.r, "alert") != "" {
+			out = append(out, pr)
+		}
+	}
+	return out
+}
+
+func checkAlertSeverity(p *Pass) {
+	allowed := p.Config.Severities
+	if len(allowed) == 0 {
+		allowed = []string{"critical", "warning", "info"}
+	}
+	for _, pr := range alerts(p.Graph) {
+		sev, ok := stringMap(pr.r, "labels")["severity"]
+		switch {
+		case !ok:
+			p.Report(pr.obj, pr.at("alert"), "%s has no severity label", pr.name())
+		case !slices.Contains(allowed, sev):
+			p.Report(pr.obj, pr.at("labels", "severity"), "%s: severity %q is not one of %s", pr.name(), sev, strings.Join(allowed, ", "))
+		}
+	}
+}
+
+func checkAlertSummary(p *Pass) {
+	for _, pr := range alerts(p.Graph) {
+		if stringMap(pr.r, "annotations")["summary"] == "" {
+			p.Report(pr.obj, pr.at("alert"), "%s has no summary annotation", pr.name())
+		}
+	}
+}
+
+func checkAlertValueInLabels(p *Pass) {
+	for _, pr := range alerts(p.Graph) {
+		l := stringMap(pr.r, "labels")
+		for _, k := range sortedStrings(l) {
+			if strings.Contains(l[k], "$value") || strings.Contains(l[k], ".Value") {
+				p.Report(pr.obj, pr.at("labels", k), "%s: label %q uses $value", pr.name(), k)
+			}
+		}
+	}
+}
+
+func checkAlertComparison(p *Pass) {
+	for _, pr := range alerts(p.Graph) {
+		expr, err := promParser.ParseExpr(fmt.Sprint(pr.r["expr"]))
+		if err != nil {
+			continue // promql-invalid
+		}
+		found := false
+		parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+			switch x := n.(type) {
+			case *parser.BinaryExpr:
+				found = found || x.Op.IsComparisonOperator()
+			case *parser.Call:
+				found = found || strings.HasPrefix(x.Func.Name, "absent")
+			}
+			return nil
+		})
+		if !found {
+			p.Report(pr.obj, pr.at("expr"), "%s: the expression compares nothing: it fires whenever the series exists", pr.name())
+		}
+	}
+}
+
+// scrapeTarget is what one ServiceMonitor target looks like in Prometheus:
+// its job, namespace and service labels.
+type scrapeTarget struct{ job, namespace, service string }
+
+// scraped returns the targets the graph's ServiceMonitors produce: the job
+// label is the Service's name, or the value of its jobLabel label.
+func scraped(g *Graph) []scrapeTarget {
+	var out []scrapeTarget
+	for _, sm := range g.OfKind("ServiceMonitor") {
+		jobLabel := str(Map(sm.Value, "spec"), "jobLabel")
+		for _, svc := range smServices(g, sm) {
+			job := svc.Name()
+			if v := svc.Labels()[jobLabel]; jobLabel != "" && v != "" {
+				job = v
+			}
+			out = append(out, scrapeTarget{job, svc.Namespace(), svc.Name()})
+		}
+	}
+	return out
+}
+
+func checkAlertJobs(p *Pass) {
+	targets := scraped(p.Graph)
+	cluster := p.Facts().ClusterJobs
+	quiet := len(p.Graph.OfKind("ServiceMonitor")) == 0
+	for _, pr := range alerts(p.Graph) {
+		expr, err := promParser.ParseExpr(fmt.Sprint(pr.r["expr"]))
+		if err != nil {
+			continue
+		}
+		reported := map[string]bool{}
+		parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+			vs, ok := n.(*parser.VectorSelector)
+			if !ok {
+				return nil
+			}
+			eq := map[string]string{}
+			for _, m := range vs.LabelMatchers {
+				if m.Type == labels.MatchEqual {
+					eq[m.Name] = m.Value
+				}
+			}
+			job, hasJob := eq["job"]
+			if !hasJob || slices.Contains(cluster, job) {
+				return nil
+			}
+			ns, hasNS := eq["namespace"]
+			svc, hasSvc := eq["service"]
+			match := slices.ContainsFunc(targets, func(t scrapeTarget) bool {
+				return t.job == job && (!hasNS || t.namespace == ns) && (!hasSvc || t.service == svc)
+			})
+			key := job + "/" + ns
+			if !match && !reported[key] {
+				reported[key] = true
+				where := ""
+				if hasNS {
+					where = fmt.Sprintf(" in namespace %q", ns)
+				}
+				p.ReportAt(quiet, pr.obj, pr.at("expr"), "%s selects job %q%s, which no ServiceMonitor scrapes and no cluster-wide job provides%s", pr.name(), job, where, aloneSM(quiet))
+			}
+			return nil
+		})
+	}
+}
+
+func aloneSM(quiet bool) string {
+	if quiet {
+		return " (no ServiceMonitor was linted with it)"
+	}
+	return ""
+}
+
+func sortedStrings(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
