@@ -119,3 +119,33 @@ func TestRulesAreDescribed(t *testing.T) {
 		t.Errorf("only %d rules", len(seen))
 	}
 }
+
+// TestCleanCompleteSet lints one app's complete set of compiled objects on
+// its own, with the outside facts its environment declares: nothing at all
+// may be reported.
+func TestCleanCompleteSet(t *testing.T) {
+	cfg, err := LoadConfig("../../tests/lint/clean.config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Files(context.Background(), []string{"../../tests/lint/clean"}, Options{Schemas: schemaDir, Config: cfg, Production: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		t.Errorf("finding in the clean set: %s", f)
+	}
+	kinds := map[string]int{}
+	docs, _ := os.ReadDir("../../tests/lint/clean")
+	for _, d := range docs {
+		kinds[strings.SplitN(d.Name(), "-", 2)[0]]++
+	}
+	for _, k := range []string{"namespace", "serviceaccount", "configmap", "deployment", "service", "horizontalpodautoscaler", "poddisruptionbudget", "virtualservice", "destinationrule", "peerauthentication", "authorizationpolicy", "servicemonitor", "prometheusrule"} {
+		if kinds[k] == 0 {
+			t.Errorf("the clean set has no %s", k)
+		}
+	}
+	if kinds["deployment"] != 2 {
+		t.Error("the clean set needs a stable and a canary Deployment")
+	}
+}
