@@ -19,6 +19,7 @@ import (
 	"github.com/manifold-dev/manifold/apps"
 	"github.com/manifold-dev/manifold/lib/cli"
 	"github.com/manifold-dev/manifold/lib/compile"
+	"github.com/manifold-dev/manifold/lib/diff"
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/tree"
@@ -42,7 +43,10 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 	fl.Var(&envNames, "env", "compile only this environment (repeatable)")
 	fl.Var(&appNames, "app", "compile only this app (repeatable)")
 	check := fl.Bool("check", false, "write nothing; exit 1 when the tree under -out is not what apps/ compiles to")
-	format := fl.String("format", "text", "findings format: text, json, sarif or github")
+	diffMode := fl.Bool("diff", false, "write nothing; report, object by object and field by field, what the compile changes in -out")
+	base := fl.String("base", "", "with -diff: compare with -out as Git `revision` holds it, not the files on disk")
+	exitCode := fl.Bool("exit-code", false, "with -diff: exit 1 when there are differences")
+	format := fl.String("format", "text", "output format: text, json, sarif or github for findings; text, json or markdown for -diff")
 	output := fl.String("o", "", "write findings to `file` instead of stdout")
 	showVersion := fl.Bool("version", false, "print the version and exit")
 	if err := fl.Parse(args); err != nil {
@@ -56,7 +60,20 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 		fmt.Fprintln(stdout, "manifold", version.Version)
 		return 0
 	}
-	if err := cli.CheckFormat(*format); err != nil {
+	if *base != "" && !*diffMode {
+		fmt.Fprintln(stderr, "compile: -base needs -diff")
+		return 2
+	}
+	if *diffMode && *check {
+		fmt.Fprintln(stderr, "compile: -diff and -check are separate modes")
+		return 2
+	}
+	if *diffMode {
+		if *format != "text" && *format != "json" && *format != "markdown" {
+			fmt.Fprintf(stderr, "compile: -diff -format %q: want text, json or markdown\n", *format)
+			return 2
+		}
+	} else if err := cli.CheckFormat(*format); err != nil {
 		fmt.Fprintln(stderr, "compile:", err)
 		return 2
 	}
@@ -67,6 +84,12 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 	}
 	findings := res.Findings
 	code := 0
+	if *diffMode && !finding.HasErrors(findings) {
+		for _, f := range findings {
+			fmt.Fprintln(stderr, f) // warnings: the report goes to stdout
+		}
+		return runDiff(ctx, *out, *base, *format, *output, *exitCode, res, stdout, stderr)
+	}
 	if finding.HasErrors(findings) {
 		code = 1
 	} else if *check {
@@ -115,4 +138,41 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 // treeFinding is a finding about a file of the tree on disk.
 func treeFinding(out, p, rule, msg string) finding.Finding {
 	return finding.Finding{Rule: rule, Severity: finding.Error, File: strings.TrimSuffix(out, "/") + "/" + p, Message: msg}
+}
+
+// runDiff writes the report of what the compile changes in out, and
+// returns the exit status: 0, or 1 with -exit-code when anything differs.
+func runDiff(ctx context.Context, out, base, format, output string, exitCode bool, res compile.Result, stdout, stderr io.Writer) int {
+	rep, err := diff.Compiled(ctx, out, base, res.Tree, res.Scope)
+	if err != nil {
+		fmt.Fprintln(stderr, "compile:", err)
+		return 2
+	}
+	w := stdout
+	if output != "" {
+		f, err := os.Create(output)
+		if err != nil {
+			fmt.Fprintln(stderr, "compile:", err)
+			return 2
+		}
+		defer f.Close()
+		w = f
+	}
+	switch format {
+	case "json":
+		err = diff.WriteJSON(w, version.Version, rep)
+	case "markdown":
+		err = diff.WriteMarkdown(w, rep)
+	default:
+		err = diff.WriteText(w, rep)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "compile:", err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "compile: %d object(s) differ, %d risky\n", len(rep.Entries), len(rep.Risky()))
+	if exitCode && len(rep.Entries) > 0 {
+		return 1
+	}
+	return 0
 }

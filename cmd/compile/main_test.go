@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -369,5 +370,95 @@ func TestSARIFReport(t *testing.T) {
 	}
 	if len(rep.Runs) != 3 || len(rep.Runs[0].Results) == 0 {
 		t.Errorf("want one run per environment with the results, got %d runs", len(rep.Runs))
+	}
+}
+
+func TestDiffAfterAHandEdit(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, _ := compileWith(t, apps.All(), "-out", out); code != 0 {
+		t.Fatal("compile failed")
+	}
+	if code, stdout, _ := compileWith(t, apps.All(), "-out", out, "-diff", "-exit-code"); code != 0 || stdout != "no differences\n" {
+		t.Fatalf("fresh tree: exit %d %q", code, stdout)
+	}
+	dep := filepath.Join(out, "prod/worker/deployment-worker.yaml")
+	b, _ := os.ReadFile(dep)
+	if err := os.WriteFile(dep, bytes.Replace(b, []byte("replicas: 3"), []byte("replicas: 5"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := compileWith(t, apps.All(), "-out", out, "-diff")
+	if code != 0 || !strings.Contains(stdout, "prod/worker\n  ~ Deployment/worker\n      ! replicas drop in production: spec.replicas 5 → 3\n      spec.replicas: 5 → 3\n") {
+		t.Fatalf("-diff: exit %d\n%s", code, stdout)
+	}
+	if code, _, _ := compileWith(t, apps.All(), "-out", out, "-diff", "-exit-code"); code != 1 {
+		t.Errorf("-diff -exit-code with differences: exit %d", code)
+	}
+	code, stdout, _ = compileWith(t, apps.All(), "-out", out, "-diff", "-format", "markdown")
+	if code != 0 || !strings.Contains(stdout, "| prod | worker | 0 | 1 | 0 | **1** ⚠️ |") {
+		t.Errorf("markdown: exit %d\n%s", code, stdout)
+	}
+	for _, args := range [][]string{{"-base", "HEAD"}, {"-diff", "-check"}, {"-diff", "-format", "sarif"}} {
+		if code, _, _ := compileWith(t, apps.All(), append(args, "-out", out)...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestCheckAfterDeleteAndStrayFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, _ := compileWith(t, apps.All(), "-out", out); code != 0 {
+		t.Fatal("compile failed")
+	}
+	if err := os.Remove(filepath.Join(out, "dev/frontend/service-frontend.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "dev/frontend/extra.yaml"), []byte("kind: ConfigMap\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := compileWith(t, apps.All(), "-out", out, "-check")
+	for _, want := range []string{
+		out + "/dev/frontend/extra.yaml: error drift: unexpected: stray file in a generated folder",
+		out + "/dev/frontend/service-frontend.yaml: error drift: missing: not on disk",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("missing %q in\n%s", want, stdout)
+		}
+	}
+	if code != 1 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+// TestDiffAgainstACommit commits a compiled tree in a temporary Git
+// repository, changes an app and commits again: -diff -base HEAD~1 shows the
+// field-level change of that commit.
+func TestDiffAgainstACommit(t *testing.T) {
+	repo := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	out := filepath.Join(repo, "out")
+	git("init", "-q")
+	if code, _, _ := compileWith(t, apps.All(), "-out", out); code != 0 {
+		t.Fatal("compile failed")
+	}
+	git("add", "-A")
+	git("commit", "-q", "-m", "base")
+	bumped := replace(withSpec(apps.Frontend, func(_ model.Env, s *model.Spec) { s.Image.Tag = "2.5.0" }))
+	if code, _, _ := compileWith(t, bumped, "-out", out); code != 0 {
+		t.Fatal("compile failed")
+	}
+	git("add", "-A")
+	git("commit", "-q", "-m", "frontend 2.5.0")
+	code, stdout, _ := compileWith(t, bumped, "-out", out, "-diff", "-base", "HEAD~1", "-env", "prod")
+	want := "prod/frontend\n  ~ Deployment/frontend\n      spec.template.spec.containers[name=frontend].image: \"registry.example.com/shop/frontend:2.4.1\" → \"registry.example.com/shop/frontend:2.5.0\"\n"
+	if code != 0 || stdout != want {
+		t.Errorf("exit %d\n got %q\nwant %q", code, stdout, want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -99,4 +100,59 @@ func Check(dir string, t Tree, scope Scope) ([]Difference, error) {
 	}
 	slices.SortFunc(diffs, func(a, b Difference) int { return strings.Compare(a.Path, b.Path) })
 	return diffs, nil
+}
+
+// ReadFiles returns the .yaml files under dir that lie in scope (every
+// environment folder of envs when scope is nil), by slash path relative
+// to dir: the tree on disk, for comparing it with a compiled one.
+func ReadFiles(dir string, envs []string, scope Scope) (map[string][]byte, error) {
+	roots := scope
+	if roots == nil {
+		for _, env := range envs {
+			roots = append(roots, env+"/")
+		}
+	}
+	files := map[string][]byte{}
+	for _, root := range roots {
+		base := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(root, "/")))
+		err := filepath.WalkDir(base, func(name string, d fs.DirEntry, err error) error {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			if err != nil || d.IsDir() || !strings.HasSuffix(name, ".yaml") || strings.HasPrefix(d.Name(), tempPrefix) {
+				return err
+			}
+			rel, err := filepath.Rel(dir, name)
+			if err != nil {
+				return err
+			}
+			p := filepath.ToSlash(rel)
+			if !scope.Contains(p) {
+				return nil
+			}
+			b, err := os.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			files[p] = b
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", root, err)
+		}
+	}
+	return files, nil
+}
+
+// InScope returns the files of t that lie in scope (all when scope is nil)
+// and in one of envs' folders.
+func InScope(files map[string][]byte, envs []string, scope Scope) map[string][]byte {
+	out := map[string][]byte{}
+	for p, b := range files {
+		env, _, _ := strings.Cut(p, "/")
+		if scope.Contains(p) && slices.Contains(envs, env) {
+			out[p] = b
+		}
+	}
+	return out
 }
