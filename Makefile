@@ -5,7 +5,7 @@ GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
-.PHONY: compile check schemas test unit lint golden bench
+.PHONY: compile check schemas test unit lint golden bench hostile fuzz
 
 ## compile: compile apps/ into out/
 compile:
@@ -40,3 +40,7 @@ golden:
 ## bench: the benchmarks
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## hostile: cmd/lint over the hostile-input corpus, within 2 s and 512 MB each
+hostile:
+	tests/hostile/run.sh

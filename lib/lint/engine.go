@@ -67,7 +67,9 @@ type Graph struct {
 	Facts   Facts
 	Objects []*Object
 
-	byKind map[string][]*Object
+	byKind    map[string][]*Object
+	pods      []Pod
+	workloads []Workload
 }
 
 // NewGraph indexes objects.

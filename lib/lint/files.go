@@ -72,6 +72,15 @@ func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding
 	var fs []finding.Finding
 	var files []File
 	for _, name := range names {
+		fi, err := os.Stat(name)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		if fi.Size() > manifest.MaxFileSize {
+			fs = append(fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: name,
+				Message: fmt.Sprintf("the file is %d MiB, more than the %d MiB a manifest may have: not read", fi.Size()>>20, manifest.MaxFileSize>>20)})
+			continue
+		}
 		data, err := os.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", name, err)
@@ -91,6 +100,9 @@ func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding
 			continue
 		}
 		docs, probs := manifest.Read(data)
+		if len(docs) == 0 && len(probs) == 0 {
+			fs = append(fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: name, Line: 1, Env: f.Env, Message: "the file holds no Kubernetes object (it is empty, or only comments and separators)"})
+		}
 		for _, p := range probs {
 			fs = append(fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: name, Line: p.Line, Column: p.Column, Env: f.Env, Message: p.Message})
 		}

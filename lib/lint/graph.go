@@ -34,9 +34,12 @@ type Workload struct {
 }
 
 // Workloads returns the graph's objects that run pods: Pods and the
-// controllers with a pod template.
+// controllers with a pod template, found once.
 func (g *Graph) Workloads() []Workload {
-	var out []Workload
+	if g.workloads != nil {
+		return g.workloads
+	}
+	out := []Workload{}
 	for _, p := range g.Pods() {
 		var l map[string]string
 		if p.Object.Kind() == "Pod" {
@@ -47,6 +50,7 @@ func (g *Graph) Workloads() []Workload {
 		}
 		out = append(out, Workload{Object: p.Object, Pod: p, Labels: l})
 	}
+	g.workloads = out
 	return out
 }
 

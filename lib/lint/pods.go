@@ -31,9 +31,16 @@ func (p Pod) Long() bool {
 	return k != "Job" && k != "CronJob" && k != "Pod"
 }
 
-// Pods returns the pod specs of the graph's workloads.
+// Pods returns the pod specs of the graph's workloads, found once.
 func (g *Graph) Pods() []Pod {
-	var out []Pod
+	if g.pods == nil {
+		g.pods = g.findPods()
+	}
+	return g.pods
+}
+
+func (g *Graph) findPods() []Pod {
+	out := []Pod{}
 	for _, o := range g.Objects {
 		segs, ok := podPaths[o.Kind()]
 		if !ok {
