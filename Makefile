@@ -44,3 +44,11 @@ bench:
 ## hostile: cmd/lint over the hostile-input corpus, within 2 s and 512 MB each
 hostile:
 	tests/hostile/run.sh
+
+## fuzz: run every fuzz target for FUZZTIME each (default 1m); crashers land in testdata/fuzz
+FUZZTIME ?= 1m
+fuzz:
+	$(GO) test ./lib/manifest -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./lib/manifest -run '^$$' -fuzz '^FuzzSpan$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./lib/diff -run '^$$' -fuzz '^FuzzFields$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./lib/model -run '^$$' -fuzz '^FuzzValidateSpec$$' -fuzztime $(FUZZTIME)
