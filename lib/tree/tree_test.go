@@ -244,3 +244,20 @@ func TestParseRecordRejectsEscapes(t *testing.T) {
 		}
 	}
 }
+
+// An interrupted run may leave the record owning a path it never wrote:
+// the next run drops it from the record instead of refusing it.
+func TestOwnedButMissingIsNotAConflict(t *testing.T) {
+	dir := t.TempDir()
+	rec := Record{Envs: map[string]map[string]string{}, Files: map[string]string{"dev/a/never-written.yaml": Hash([]byte("x"))}}
+	if err := writeAtomic(dir, RecordName, rec.Marshal()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(dir, files("dev/a/x.yaml", "x"), nil); err != nil {
+		t.Fatalf("a missing owned file stopped the write: %v", err)
+	}
+	got, _ := ReadRecord(dir)
+	if _, ok := got.Files["dev/a/never-written.yaml"]; ok || len(got.Files) != 1 {
+		t.Errorf("record %v", got.Files)
+	}
+}

@@ -103,7 +103,9 @@ func Write(dir string, t Tree, scope Scope) (Result, error) {
 	var remove []string
 	for _, p := range slices.Sorted(maps.Keys(rec.Files)) {
 		if _, keep := t.Files[p]; !keep && scope.Contains(p) {
-			if err := checkPath(dir, p); err != nil {
+			// An owned path that is not there (an interrupted run had not
+			// written it yet) is only dropped from the record.
+			if err := checkPath(dir, p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				conflicts = append(conflicts, Conflict{p, err.Error()})
 				continue
 			}
