@@ -462,3 +462,27 @@ func TestDiffAgainstACommit(t *testing.T) {
 		t.Errorf("exit %d\n got %q\nwant %q", code, stdout, want)
 	}
 }
+
+func TestLiteralCredentialIsRefused(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	worker := withSpec(apps.Worker, func(_ model.Env, s *model.Spec) {
+		s.Vars = append(s.Vars, model.Var{Name: "BROKER_URL", Value: model.Literal("amqp://jobs:s3cret@broker:5672/")})
+	})
+	code, stdout, _ := compileWith(t, replace(worker), "-out", out)
+	want := apps.Worker.Source.String() + ": error secret-literal: prod/worker Deployment/worker spec.template.spec.containers[0].env[4].value: container \"worker\": BROKER_URL holds a URL with a password"
+	if code != 1 || !strings.Contains(stdout, want) {
+		t.Fatalf("exit %d, want 1 and\n%s\nin\n%s", code, want, stdout)
+	}
+}
+
+func TestNamesCannotEscapeTheirFolder(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	evil := model.Define(model.App{Name: "../../etc", Team: "shop", Spec: apps.Worker.Spec})
+	code, stdout, _ := compileWith(t, append(apps.All(), evil), "-out", out)
+	if code != 1 || !strings.Contains(stdout, `error definition: ../../etc Name: "../../etc" is not a DNS-1035 label`) {
+		t.Fatalf("exit %d\n%s", code, stdout)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Error("something was written")
+	}
+}
