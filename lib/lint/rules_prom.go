@@ -376,4 +376,3 @@ func sortedStrings(m map[string]string) []string {
 	slices.Sort(keys)
 	return keys
 }
-
