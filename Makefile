@@ -52,3 +52,4 @@ fuzz:
 	$(GO) test ./lib/manifest -run '^$$' -fuzz '^FuzzSpan$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./lib/diff -run '^$$' -fuzz '^FuzzFields$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./lib/model -run '^$$' -fuzz '^FuzzValidateSpec$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./lib/render -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(FUZZTIME)

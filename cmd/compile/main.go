@@ -46,6 +46,7 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 	diffMode := fl.Bool("diff", false, "write nothing; report, object by object and field by field, what the compile changes in -out")
 	base := fl.String("base", "", "with -diff: compare with -out as Git `revision` holds it, not the files on disk")
 	exitCode := fl.Bool("exit-code", false, "with -diff: exit 1 when there are differences")
+	fsync := fl.Bool("fsync", false, "sync every written file to disk before its rename (safe against power loss, slower)")
 	format := fl.String("format", "text", "output format: text, json, sarif or github for findings; text, json or markdown for -diff")
 	output := fl.String("o", "", "write findings to `file` instead of stdout")
 	showVersion := fl.Bool("version", false, "print the version and exit")
@@ -108,7 +109,7 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 			fmt.Fprintf(stderr, "compile: %s is current (%d files)\n", *out, len(res.Tree.Files))
 		}
 	} else {
-		wr, err := tree.Write(*out, res.Tree, res.Scope)
+		wr, err := tree.Writer{Fsync: *fsync}.Write(*out, res.Tree, res.Scope)
 		var conflict *tree.ConflictError
 		switch {
 		case errors.As(err, &conflict):

@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -97,21 +99,62 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		return res, nil
 	}
 
-	add := func(w model.World, a model.App, folder string, objs []expand.Object) {
-		for _, obj := range objs {
-			res.Objects = append(res.Objects, Object{Env: w.Env, App: a, Folder: folder, Value: obj, GVK: obj.GetObjectKind().GroupVersionKind()})
+	// Expand and render every app of every environment in parallel; the
+	// results keep their order, so the output does not depend on it.
+	type unit struct {
+		w    model.World
+		a    model.App // zero for the environment's own objects
+		objs []Object
+		vals []map[string]any
+		raw  [][]byte
+		err  error
+	}
+	var units []*unit
+	for _, w := range worlds {
+		units = append(units, &unit{w: w})
+		for _, a := range selApps {
+			units = append(units, &unit{w: w, a: a})
 		}
 	}
-	for _, w := range worlds {
-		add(w, model.App{}, expand.ArgoFolder, expand.Env(w))
-		for _, a := range selApps {
-			if err := ctx.Err(); err != nil {
-				return res, err
+	err = parallel(ctx, len(units), func(i int) {
+		u := units[i]
+		add := func(folder string, objs []expand.Object) {
+			for _, obj := range objs {
+				v, err := render.Clean(obj)
+				if err == nil {
+					var b []byte
+					if b, err = render.Encode(v); err == nil {
+						u.objs = append(u.objs, Object{Env: u.w.Env, App: u.a, Folder: folder, Value: obj, GVK: obj.GetObjectKind().GroupVersionKind()})
+						u.vals = append(u.vals, v)
+						u.raw = append(u.raw, b)
+						continue
+					}
+				}
+				u.err = fmt.Errorf("%s/%s %s: %w", u.w.Env.Name, u.a.Name, obj.GetName(), err)
 			}
-			in := expand.Input{World: w, App: a, Spec: w.Specs[a.Name]}
-			add(w, a, string(a.Name), expand.App(in))
-			add(w, a, expand.ArgoFolder, expand.Argo(in))
 		}
+		if u.a.Name == "" {
+			add(expand.ArgoFolder, expand.Env(u.w))
+			return
+		}
+		in := expand.Input{World: u.w, App: u.a, Spec: u.w.Specs[u.a.Name]}
+		add(string(u.a.Name), expand.App(in))
+		add(expand.ArgoFolder, expand.Argo(in))
+	})
+	if err != nil {
+		return res, err
+	}
+	var values []any // the rendered objects, for the schema gate and the rules
+	var raw [][]byte
+	for _, u := range units {
+		if u.err != nil {
+			return res, u.err
+		}
+		res.Objects = append(res.Objects, u.objs...)
+		for i := range u.vals {
+			values = append(values, u.vals[i])
+		}
+		raw = append(raw, u.raw...)
 	}
 	res.Findings = append(res.Findings, nameFindings(res.Objects)...)
 	res.Findings = append(res.Findings, duplicateFindings(res.Objects)...)
@@ -120,9 +163,8 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		return res, nil
 	}
 
-	res.Tree = tree.Tree{Files: map[string][]byte{}, Envs: map[string]map[string]string{}}
+	res.Tree = tree.Tree{Files: make(map[string][]byte, len(res.Objects)), Envs: map[string]map[string]string{}}
 	qualify := ambiguousKinds(res.Objects)
-	values := make([]any, len(res.Objects)) // the rendered objects, for the schema gate
 	for i := range res.Objects {
 		o := &res.Objects[i]
 		name := render.FileName(o.GVK.Kind, o.GVK.Group, o.Value.GetName(), qualify[o.GVK.Kind])
@@ -130,16 +172,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		if _, dup := res.Tree.Files[o.Path]; dup {
 			return res, fmt.Errorf("internal error: two objects render to %s", o.Path) // duplicateFindings rules this out
 		}
-		v, err := render.Clean(o.Value)
-		if err != nil {
-			return res, fmt.Errorf("%s: %w", o.Path, err)
-		}
-		b, err := render.Encode(v)
-		if err != nil {
-			return res, fmt.Errorf("%s: %w", o.Path, err)
-		}
-		values[i] = v
-		res.Tree.Files[o.Path] = b
+		res.Tree.Files[o.Path] = raw[i]
 	}
 	for _, w := range worlds {
 		res.Tree.Envs[w.Env.Name] = w.Env.Pins()
@@ -373,4 +406,28 @@ func ambiguousKinds(objs []Object) map[string]bool {
 		}
 	}
 	return out
+}
+
+// parallel calls f(0..n-1) on GOMAXPROCS goroutines, and returns the
+// context's error if it is cancelled first.
+func parallel(ctx context.Context, n int, f func(i int)) error {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	var err error
+	for i := 0; i < n; i++ {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return err
 }

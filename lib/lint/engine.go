@@ -68,15 +68,24 @@ type Graph struct {
 	Objects []*Object
 
 	byKind    map[string][]*Object
+	byName    map[string]*Object // kind/namespace/name, the first of duplicates
 	pods      []Pod
 	workloads []Workload
+	byNS      map[string][]Workload
+	hpas      map[*Object]*Object   // target -> autoscaler
+	drs       map[*Object][]*Object // Service -> DestinationRules for its host
+	ruleErrs  map[string][]ruleError
 }
 
 // NewGraph indexes objects.
 func NewGraph(env, kubernetes string, production bool, facts Facts, objs []*Object) *Graph {
-	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Facts: facts, Objects: objs, byKind: map[string][]*Object{}}
+	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Facts: facts, Objects: objs, byKind: map[string][]*Object{}, byName: map[string]*Object{}}
 	for _, o := range objs {
 		g.byKind[o.Kind()] = append(g.byKind[o.Kind()], o)
+		key := o.Kind() + "/" + o.Namespace() + "/" + o.Name()
+		if _, dup := g.byName[key]; !dup {
+			g.byName[key] = o
+		}
 	}
 	return g
 }

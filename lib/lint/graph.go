@@ -93,9 +93,15 @@ func mapSelector(m map[string]any) (labels.Selector, bool) {
 
 // selected returns the workloads of a namespace whose pods sel selects.
 func (g *Graph) selected(ns string, sel labels.Selector) []Workload {
+	if g.byNS == nil {
+		g.byNS = map[string][]Workload{}
+		for _, w := range g.Workloads() {
+			g.byNS[w.Object.Namespace()] = append(g.byNS[w.Object.Namespace()], w)
+		}
+	}
 	var out []Workload
-	for _, w := range g.Workloads() {
-		if w.Object.Namespace() == ns && sel.Matches(labels.Set(w.Labels)) {
+	for _, w := range g.byNS[ns] {
+		if sel.Matches(labels.Set(w.Labels)) {
 			out = append(out, w)
 		}
 	}
@@ -104,12 +110,20 @@ func (g *Graph) selected(ns string, sel labels.Selector) []Workload {
 
 // find returns the object of a kind, namespace and name, or nil.
 func (g *Graph) find(kind, ns, name string) *Object {
-	for _, o := range g.OfKind(kind) {
-		if o.Namespace() == ns && o.Name() == name {
-			return o
+	return g.byName[kind+"/"+ns+"/"+name]
+}
+
+// autoscaler returns the HorizontalPodAutoscaler that scales o, or nil.
+func (g *Graph) autoscaler(o *Object) *Object {
+	if g.hpas == nil {
+		g.hpas = map[*Object]*Object{}
+		for _, hpa := range g.OfKind("HorizontalPodAutoscaler") {
+			if t := hpaTarget(g, hpa); t != nil {
+				g.hpas[t] = hpa
+			}
 		}
 	}
-	return nil
+	return g.hpas[o]
 }
 
 // serviceOfHost resolves a mesh host name, as written in an object of

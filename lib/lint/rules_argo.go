@@ -58,15 +58,23 @@ func inFolder(file, folder string) bool {
 }
 
 func checkArgoPaths(p *Pass) {
+	dirs := map[string]bool{}
+	others := false
+	for _, o := range p.Graph.Objects {
+		dirs[path.Dir(strings.ReplaceAll(o.File, "\\", "/"))] = true
+		others = others || o.Group() != "argoproj.io"
+	}
 	for _, app := range applications(p.Graph) {
 		folder := gitPath(app)
 		if folder == "" {
 			continue
 		}
-		found, others := false, false
-		for _, o := range p.Graph.Objects {
-			found = found || inFolder(o.File, folder)
-			others = others || o.Group() != "argoproj.io"
+		found := dirs[folder]
+		for dir := range dirs {
+			if found {
+				break
+			}
+			found = strings.HasSuffix(dir, "/"+folder)
 		}
 		if !found {
 			p.ReportAt(!others, app, []string{"spec", "source", "path"}, "no object of the tree lies in %q%s", folder, aloneArgo(!others))
@@ -125,13 +133,20 @@ func checkArgoRevisions(p *Pass) {
 
 func checkArgoParents(p *Pass) {
 	apps := applications(p.Graph)
+	syncing := map[string][]string{} // folder -> the Applications that sync it
+	for _, parent := range apps {
+		if folder := gitPath(parent); folder != "" {
+			syncing[folder] = append(syncing[folder], parent.Name())
+		}
+	}
 	for _, child := range apps {
 		var parents []string
-		for _, parent := range apps {
-			if folder := gitPath(parent); folder != "" && inFolder(child.File, folder) {
-				parents = append(parents, parent.Name())
+		for folder, names := range syncing {
+			if inFolder(child.File, folder) {
+				parents = append(parents, names...)
 			}
 		}
+		slices.Sort(parents)
 		if len(parents) > 1 {
 			p.Report(child, nil, "synced by %d parent Applications: %s", len(parents), strings.Join(parents, ", "))
 		}

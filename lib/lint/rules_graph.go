@@ -288,10 +288,7 @@ func checkPDBvsHPA(p *Pass) {
 		}
 		ws, _ := pdbWorkloads(p.Graph, pdb)
 		for _, w := range ws {
-			for _, hpa := range p.Graph.OfKind("HorizontalPodAutoscaler") {
-				if hpaTarget(p.Graph, hpa) != w.Object {
-					continue
-				}
+			if hpa := p.Graph.autoscaler(w.Object); hpa != nil {
 				lo := 1
 				if v, ok := Map(hpa.Value, "spec")["minReplicas"]; ok {
 					lo = toInt(v)
@@ -420,8 +417,15 @@ func producedSecrets(g *Graph, ns string) map[string]bool {
 
 func checkSecrets(p *Pass) {
 	quiet := len(p.Graph.OfKind("Namespace")) == 0 && len(p.Graph.OfKind("ExternalSecret")) == 0 && len(p.Graph.OfKind("Secret")) == 0
+	produced := map[string]map[string]bool{}
+	producedIn := func(ns string) map[string]bool {
+		if produced[ns] == nil {
+			produced[ns] = producedSecrets(p.Graph, ns)
+		}
+		return produced[ns]
+	}
 	for _, pod := range p.Graph.Pods() {
-		have := producedSecrets(p.Graph, pod.Object.Namespace())
+		have := producedIn(pod.Object.Namespace())
 		for _, r := range podRefs(pod, "Secret") {
 			if !r.optional && !have[r.name] {
 				p.ReportAt(quiet, pod.Object, r.segs, "no Secret %q is produced in namespace %q (by a Secret, an ExternalSecret or cert-manager)", r.name, pod.Object.Namespace())
@@ -429,7 +433,7 @@ func checkSecrets(p *Pass) {
 		}
 	}
 	for _, ing := range p.Graph.OfKind("Ingress") {
-		have := producedSecrets(p.Graph, ing.Namespace())
+		have := producedIn(ing.Namespace())
 		for i, tls := range List(Map(ing.Value, "spec"), "tls") {
 			if name := str(asMap(tls), "secretName"); name != "" && !have[name] {
 				p.ReportAt(quiet, ing, []string{"spec", "tls", strconv.Itoa(i), "secretName"}, "no Secret %q is produced in namespace %q: add a cert-manager issuer annotation or the Secret", name, ing.Namespace())
@@ -519,13 +523,15 @@ func (g *Graph) externalHost(host string) bool {
 
 // rulesFor returns the DestinationRules whose host is the Service svc.
 func (g *Graph) rulesFor(svc *Object) []*Object {
-	var out []*Object
-	for _, dr := range g.OfKind("DestinationRule") {
-		if isIstio(dr) && g.serviceOfHost(str(Map(dr.Value, "spec"), "host"), dr.Namespace()) == svc {
-			out = append(out, dr)
+	if g.drs == nil {
+		g.drs = map[*Object][]*Object{}
+		for _, dr := range g.OfKind("DestinationRule") {
+			if s := g.serviceOfHost(str(Map(dr.Value, "spec"), "host"), dr.Namespace()); isIstio(dr) && s != nil {
+				g.drs[s] = append(g.drs[s], dr)
+			}
 		}
 	}
-	return out
+	return g.drs[svc]
 }
 
 func checkVSSubsets(p *Pass) {

@@ -455,16 +455,12 @@ func checkEnvDuplicates(p *Pass) {
 // least: its autoscaler's minReplicas when one targets it, else its
 // replicas (1 when unset), and where that number is set.
 func minReplicas(g *Graph, o *Object) (n int, at *Object, segs []string) {
-	for _, hpa := range g.OfKind("HorizontalPodAutoscaler") {
-		spec := Map(hpa.Value, "spec")
-		ref := Map(spec, "scaleTargetRef")
-		if hpa.Namespace() == o.Namespace() && str(ref, "kind") == o.Kind() && str(ref, "name") == o.Name() {
-			n = 1
-			if v, ok := spec["minReplicas"]; ok {
-				n = toInt(v)
-			}
-			return n, hpa, []string{"spec", "minReplicas"}
+	if hpa := g.autoscaler(o); hpa != nil {
+		n = 1
+		if v, ok := Map(hpa.Value, "spec")["minReplicas"]; ok {
+			n = toInt(v)
 		}
+		return n, hpa, []string{"spec", "minReplicas"}
 	}
 	if v, ok := Map(o.Value, "spec")["replicas"]; ok {
 		return toInt(v), o, []string{"spec", "replicas"}

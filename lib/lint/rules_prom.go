@@ -156,7 +156,7 @@ func checkRuleValidation(id string) func(p *Pass) {
 			var order []string
 			msgs := map[string][]string{}
 			segs := map[string][]string{}
-			for _, e := range validateRule(pr) {
+			for _, e := range p.Graph.validated(pr) {
 				if e.id != id {
 					continue
 				}
@@ -172,6 +172,21 @@ func checkRuleValidation(id string) func(p *Pass) {
 			}
 		}
 	}
+}
+
+// validated returns rulefmt's errors for a rule, validated once for the
+// three rule IDs that report them.
+func (g *Graph) validated(pr promRule) []ruleError {
+	if g.ruleErrs == nil {
+		g.ruleErrs = map[string][]ruleError{}
+	}
+	key := pr.obj.Namespace() + "/" + pr.obj.Name() + "/" + strings.Join(pr.segs, "/")
+	errs, ok := g.ruleErrs[key]
+	if !ok {
+		errs = validateRule(pr)
+		g.ruleErrs[key] = errs
+	}
+	return errs
 }
 
 type ruleError struct {

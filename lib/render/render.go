@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
 )
 
 // Header starts every generated file.
@@ -52,14 +51,10 @@ func Marshal(obj any) ([]byte, error) {
 // expression stays on one line) and multi-line strings as literal blocks.
 func Encode(v map[string]any) ([]byte, error) {
 	var b bytes.Buffer
+	b.Grow(4096)
 	b.WriteString(Header)
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(numbers(v)); err != nil {
-		return nil, fmt.Errorf("render: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("render: %w", err)
+	if err := emit(&b, numbers(v).(map[string]any)); err != nil {
+		return nil, err
 	}
 	return b.Bytes(), nil
 }

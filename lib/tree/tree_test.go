@@ -250,7 +250,7 @@ func TestParseRecordRejectsEscapes(t *testing.T) {
 func TestOwnedButMissingIsNotAConflict(t *testing.T) {
 	dir := t.TempDir()
 	rec := Record{Envs: map[string]map[string]string{}, Files: map[string]string{"dev/a/never-written.yaml": Hash([]byte("x"))}}
-	if err := writeAtomic(dir, RecordName, rec.Marshal()); err != nil {
+	if err := writeAtomic(dir, RecordName, rec.Marshal(), true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Write(dir, files("dev/a/x.yaml", "x"), nil); err != nil {

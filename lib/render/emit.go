@@ -1,0 +1,241 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// emit writes an object as YAML: keys sorted, two-space indentation, lists
+// indented under their key, no folding of long lines, multi-line strings as
+// literal blocks. It is several times faster than a general encoder because
+// it only knows the values a decoded JSON object holds; a scalar whose
+// quoting is not obvious is quoted by yaml.v3 itself. A round-trip test and
+// a fuzz target hold that yaml.v3 reads back exactly the value written.
+func emit(b *bytes.Buffer, v map[string]any) error {
+	if len(v) == 0 {
+		b.WriteString("{}\n")
+		return nil
+	}
+	return emitMap(b, v, 0)
+}
+
+func emitMap(b *bytes.Buffer, m map[string]any, indent int) error {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		writeIndent(b, indent)
+		if err := emitScalar(b, k, indent, true); err != nil {
+			return err
+		}
+		b.WriteByte(':')
+		if err := emitValue(b, m[k], indent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitValue writes the value of a mapping key, after the "key:".
+func emitValue(b *bytes.Buffer, v any, indent int) error {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			b.WriteString(" {}\n")
+			return nil
+		}
+		b.WriteByte('\n')
+		return emitMap(b, x, indent+2)
+	case []any:
+		if len(x) == 0 {
+			b.WriteString(" []\n")
+			return nil
+		}
+		b.WriteByte('\n')
+		return emitList(b, x, indent+2)
+	}
+	b.WriteByte(' ')
+	return emitLeaf(b, v, indent)
+}
+
+// emitList writes list items at indent: "- item".
+func emitList(b *bytes.Buffer, l []any, indent int) error {
+	for _, e := range l {
+		writeIndent(b, indent)
+		b.WriteString("- ")
+		if err := emitItem(b, e, indent+2); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitItem writes a list item after its "- ": a mapping's first key on the
+// dash's line and the others under it, a nested list likewise.
+func emitItem(b *bytes.Buffer, v any, indent int) error {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			b.WriteString("{}\n")
+			return nil
+		}
+		keys := slices.Sorted(maps.Keys(x))
+		for i, k := range keys {
+			if i > 0 {
+				writeIndent(b, indent)
+			}
+			if err := emitScalar(b, k, indent, true); err != nil {
+				return err
+			}
+			b.WriteByte(':')
+			if err := emitValue(b, x[k], indent); err != nil {
+				return err
+			}
+		}
+		return nil
+	case []any:
+		if len(x) == 0 {
+			b.WriteString("[]\n")
+			return nil
+		}
+		for i, e := range x {
+			if i > 0 {
+				writeIndent(b, indent)
+			}
+			b.WriteString("- ")
+			if err := emitItem(b, e, indent+2); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return emitLeaf(b, v, indent-2)
+}
+
+// emitLeaf writes a scalar value and its newline.
+func emitLeaf(b *bytes.Buffer, v any, indent int) error {
+	switch x := v.(type) {
+	case string:
+		if err := emitScalar(b, x, indent, false); err != nil {
+			return err
+		}
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return fmt.Errorf("render: %v is not a JSON number", x)
+		}
+		s := strconv.FormatFloat(x, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eE") {
+			s += ".0" // stays a float when read back
+		}
+		b.WriteString(s)
+	case nil:
+		b.WriteString("null")
+	default:
+		return fmt.Errorf("render: cannot write %T", v)
+	}
+	b.WriteByte('\n')
+	return nil
+}
+
+// plainWords read as booleans or null in YAML 1.1 or 1.2.
+var plainWords = map[string]bool{"y": true, "yes": true, "n": true, "no": true, "true": true, "false": true, "on": true, "off": true, "null": true}
+
+// emitScalar writes a string: plain when that is obviously safe (a letter
+// first, then letters, digits and - _ . /), a multi-line value as a literal
+// block, anything else as yaml.v3 quotes it.
+func emitScalar(b *bytes.Buffer, s string, indent int, key bool) error {
+	if obviouslyPlain(s) {
+		b.WriteString(s)
+		return nil
+	}
+	if !key && strings.Contains(s, "\n") && blockSafe(s) {
+		chomp := "-"
+		body := strings.TrimSuffix(s, "\n")
+		if body != s {
+			chomp = ""
+			if strings.HasSuffix(body, "\n") {
+				chomp = "+"
+			}
+		}
+		b.WriteString("|" + chomp)
+		for line := range strings.SplitSeq(body, "\n") {
+			b.WriteByte('\n')
+			if line != "" {
+				writeIndent(b, indent+2)
+				b.WriteString(line)
+			}
+		}
+		return nil
+	}
+	out, err := yaml.Marshal(s)
+	if err != nil {
+		return err
+	}
+	out = bytes.TrimSuffix(out, []byte("\n"))
+	if bytes.ContainsAny(out, "\n") {
+		// yaml.v3 would fold it over lines: write a JSON string, which
+		// YAML reads as a double-quoted scalar.
+		var j bytes.Buffer
+		enc := json.NewEncoder(&j)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+		out = bytes.TrimSuffix(j.Bytes(), []byte("\n"))
+	}
+	b.Write(out)
+	return nil
+}
+
+func obviouslyPlain(s string) bool {
+	if s == "" || plainWords[strings.ToLower(s)] {
+		return false
+	}
+	c := s[0]
+	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '/') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+// blockSafe reports whether a multi-line string reads back unchanged from a
+// literal block: printable, no carriage returns, no tabs or spaces opening
+// the first line, no trailing blank of a line.
+func blockSafe(s string) bool {
+	if s[0] == ' ' || s[0] == '\t' || s[0] == '\n' {
+		return false
+	}
+	for _, r := range s {
+		if r == '\r' || r == '\uFEFF' || (r != '\n' && r != '\t' && !unicode.IsPrint(r)) {
+			return false
+		}
+	}
+	for line := range strings.SplitSeq(s, "\n") {
+		if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") {
+			return false
+		}
+	}
+	return true
+}
+
+func writeIndent(b *bytes.Buffer, n int) {
+	for range n {
+		b.WriteByte(' ')
+	}
+}

@@ -1,0 +1,113 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// roundTrip encodes a JSON object and reads it back with yaml.v3: the
+// value must be the same.
+func roundTrip(t testing.TB, raw []byte) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v map[string]any
+	if err := dec.Decode(&v); err != nil || v == nil {
+		return
+	}
+	out, err := Encode(v)
+	if err != nil {
+		return // not representable (NaN cannot come from JSON; other errors are reported by Encode)
+	}
+	var back any
+	if err := yaml.Unmarshal(out, &back); err != nil {
+		t.Fatalf("the output does not parse: %v\n%s", err, out)
+	}
+	want := normal(numbers(v))
+	if got := normal(back); !reflect.DeepEqual(got, want) {
+		t.Fatalf("read back differently:\n got %#v\nwant %#v\n%s", got, want, out)
+	}
+}
+
+// normal makes yaml.v3's and our number types comparable.
+func normal(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = normal(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normal(e)
+		}
+		return out
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case uint64:
+		return float64(x)
+	}
+	return v
+}
+
+// TestEncodeRoundTripsTheTree encodes every object of the committed tree
+// again: the bytes are the file's, and yaml.v3 reads back the same value.
+func TestEncodeRoundTripsTheTree(t *testing.T) {
+	n := 0
+	err := filepath.WalkDir("../../out", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
+			return err
+		}
+		file, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var v map[string]any
+		if err := yaml.Unmarshal(file, &v); err != nil {
+			return err
+		}
+		raw, _ := json.Marshal(v)
+		roundTrip(t, raw)
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 100 {
+		t.Errorf("only %d files", n)
+	}
+}
+
+func TestEncodeScalars(t *testing.T) {
+	cases := []string{
+		`{"a": "true", "b": "80", "c": "", "d": "y", "e": "~", "f": "null", "g": "{{ $value }}", "h": "a: b", "i": " lead", "j": "trail ", "k": "#x", "l": "1.5", "m": "0x10", "n": "2001-12-14"}`,
+		`{"multi": "a\nb\n", "keep": "a\n\n", "strip": "a\nb", "lead": " a\nb", "tab": "\ta\nb", "cr": "a\r\nb", "trailsp": "a \nb"}`,
+		`{"list": [[1, 2], [], {}, [{"a": 1}]], "empty": {}, "none": [], "f": 1.5, "big": 12345678901234567890, "neg": -3, "b": true}`,
+		`{"y": {"n": [{"on": "off"}]}, "key with space": 1, "ünï": "çødé", "k:": "v"}`,
+	}
+	for _, c := range cases {
+		roundTrip(t, []byte(c))
+	}
+}
+
+// FuzzEncode encodes arbitrary JSON objects: yaml.v3 must read back the
+// value written.
+func FuzzEncode(f *testing.F) {
+	f.Add([]byte(`{"apiVersion": "v1", "kind": "ConfigMap", "data": {"a.yaml": "x: 1\ny: [2]\n"}}`))
+	f.Add([]byte(`{"a": ["- x", "? y", "| z", "> w", "@", "` + "`" + `", "%", "!tag", "&anchor", "*alias"]}`))
+	f.Add([]byte(`{"s": "line\n  indented\n\ttab\n"}`))
+	f.Fuzz(func(t *testing.T, raw []byte) { roundTrip(t, raw) })
+}

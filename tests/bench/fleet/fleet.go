@@ -1,0 +1,106 @@
+// Package fleet generates a synthetic fleet of apps with the variety of the
+// examples (canary or not, ingress or not, autoscaling, alerts,
+// dependencies, callers), deterministic for a given size and seed, for the
+// benchmarks.
+package fleet
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/manifold-dev/manifold/lib/model"
+)
+
+// Apps returns n apps. Every app is valid in every environment of
+// apps.Envs(); app i may call app i-1.
+func Apps(n int, seed uint64) []model.App {
+	out := make([]model.App, 0, n)
+	for i := 0; i < n; i++ {
+		out = append(out, app(i, n, seed))
+	}
+	return out
+}
+
+// Name is the name of app i.
+func Name(i int) model.AppName { return model.AppName(fmt.Sprintf("svc-%04d", i)) }
+
+func app(i, n int, seed uint64) model.App {
+	r := rand.New(rand.NewPCG(seed, uint64(i)))
+	name := Name(i)
+	team := fmt.Sprintf("team-%02d", i%20)
+	public := r.IntN(3) == 0
+	canary := r.IntN(3) == 0
+	autoscale := r.IntN(2) == 0
+	withDB := r.IntN(4) == 0
+	withRedis := r.IntN(5) == 0
+	calls := i > 0 && r.IntN(2) == 0
+	tag := fmt.Sprintf("1.%d.%d", r.IntN(20), r.IntN(10))
+	return model.App{
+		Name:   name,
+		Team:   team,
+		Source: model.Source{File: "tests/bench/fleet/fleet.go", Line: 40},
+		Spec: func(env model.Env) model.Spec {
+			s := model.Spec{
+				Image: model.Image{Repository: "registry.example.com/" + team + "/" + string(name), Tag: tag},
+				Ports: []model.Port{{Name: "http", Container: 8080, Service: 80}, {Name: "metrics", Container: 9090}},
+				Resources: model.Resources{
+					Requests: model.Compute{CPU: "100m", Memory: "128Mi"},
+					Limits:   model.Compute{CPU: "500m", Memory: "256Mi"},
+				},
+				Probes: model.Probes{
+					Liveness:  &model.Probe{Path: "/healthz", Port: "http", Period: 20 * time.Second},
+					Readiness: &model.Probe{Path: "/ready", Port: "http", Period: 5 * time.Second},
+				},
+				Shutdown: &model.Shutdown{PreStop: 5 * time.Second, GracePeriod: 30 * time.Second},
+				Config:   model.Config{Data: map[string]string{"app.yaml": fmt.Sprintf("name: %s\nenv: %s\nworkers: %d\n", name, env.Name, 2+i%7)}, MountPath: "/etc/app"},
+				Secrets:  []model.Secret{{Name: string(name) + "-api", Keys: []model.SecretKey{{Key: "token", Remote: string(team) + "/" + string(name) + "/" + env.Name}}}},
+				Vars: []model.Var{
+					{Name: "LOG_LEVEL", Value: model.Literal("info")},
+					{Name: "API_TOKEN", Value: model.SecretRef{Secret: string(name) + "-api", Key: "token"}},
+					{Name: "WORKERS", Value: model.ConfigRef("app.yaml")},
+				},
+				Scaling:    model.Replicas(2),
+				Disruption: model.MaxUnavailable(1),
+				Metrics:    &model.Metrics{Port: "metrics", Interval: 30 * time.Second},
+				Spread:     []model.Spread{{TopologyKey: "topology.kubernetes.io/zone", MaxSkew: 1}},
+				Alerts: []model.Alert{{
+					Name: "SlowRequests",
+					Expr: func(sel model.Selectors) string {
+						return fmt.Sprintf(`histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{%s}[5m]))) > 0.5`, sel.App)
+					},
+					For: 10 * time.Minute, Severity: model.Warning,
+					Summary: "p99 latency above 500ms", Description: "p99 is {{ $value }}s",
+				}},
+			}
+			if autoscale {
+				s.Scaling = model.Autoscale{Min: 2, Max: 10, CPU: 70}
+			}
+			if public {
+				s.Ingress = &model.Ingress{Host: string(name) + "." + env.Name + ".example.com", Port: "http", Class: "nginx", TLS: &model.TLS{ClusterIssuer: "letsencrypt"}}
+			}
+			if canary && env.Name != "dev" {
+				s.Canary = &model.Canary{Tag: tag + "-rc.1", Weight: 10, Header: &model.HeaderMatch{Name: "canary", Value: "true"}, Replicas: 1}
+			}
+			if calls {
+				s.Vars = append(s.Vars, model.Var{Name: "UPSTREAM_URL", Value: model.ServiceURL{App: Name(i - 1), Port: "http"}})
+			}
+			if i+1 < n {
+				// app i+1 may call this one; admit it whether or not it does.
+				s.Callers = []model.Caller{{App: Name(i + 1), Methods: []string{"GET", "POST"}}}
+			}
+			if withDB {
+				s.Secrets = append(s.Secrets, model.Secret{Name: string(name) + "-db", Keys: []model.SecretKey{
+					{Key: "password", Remote: string(name) + "/db", Property: "password"},
+					{Key: "postgres-password", Remote: string(name) + "/db", Property: "admin"},
+				}})
+				s.Dependencies = append(s.Dependencies, model.Dependency{Kind: model.PostgreSQL, Secret: string(name) + "-db", Database: "app", User: "app", Storage: "10Gi"})
+			}
+			if withRedis {
+				s.Secrets = append(s.Secrets, model.Secret{Name: string(name) + "-redis", Keys: []model.SecretKey{{Key: "password", Remote: string(name) + "/redis"}}})
+				s.Dependencies = append(s.Dependencies, model.Dependency{Kind: model.Redis, Secret: string(name) + "-redis", Storage: "1Gi"})
+			}
+			return s
+		},
+	}
+}
