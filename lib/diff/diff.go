@@ -253,7 +253,7 @@ func render(p cmp.Path) string {
 				fmt.Fprintf(&b, "[name=%s]", key)
 				continue
 			}
-			if strings.ContainsAny(key, "./ ") {
+			if key == "" || strings.ContainsAny(key, "./ []\"") {
 				fmt.Fprintf(&b, "[%q]", key)
 				continue
 			}
