@@ -37,9 +37,12 @@ lint:
 golden:
 	$(GO) test ./tests/... -run Golden -update
 
-## bench: the benchmarks
+## bench: every stage and the whole compile for 100, 1,000 and 5,000 apps, then the built fleet command
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test ./tests/bench/fleet -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m
+	$(GO) test ./lib/validate -run '^$$' -bench . -benchmem
+	$(GO) build -o /tmp/manifold-bench ./tests/bench
+	rm -rf /tmp/manifold-fleet && /tmp/manifold-bench -apps 1000 -out /tmp/manifold-fleet
 
 ## hostile: cmd/lint over the hostile-input corpus, within 2 s and 512 MB each
 hostile:

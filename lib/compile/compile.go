@@ -116,6 +116,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 			units = append(units, &unit{w: w, a: a})
 		}
 	}
+	enc := new(render.Encoder)
 	err = parallel(ctx, len(units), func(i int) {
 		u := units[i]
 		add := func(folder string, objs []expand.Object) {
@@ -123,7 +124,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 				v, err := render.Clean(obj)
 				if err == nil {
 					var b []byte
-					if b, err = render.Encode(v); err == nil {
+					if b, err = enc.Encode(v); err == nil {
 						u.objs = append(u.objs, Object{Env: u.w.Env, App: u.a, Folder: folder, Value: obj, GVK: obj.GetObjectKind().GroupVersionKind()})
 						u.vals = append(u.vals, v)
 						u.raw = append(u.raw, b)

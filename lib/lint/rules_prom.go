@@ -197,12 +197,18 @@ type ruleError struct {
 // validateRule runs rulefmt's validation of one rule and sorts its errors
 // into rule IDs by the field they concern.
 func validateRule(pr promRule) []ruleError {
+	// rulefmt builds a template expander for every label and annotation;
+	// a value without "{{" cannot fail to parse, so only templated values
+	// are given to it, and the names of the others are checked here as
+	// rulefmt checks them.
+	labels, plainLabels := templated(stringMap(pr.r, "labels"))
+	annotations, plainAnnotations := templated(stringMap(pr.r, "annotations"))
 	r := rulefmt.Rule{
 		Record:      str(pr.r, "record"),
 		Alert:       str(pr.r, "alert"),
 		Expr:        fmt.Sprint(pr.r["expr"]),
-		Labels:      stringMap(pr.r, "labels"),
-		Annotations: stringMap(pr.r, "annotations"),
+		Labels:      labels,
+		Annotations: annotations,
 	}
 	if pr.r["expr"] == nil {
 		r.Expr = ""
@@ -211,6 +217,16 @@ func validateRule(pr promRule) []ruleError {
 		r.For = d
 	}
 	var out []ruleError
+	for _, k := range plainLabels {
+		if !prommodel.UTF8Validation.IsValidLabelName(k) || k == prommodel.MetricNameLabel {
+			out = append(out, ruleError{"alert-shape", "invalid label name: " + k, pr.at("labels", k)})
+		}
+	}
+	for _, k := range plainAnnotations {
+		if !prommodel.UTF8Validation.IsValidLabelName(k) {
+			out = append(out, ruleError{"alert-shape", "invalid annotation name: " + k, pr.at("annotations", k)})
+		}
+	}
 	for _, we := range r.Validate(rulefmt.RuleNode{}, prommodel.UTF8Validation, promParser) {
 		err := errors.Unwrap(&we)
 		if err == nil {
@@ -232,6 +248,20 @@ func validateRule(pr promRule) []ruleError {
 		}
 	}
 	return out
+}
+
+// templated splits a map into the entries whose value is a template and
+// the names of the others, sorted.
+func templated(m map[string]string) (tmpl map[string]string, plain []string) {
+	tmpl = map[string]string{}
+	for _, k := range sortedStrings(m) {
+		if strings.Contains(m[k], "{{") {
+			tmpl[k] = m[k]
+		} else {
+			plain = append(plain, k)
+		}
+	}
+	return tmpl, plain
 }
 
 func checkAlertFor(p *Pass) {

@@ -20,22 +20,22 @@ import (
 // it only knows the values a decoded JSON object holds; a scalar whose
 // quoting is not obvious is quoted by yaml.v3 itself. A round-trip test and
 // a fuzz target hold that yaml.v3 reads back exactly the value written.
-func emit(b *bytes.Buffer, v map[string]any) error {
+func (e *Encoder) emit(b *bytes.Buffer, v map[string]any) error {
 	if len(v) == 0 {
 		b.WriteString("{}\n")
 		return nil
 	}
-	return emitMap(b, v, 0)
+	return e.emitMap(b, v, 0)
 }
 
-func emitMap(b *bytes.Buffer, m map[string]any, indent int) error {
+func (e *Encoder) emitMap(b *bytes.Buffer, m map[string]any, indent int) error {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		writeIndent(b, indent)
-		if err := emitScalar(b, k, indent, true); err != nil {
+		if err := e.emitScalar(b, k, indent, true); err != nil {
 			return err
 		}
 		b.WriteByte(':')
-		if err := emitValue(b, m[k], indent); err != nil {
+		if err := e.emitValue(b, m[k], indent); err != nil {
 			return err
 		}
 	}
@@ -43,7 +43,7 @@ func emitMap(b *bytes.Buffer, m map[string]any, indent int) error {
 }
 
 // emitValue writes the value of a mapping key, after the "key:".
-func emitValue(b *bytes.Buffer, v any, indent int) error {
+func (e *Encoder) emitValue(b *bytes.Buffer, v any, indent int) error {
 	switch x := v.(type) {
 	case map[string]any:
 		if len(x) == 0 {
@@ -51,25 +51,25 @@ func emitValue(b *bytes.Buffer, v any, indent int) error {
 			return nil
 		}
 		b.WriteByte('\n')
-		return emitMap(b, x, indent+2)
+		return e.emitMap(b, x, indent+2)
 	case []any:
 		if len(x) == 0 {
 			b.WriteString(" []\n")
 			return nil
 		}
 		b.WriteByte('\n')
-		return emitList(b, x, indent+2)
+		return e.emitList(b, x, indent+2)
 	}
 	b.WriteByte(' ')
-	return emitLeaf(b, v, indent)
+	return e.emitLeaf(b, v, indent)
 }
 
 // emitList writes list items at indent: "- item".
-func emitList(b *bytes.Buffer, l []any, indent int) error {
-	for _, e := range l {
+func (e *Encoder) emitList(b *bytes.Buffer, l []any, indent int) error {
+	for _, item := range l {
 		writeIndent(b, indent)
 		b.WriteString("- ")
-		if err := emitItem(b, e, indent+2); err != nil {
+		if err := e.emitItem(b, item, indent+2); err != nil {
 			return err
 		}
 	}
@@ -78,7 +78,7 @@ func emitList(b *bytes.Buffer, l []any, indent int) error {
 
 // emitItem writes a list item after its "- ": a mapping's first key on the
 // dash's line and the others under it, a nested list likewise.
-func emitItem(b *bytes.Buffer, v any, indent int) error {
+func (e *Encoder) emitItem(b *bytes.Buffer, v any, indent int) error {
 	switch x := v.(type) {
 	case map[string]any:
 		if len(x) == 0 {
@@ -90,11 +90,11 @@ func emitItem(b *bytes.Buffer, v any, indent int) error {
 			if i > 0 {
 				writeIndent(b, indent)
 			}
-			if err := emitScalar(b, k, indent, true); err != nil {
+			if err := e.emitScalar(b, k, indent, true); err != nil {
 				return err
 			}
 			b.WriteByte(':')
-			if err := emitValue(b, x[k], indent); err != nil {
+			if err := e.emitValue(b, x[k], indent); err != nil {
 				return err
 			}
 		}
@@ -104,29 +104,31 @@ func emitItem(b *bytes.Buffer, v any, indent int) error {
 			b.WriteString("[]\n")
 			return nil
 		}
-		for i, e := range x {
+		for i, item := range x {
 			if i > 0 {
 				writeIndent(b, indent)
 			}
 			b.WriteString("- ")
-			if err := emitItem(b, e, indent+2); err != nil {
+			if err := e.emitItem(b, item, indent+2); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return emitLeaf(b, v, indent-2)
+	return e.emitLeaf(b, v, indent-2)
 }
 
 // emitLeaf writes a scalar value and its newline.
-func emitLeaf(b *bytes.Buffer, v any, indent int) error {
+func (e *Encoder) emitLeaf(b *bytes.Buffer, v any, indent int) error {
 	switch x := v.(type) {
 	case string:
-		if err := emitScalar(b, x, indent, false); err != nil {
+		if err := e.emitScalar(b, x, indent, false); err != nil {
 			return err
 		}
 	case bool:
 		b.WriteString(strconv.FormatBool(x))
+	case json.Number:
+		b.WriteString(number(x))
 	case int64:
 		b.WriteString(strconv.FormatInt(x, 10))
 	case float64:
@@ -147,13 +149,30 @@ func emitLeaf(b *bytes.Buffer, v any, indent int) error {
 	return nil
 }
 
+// number writes a JSON number as YAML reads back the same number: an
+// integer as it is, a fraction with a decimal point or an exponent.
+func number(n json.Number) string {
+	if _, err := n.Int64(); err == nil {
+		return n.String()
+	}
+	f, err := n.Float64()
+	if err != nil {
+		return n.String()
+	}
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return s
+}
+
 // plainWords read as booleans or null in YAML 1.1 or 1.2.
 var plainWords = map[string]bool{"y": true, "yes": true, "n": true, "no": true, "true": true, "false": true, "on": true, "off": true, "null": true}
 
 // emitScalar writes a string: plain when that is obviously safe (a letter
 // first, then letters, digits and - _ . /), a multi-line value as a literal
 // block, anything else as yaml.v3 quotes it.
-func emitScalar(b *bytes.Buffer, s string, indent int, key bool) error {
+func (e *Encoder) emitScalar(b *bytes.Buffer, s string, indent int, key bool) error {
 	if obviouslyPlain(s) {
 		b.WriteString(s)
 		return nil
@@ -177,6 +196,10 @@ func emitScalar(b *bytes.Buffer, s string, indent int, key bool) error {
 		}
 		return nil
 	}
+	if q, ok := e.quoted.Load(s); ok {
+		b.Write(q.([]byte))
+		return nil
+	}
 	out, err := yaml.Marshal(s)
 	if err != nil {
 		return err
@@ -193,6 +216,7 @@ func emitScalar(b *bytes.Buffer, s string, indent int, key bool) error {
 		}
 		out = bytes.TrimSuffix(j.Bytes(), []byte("\n"))
 	}
+	e.quoted.Store(s, out)
 	b.Write(out)
 	return nil
 }

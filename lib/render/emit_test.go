@@ -111,3 +111,29 @@ func FuzzEncode(f *testing.F) {
 	f.Add([]byte(`{"s": "line\n  indented\n\ttab\n"}`))
 	f.Fuzz(func(t *testing.T, raw []byte) { roundTrip(t, raw) })
 }
+
+// numbers returns v with every json.Number turned into an int64 or a
+// float64, as yaml.v3 reads numbers back.
+func numbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = numbers(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = numbers(e)
+		}
+		return out
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	}
+	return v
+}

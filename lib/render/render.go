@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Header starts every generated file.
@@ -45,44 +46,29 @@ func Marshal(obj any) ([]byte, error) {
 	return Encode(v)
 }
 
+// Encoder writes objects as YAML. It remembers how it quoted each scalar
+// that needed quoting, so one Encoder should serve a whole run; it is safe
+// for concurrent use.
+type Encoder struct {
+	quoted sync.Map // string -> its quoted form
+}
+
 // Encode returns the file content for an object Clean returned: YAML with
 // sorted keys, two-space indentation, no folding of long lines (a PromQL
 // expression stays on one line) and multi-line strings as literal blocks.
-func Encode(v map[string]any) ([]byte, error) {
+func (e *Encoder) Encode(v map[string]any) ([]byte, error) {
 	var b bytes.Buffer
 	b.Grow(4096)
 	b.WriteString(Header)
-	if err := emit(&b, numbers(v).(map[string]any)); err != nil {
+	if err := e.emit(&b, v); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
-// numbers returns v with every json.Number turned into an int64 or a
-// float64, so that the encoder writes numbers, not strings.
-func numbers(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = numbers(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = numbers(e)
-		}
-		return out
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	}
-	return v
-}
+// Encode encodes one object with a new Encoder.
+func Encode(v map[string]any) ([]byte, error) { return new(Encoder).Encode(v) }
+
 
 // Clean returns obj as generic JSON values (maps, slices, strings, numbers,
 // booleans) without its status, nulls and the noise paths.
