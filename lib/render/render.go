@@ -69,7 +69,6 @@ func (e *Encoder) Encode(v map[string]any) ([]byte, error) {
 // Encode encodes one object with a new Encoder.
 func Encode(v map[string]any) ([]byte, error) { return new(Encoder).Encode(v) }
 
-
 // Clean returns obj as generic JSON values (maps, slices, strings, numbers,
 // booleans) without its status, nulls and the noise paths.
 func Clean(obj any) (map[string]any, error) {
