@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/manifold-dev/manifold/lib/expand"
 	"github.com/manifold-dev/manifold/lib/finding"
@@ -75,6 +76,9 @@ type Graph struct {
 	hpas      map[*Object]*Object   // target -> autoscaler
 	drs       map[*Object][]*Object // Service -> DestinationRules for its host
 	ruleErrs  map[string][]ruleError
+	services  map[string][]*Object       // namespace -> Services
+	releases  map[string]map[string]bool // namespace -> Helm releases Argo CD deploys there
+	secrets   map[string]map[string]bool // namespace -> Secrets produced there
 }
 
 // NewGraph indexes objects.
@@ -173,8 +177,23 @@ func Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Finding {
 	for _, r := range rules {
 		known[r.ID] = true
 	}
+	results := make([][]finding.Finding, len(graphs))
+	var wg sync.WaitGroup
+	for i, g := range graphs {
+		wg.Go(func() { results[i] = runGraph(g, rules, cfg, known) })
+	}
+	wg.Wait()
+	out := slices.Concat(results...)
+	finding.Sort(out)
+	return out
+}
+
+// runGraph runs the rules over one graph. Graphs share nothing, so they
+// run in parallel; the rules of one graph run in turn, as they share its
+// lazily built indexes.
+func runGraph(g *Graph, rules []*Rule, cfg *Config, known map[string]bool) []finding.Finding {
 	var out []finding.Finding
-	for _, g := range graphs {
+	{
 		suppressed := map[*Object]map[string]bool{}
 		sp := &Pass{Graph: g, Config: cfg, rule: suppressionRule}
 		for _, o := range g.Objects {
@@ -214,7 +233,6 @@ func Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Finding {
 			}
 		}
 	}
-	finding.Sort(out)
 	return out
 }
 

@@ -144,3 +144,14 @@ func (g *Graph) serviceOfHost(host, ns string) *Object {
 // rule checked against a graph with none (a file on its own) is reported
 // at info severity, as there is nothing to compare it with.
 func (g *Graph) hasWorkloads() bool { return len(g.Pods()) > 0 }
+
+// servicesIn returns the Services of a namespace.
+func (g *Graph) servicesIn(ns string) []*Object {
+	if g.services == nil {
+		g.services = map[string][]*Object{}
+		for _, svc := range g.OfKind("Service") {
+			g.services[svc.Namespace()] = append(g.services[svc.Namespace()], svc)
+		}
+	}
+	return g.services[ns]
+}

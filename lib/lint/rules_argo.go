@@ -140,11 +140,17 @@ func checkArgoParents(p *Pass) {
 		}
 	}
 	for _, child := range apps {
+		// The folders the child lies in directly, as a repository path may
+		// name them: its directory and each of its trailing parts.
 		var parents []string
-		for folder, names := range syncing {
-			if inFolder(child.File, folder) {
-				parents = append(parents, names...)
+		dir := path.Dir(strings.ReplaceAll(child.File, "\\", "/"))
+		for suffix := dir; ; {
+			parents = append(parents, syncing[suffix]...)
+			_, rest, found := strings.Cut(suffix, "/")
+			if !found {
+				break
 			}
+			suffix = rest
 		}
 		slices.Sort(parents)
 		if len(parents) > 1 {

@@ -385,45 +385,43 @@ func checkConfigMaps(p *Pass) {
 
 // producedSecrets returns the Secrets of a namespace that the graph
 // defines or makes: Secret objects, ExternalSecret targets and the TLS
-// secrets cert-manager issues for annotated Ingresses.
+// secrets cert-manager issues for annotated Ingresses. They are found once
+// for every namespace.
 func producedSecrets(g *Graph, ns string) map[string]bool {
-	out := map[string]bool{}
-	for _, s := range g.OfKind("Secret") {
-		if s.Namespace() == ns {
-			out[s.Name()] = true
+	if g.secrets == nil {
+		g.secrets = map[string]map[string]bool{}
+		add := func(ns, name string) {
+			if g.secrets[ns] == nil {
+				g.secrets[ns] = map[string]bool{}
+			}
+			g.secrets[ns][name] = true
+		}
+		for _, s := range g.OfKind("Secret") {
+			add(s.Namespace(), s.Name())
+		}
+		for _, es := range g.OfKind("ExternalSecret") {
+			name := str(Map(Map(es.Value, "spec"), "target"), "name")
+			if name == "" {
+				name = es.Name()
+			}
+			add(es.Namespace(), name)
+		}
+		for _, ing := range g.OfKind("Ingress") {
+			a := ing.Annotations()
+			if a["cert-manager.io/cluster-issuer"] == "" && a["cert-manager.io/issuer"] == "" {
+				continue
+			}
+			for _, tls := range List(Map(ing.Value, "spec"), "tls") {
+				add(ing.Namespace(), str(asMap(tls), "secretName"))
+			}
 		}
 	}
-	for _, es := range g.OfKind("ExternalSecret") {
-		if es.Namespace() != ns {
-			continue
-		}
-		name := str(Map(Map(es.Value, "spec"), "target"), "name")
-		if name == "" {
-			name = es.Name()
-		}
-		out[name] = true
-	}
-	for _, ing := range g.OfKind("Ingress") {
-		a := ing.Annotations()
-		if ing.Namespace() != ns || (a["cert-manager.io/cluster-issuer"] == "" && a["cert-manager.io/issuer"] == "") {
-			continue
-		}
-		for _, tls := range List(Map(ing.Value, "spec"), "tls") {
-			out[str(asMap(tls), "secretName")] = true
-		}
-	}
-	return out
+	return g.secrets[ns]
 }
 
 func checkSecrets(p *Pass) {
 	quiet := len(p.Graph.OfKind("Namespace")) == 0 && len(p.Graph.OfKind("ExternalSecret")) == 0 && len(p.Graph.OfKind("Secret")) == 0
-	produced := map[string]map[string]bool{}
-	producedIn := func(ns string) map[string]bool {
-		if produced[ns] == nil {
-			produced[ns] = producedSecrets(p.Graph, ns)
-		}
-		return produced[ns]
-	}
+	producedIn := func(ns string) map[string]bool { return producedSecrets(p.Graph, ns) }
 	for _, pod := range p.Graph.Pods() {
 		have := producedIn(pod.Object.Namespace())
 		for _, r := range podRefs(pod, "Secret") {
@@ -689,19 +687,24 @@ const helmInstance = "app.kubernetes.io/instance"
 // a Helm release of that name into ns: its pods are not in the tree, but
 // will exist.
 func (g *Graph) helmRelease(ns, release string) bool {
-	if release == "" {
-		return false
-	}
-	for _, app := range applications(g) {
-		spec := Map(app.Value, "spec")
-		src := Map(spec, "source")
-		name := str(Map(src, "helm"), "releaseName")
-		if name == "" {
-			name = app.Name()
+	if g.releases == nil {
+		g.releases = map[string]map[string]bool{}
+		for _, app := range applications(g) {
+			spec := Map(app.Value, "spec")
+			src := Map(spec, "source")
+			if str(src, "chart") == "" {
+				continue
+			}
+			name := str(Map(src, "helm"), "releaseName")
+			if name == "" {
+				name = app.Name()
+			}
+			dst := str(Map(spec, "destination"), "namespace")
+			if g.releases[dst] == nil {
+				g.releases[dst] = map[string]bool{}
+			}
+			g.releases[dst][name] = true
 		}
-		if str(src, "chart") != "" && name == release && str(Map(spec, "destination"), "namespace") == ns {
-			return true
-		}
 	}
-	return false
+	return release != "" && g.releases[ns][release]
 }

@@ -67,14 +67,20 @@ func smServices(g *Graph, sm *Object) []*Object {
 		return nil
 	}
 	nsSel := Map(spec, "namespaceSelector")
-	names := List(nsSel, "matchNames")
-	var out []*Object
-	for _, svc := range g.OfKind("Service") {
-		inNS := svc.Namespace() == sm.Namespace()
-		if nsSel["any"] == true || (len(names) > 0 && slices.Contains(names, any(svc.Namespace()))) {
-			inNS = true
+	candidates := g.servicesIn(sm.Namespace())
+	if nsSel["any"] == true {
+		candidates = g.OfKind("Service")
+	} else if names := List(nsSel, "matchNames"); len(names) > 0 {
+		candidates = nil
+		for _, n := range names {
+			if ns, ok := n.(string); ok {
+				candidates = append(candidates, g.servicesIn(ns)...)
+			}
 		}
-		if inNS && sel.Matches(k8slabels.Set(svc.Labels())) {
+	}
+	var out []*Object
+	for _, svc := range candidates {
+		if sel.Matches(k8slabels.Set(svc.Labels())) {
 			out = append(out, svc)
 		}
 	}

@@ -39,13 +39,17 @@ func Check(dir string, t Tree, scope Scope) ([]Difference, error) {
 		return nil, err
 	}
 	var diffs []Difference
-	for _, p := range slices.Sorted(maps.Keys(t.Files)) {
-		cur, err := readOwnedCandidate(dir, p)
+	paths := slices.Sorted(maps.Keys(t.Files))
+	found := make([]*Difference, len(paths))
+	c := &checker{dir: dir, dirs: map[string]error{}}
+	forEach(len(paths), func(i int) {
+		p := paths[i]
+		cur, err := c.read(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			diffs = append(diffs, Difference{p, Missing, "not on disk: run the compiler"})
+			found[i] = &Difference{p, Missing, "not on disk: run the compiler"}
 		case err != nil:
-			diffs = append(diffs, Difference{p, Stale, err.Error()})
+			found[i] = &Difference{p, Stale, err.Error()}
 		case !bytes.Equal(cur, t.Files[p]):
 			reason := "differs from what apps/ compiles to: apps/ changed since the last compile"
 			if h := rec.Files[p]; h == "" {
@@ -53,7 +57,12 @@ func Check(dir string, t Tree, scope Scope) ([]Difference, error) {
 			} else if h != Hash(cur) {
 				reason = "edited by hand since manifold wrote it"
 			}
-			diffs = append(diffs, Difference{p, Stale, reason})
+			found[i] = &Difference{p, Stale, reason}
+		}
+	})
+	for _, d := range found {
+		if d != nil {
+			diffs = append(diffs, *d)
 		}
 	}
 	roots := scope

@@ -9,8 +9,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Tree is a compiled tree: file contents by slash path relative to out/,
@@ -96,19 +98,32 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	}
 	var conflicts []Conflict
 	var write []string
-	for _, p := range slices.Sorted(maps.Keys(t.Files)) {
-		cur, err := readOwnedCandidate(dir, p)
+	paths := slices.Sorted(maps.Keys(t.Files))
+	verdicts := make([]error, len(paths)) // errWrite, nil (unchanged), or a conflict
+	errWrite := errors.New("write")
+	c := &checker{dir: dir, dirs: map[string]error{}}
+	forEach(len(paths), func(i int) {
+		p := paths[i]
+		cur, err := c.read(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			write = append(write, p)
+			verdicts[i] = errWrite
 		case err != nil:
-			conflicts = append(conflicts, Conflict{p, err.Error()})
+			verdicts[i] = err
 		case rec.Files[p] == "":
-			conflicts = append(conflicts, Conflict{p, "exists but was not written by manifold (not in " + RecordName + "); move it away or delete it"})
+			verdicts[i] = errors.New("exists but was not written by manifold (not in " + RecordName + "); move it away or delete it")
 		case !bytes.Equal(cur, t.Files[p]):
-			write = append(write, p)
-		default:
+			verdicts[i] = errWrite
+		}
+	})
+	for i, v := range verdicts {
+		switch v {
+		case errWrite:
+			write = append(write, paths[i])
+		case nil:
 			res.Unchanged++
+		default:
+			conflicts = append(conflicts, Conflict{paths[i], v.Error()})
 		}
 	}
 	var remove []string
@@ -116,7 +131,7 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		if _, keep := t.Files[p]; !keep && scope.Contains(p) {
 			// An owned path that is not there (an interrupted run had not
 			// written it yet) is only dropped from the record.
-			if err := checkPath(dir, p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := c.check(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				conflicts = append(conflicts, Conflict{p, err.Error()})
 				continue
 			}
@@ -146,11 +161,13 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	if err := writeAtomic(dir, RecordName, intent.Marshal(), true); err != nil {
 		return res, err
 	}
-	for _, p := range write {
-		if err := writeAtomic(dir, p, t.Files[p], w.Fsync); err != nil {
+	errs := make([]error, len(write))
+	forEach(len(write), func(i int) { errs[i] = c.writeAtomic(write[i], t.Files[write[i]], w.Fsync) })
+	for i, err := range errs {
+		if err != nil {
 			return res, err
 		}
-		res.Written = append(res.Written, p)
+		res.Written = append(res.Written, write[i])
 	}
 	for _, p := range remove {
 		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -181,43 +198,107 @@ func ReadRecord(dir string) (Record, error) {
 	return ParseRecord(name, data)
 }
 
-// readOwnedCandidate returns the content of the regular file at p, after
-// checking that no part of the path is a symlink or a non-directory.
-func readOwnedCandidate(dir, p string) ([]byte, error) {
-	if err := checkPath(dir, p); err != nil {
-		return nil, err
-	}
-	return os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+// checker checks and writes paths under one folder, remembering what it
+// learned of each directory so that a tree of many files costs few system
+// calls. It is safe for concurrent use.
+type checker struct {
+	dir  string
+	mu   sync.Mutex
+	dirs map[string]error // slash path -> nil (a real directory), or why not
+	made sync.Map         // directories created
 }
 
-// checkPath refuses a path that is not clean or that crosses a symlink or
-// a non-regular file; a path that does not exist yet is fine.
-func checkPath(dir, p string) error {
+// read returns the content of the regular file at p, after checking that
+// no part of the path is a symlink or a non-directory.
+func (c *checker) read(p string) ([]byte, error) {
+	if err := c.check(p); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(filepath.Join(c.dir, filepath.FromSlash(p)))
+}
+
+// check refuses a path that is not clean or that crosses a symlink or a
+// non-regular file; a path that does not exist yet reports fs.ErrNotExist.
+func (c *checker) check(p string) error {
 	if !validPath(p) {
 		return fmt.Errorf("not a clean relative path")
 	}
-	parts := strings.Split(p, "/")
-	cur := dir
-	for i, part := range parts {
-		cur = filepath.Join(cur, part)
-		fi, err := os.Lstat(cur)
-		if errors.Is(err, fs.ErrNotExist) {
+	if d := path.Dir(p); d != "." {
+		if err := c.checkDir(d); err != nil {
 			return err
-		}
-		if err != nil {
-			return err
-		}
-		last := i == len(parts)-1
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			return fmt.Errorf("%s is a symlink; manifold does not follow symlinks in its output", path.Join(parts[:i+1]...))
-		case !last && !fi.IsDir():
-			return fmt.Errorf("%s is not a directory", path.Join(parts[:i+1]...))
-		case last && !fi.Mode().IsRegular():
-			return fmt.Errorf("is not a regular file")
 		}
 	}
+	fi, err := os.Lstat(filepath.Join(c.dir, filepath.FromSlash(p)))
+	switch {
+	case err != nil:
+		return err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symlink; manifold does not follow symlinks in its output", p)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("is not a regular file")
+	}
 	return nil
+}
+
+// checkDir checks that the directory d and its parents are real
+// directories (or do not exist yet).
+func (c *checker) checkDir(d string) error {
+	c.mu.Lock()
+	verdict, known := c.dirs[d]
+	c.mu.Unlock()
+	if known {
+		return verdict
+	}
+	if parent := path.Dir(d); parent != "." {
+		if err := c.checkDir(parent); err != nil {
+			return err
+		}
+	}
+	fi, err := os.Lstat(filepath.Join(c.dir, filepath.FromSlash(d)))
+	switch {
+	case err != nil:
+		verdict = err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		verdict = fmt.Errorf("%s is a symlink; manifold does not follow symlinks in its output", d)
+	case !fi.IsDir():
+		verdict = fmt.Errorf("%s is not a directory", d)
+	}
+	c.mu.Lock()
+	c.dirs[d] = verdict
+	c.mu.Unlock()
+	return verdict
+}
+
+// writeAtomic writes a file of the tree, creating its folder once.
+func (c *checker) writeAtomic(p string, data []byte, sync bool) error {
+	name := filepath.Join(c.dir, filepath.FromSlash(p))
+	d := filepath.Dir(name)
+	if _, done := c.made.Load(d); !done {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", p, err)
+		}
+		c.made.Store(d, true)
+	}
+	return writeFile(name, p, data, sync)
+}
+
+// forEach calls f(0..n-1) on a few goroutines: file system calls wait on
+// the kernel, so more of them than cores keep it busy.
+func forEach(n int, f func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range 4 * runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // writeAtomic writes data to dir/p through a temp file in the same folder
@@ -229,6 +310,11 @@ func writeAtomic(dir, p string, data []byte, sync bool) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
+	return writeFile(name, p, data, sync)
+}
+
+// writeFile writes name through a temp file and a rename; its folder exists.
+func writeFile(name, p string, data []byte, sync bool) error {
 	f, err := os.CreateTemp(filepath.Dir(name), tempPrefix+"*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
