@@ -49,13 +49,6 @@ func gitPath(app *Object) string {
 	return path.Clean(str(src, "path"))
 }
 
-// inFolder reports whether a file lies directly in folder, comparing the
-// folder as a suffix of the file's directory so that a tree linted by an
-// absolute or relative path agrees.
-func inFolder(file, folder string) bool {
-	dir := path.Dir(strings.ReplaceAll(file, "\\", "/"))
-	return dir == folder || strings.HasSuffix(dir, "/"+folder)
-}
 
 func checkArgoPaths(p *Pass) {
 	dirs := map[string]bool{}
