@@ -49,7 +49,6 @@ func gitPath(app *Object) string {
 	return path.Clean(str(src, "path"))
 }
 
-
 func checkArgoPaths(p *Pass) {
 	dirs := map[string]bool{}
 	others := false
