@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/manifold-dev/manifold/apps"
 	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/gittree/gittest"
 	"github.com/manifold-dev/manifold/lib/lint"
 	"github.com/manifold-dev/manifold/lib/model"
 )
@@ -433,18 +433,8 @@ func TestCheckAfterDeleteAndStrayFile(t *testing.T) {
 // repository, changes an app and commits again: -diff -base HEAD~1 shows the
 // field-level change of that commit.
 func TestDiffAgainstACommit(t *testing.T) {
-	repo := t.TempDir()
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = repo
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	repo, git := gittest.Repo(t)
 	out := filepath.Join(repo, "out")
-	git("init", "-q")
 	if code, _, _ := compileWith(t, apps.All(), "-out", out); code != 0 {
 		t.Fatal("compile failed")
 	}

@@ -3,8 +3,6 @@ package diff
 import (
 	"bytes"
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/manifold-dev/manifold/apps"
 	"github.com/manifold-dev/manifold/lib/compile"
+	"github.com/manifold-dev/manifold/lib/gittree/gittest"
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/tree"
 )
@@ -279,20 +278,7 @@ func TestFormats(t *testing.T) {
 // TestAgainstGit commits a compiled tree in a temporary repository, then
 // compares a changed compile with the commit.
 func TestAgainstGit(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Fatal("git is needed: ", err)
-	}
-	repo := t.TempDir()
-	run := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = repo
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-	run("init", "-q")
+	repo, run := gittest.Repo(t)
 	out := filepath.Join(repo, "out")
 	if _, err := tree.Write(out, compiled(t, "", nil), nil); err != nil {
 		t.Fatal(err)
