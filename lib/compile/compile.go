@@ -45,10 +45,11 @@ type Object struct {
 	App model.App
 	// Folder is the object's folder under out/<env>/: the app's name, or
 	// expand.ArgoFolder.
-	Folder string
-	Value  expand.Object
-	GVK    schema.GroupVersionKind
-	Path   string // slash path relative to out/
+	Folder    string
+	GVK       schema.GroupVersionKind
+	Namespace string
+	Name      string
+	Path      string // slash path relative to out/
 }
 
 // Source is where the object's definition is: its app's, or for the
@@ -125,7 +126,9 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 				if err == nil {
 					var b []byte
 					if b, err = enc.Encode(v); err == nil {
-						u.objs = append(u.objs, Object{Env: u.w.Env, App: u.a, Folder: folder, Value: obj, GVK: obj.GetObjectKind().GroupVersionKind()})
+						// The typed object is not kept: its rendered value and
+						// bytes say everything later stages need.
+						u.objs = append(u.objs, Object{Env: u.w.Env, App: u.a, Folder: folder, GVK: obj.GetObjectKind().GroupVersionKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()})
 						u.vals = append(u.vals, v)
 						u.raw = append(u.raw, b)
 						continue
@@ -168,7 +171,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	qualify := ambiguousKinds(res.Objects)
 	for i := range res.Objects {
 		o := &res.Objects[i]
-		name := render.FileName(o.GVK.Kind, o.GVK.Group, o.Value.GetName(), qualify[o.GVK.Kind])
+		name := render.FileName(o.GVK.Kind, o.GVK.Group, o.Name, qualify[o.GVK.Kind])
 		o.Path = path.Join(o.Env.Name, o.Folder, name)
 		if _, dup := res.Tree.Files[o.Path]; dup {
 			return res, fmt.Errorf("internal error: two objects render to %s", o.Path) // duplicateFindings rules this out
@@ -243,7 +246,7 @@ func validateObjects(ctx context.Context, dir string, objs []Object, values []an
 			fs = append(fs, finding.Finding{
 				Rule: finding.RuleSchema, Severity: finding.Error,
 				File: o.Source().File, Line: o.Source().Line,
-				Env: o.Env.Name, App: string(o.App.Name), Kind: o.GVK.Kind, Namespace: o.Value.GetNamespace(), Name: o.Value.GetName(),
+				Env: o.Env.Name, App: string(o.App.Name), Kind: o.GVK.Kind, Namespace: o.Namespace, Name: o.Name,
 				Path: p.Path, Message: p.Message,
 			})
 		}
@@ -329,7 +332,7 @@ func definitionFindings(probs []model.Problem) []finding.Finding {
 func nameFindings(objs []Object) []finding.Finding {
 	var fs []finding.Finding
 	for _, o := range objs {
-		name := o.Value.GetName()
+		name := o.Name
 		check := validation.IsDNS1123Label
 		if o.GVK.Kind == "Service" {
 			check = validation.IsDNS1035Label
@@ -350,7 +353,7 @@ func nameFindings(objs []Object) []finding.Finding {
 			Env:       o.Env.Name,
 			App:       string(o.App.Name),
 			Kind:      o.GVK.Kind,
-			Namespace: o.Value.GetNamespace(),
+			Namespace: o.Namespace,
 			Name:      name,
 			Path:      "metadata.name",
 			Message:   msg,
@@ -366,7 +369,7 @@ func duplicateFindings(objs []Object) []finding.Finding {
 	var fs []finding.Finding
 	first := map[string]Object{}
 	for _, o := range objs {
-		key := strings.Join([]string{o.Env.Name, o.GVK.Group, o.GVK.Kind, o.Value.GetNamespace(), o.Value.GetName()}, "/")
+		key := strings.Join([]string{o.Env.Name, o.GVK.Group, o.GVK.Kind, o.Namespace, o.Name}, "/")
 		prev, dup := first[key]
 		if !dup {
 			first[key] = o
@@ -375,7 +378,7 @@ func duplicateFindings(objs []Object) []finding.Finding {
 		fs = append(fs, finding.Finding{
 			Rule: finding.RuleDefinition, Severity: finding.Error,
 			File: o.Source().File, Line: o.Source().Line,
-			Env: o.Env.Name, App: string(o.App.Name), Kind: o.GVK.Kind, Namespace: o.Value.GetNamespace(), Name: o.Value.GetName(),
+			Env: o.Env.Name, App: string(o.App.Name), Kind: o.GVK.Kind, Namespace: o.Namespace, Name: o.Name,
 			Path:    "metadata.name",
 			Message: fmt.Sprintf("the same object is also derived from %s (%s): rename one of them", prev.Source(), orEnv(prev)),
 		})
