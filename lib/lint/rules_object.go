@@ -3,6 +3,7 @@ package lint
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -118,7 +119,7 @@ func checkNames(p *Pass) {
 
 func checkLabels(p *Pass) {
 	check := func(o *Object, segs []string, labels map[string]any) {
-		for _, k := range sortedKeys(labels) {
+		for _, k := range slices.Sorted(maps.Keys(labels)) {
 			v, _ := labels[k].(string)
 			if errs := validation.IsQualifiedName(k); len(errs) > 0 {
 				p.Report(o, join(segs, k), "key %q: %s", k, strings.Join(errs, "; "))
@@ -531,13 +532,4 @@ func toInt(v any) int {
 		return int(x)
 	}
 	return 0
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

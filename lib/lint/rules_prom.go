@@ -3,6 +3,7 @@ package lint
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -260,7 +261,7 @@ func validateRule(pr promRule) []ruleError {
 // the names of the others, sorted.
 func templated(m map[string]string) (tmpl map[string]string, plain []string) {
 	tmpl = map[string]string{}
-	for _, k := range sortedStrings(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if strings.Contains(m[k], "{{") {
 			tmpl[k] = m[k]
 		} else {
@@ -317,7 +318,7 @@ func checkAlertSummary(p *Pass) {
 func checkAlertValueInLabels(p *Pass) {
 	for _, pr := range alerts(p.Graph) {
 		l := stringMap(pr.r, "labels")
-		for _, k := range sortedStrings(l) {
+		for _, k := range slices.Sorted(maps.Keys(l)) {
 			if strings.Contains(l[k], "$value") || strings.Contains(l[k], ".Value") {
 				p.Report(pr.obj, pr.at("labels", k), "%s: label %q uses $value", pr.name(), k)
 			}
@@ -417,13 +418,4 @@ func aloneSM(quiet bool) string {
 		return " (no ServiceMonitor was linted with it)"
 	}
 	return ""
-}
-
-func sortedStrings(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -1,7 +1,9 @@
 package lint
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -99,7 +101,7 @@ func checkSecretLiterals(p *Pass) {
 	}
 	for _, cm := range p.Graph.OfKind("ConfigMap") {
 		data := stringMap(cm.Value, "data")
-		for _, k := range sortedStrings(data) {
+		for _, k := range slices.Sorted(maps.Keys(data)) {
 			segs := []string{"data", k}
 			if why := literalCredential(data[k]); why != "" {
 				p.Report(cm, segs, "key %q holds %s", k, why)

@@ -2,8 +2,9 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -418,7 +419,7 @@ func (c *specChecker) secrets(secrets []Secret) map[string]map[string]bool {
 }
 
 func (c *specChecker) config(cfg Config) {
-	for _, k := range sortedKeys(cfg.Data) {
+	for _, k := range slices.Sorted(maps.Keys(cfg.Data)) {
 		if errs := validation.IsConfigMapKey(k); len(errs) > 0 {
 			c.bad(fmt.Sprintf("Config.Data[%q]", k), "is not a ConfigMap key: %s", strings.Join(errs, "; "))
 		}
@@ -588,15 +589,6 @@ func (c *specChecker) ingress(in *Ingress, ports map[string]Port) {
 	if in.TLS != nil && in.TLS.ClusterIssuer == "" {
 		c.bad("Ingress.TLS.ClusterIssuer", "is required")
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func (c *specChecker) canary(s Spec) {
