@@ -5,7 +5,7 @@ GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
-.PHONY: compile check schemas test unit lint golden bench hostile fuzz
+.PHONY: compile check schemas test unit lint golden bench hostile fuzz apiserver-test
 
 ## compile: compile apps/ into out/
 compile:
@@ -30,6 +30,7 @@ lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags apiserver ./tests/dryrun
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 
@@ -47,6 +48,11 @@ bench:
 ## hostile: cmd/lint over the hostile-input corpus, within 2 s and 512 MB each
 hostile:
 	tests/hostile/run.sh
+
+## apiserver-test: the server-side dry-run gate against a real kube-apiserver
+## (built once from tests/apiserver and cached) and etcd (Debian's etcd-server)
+apiserver-test:
+	tests/apiserver/run.sh
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 1m); crashers land in testdata/fuzz
 FUZZTIME ?= 1m

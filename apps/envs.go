@@ -8,7 +8,7 @@ import "github.com/manifold-dev/manifold/lib/model"
 // Facts every environment shares: the platform pinned in the clusters, the
 // identities that live outside the tree, and where Argo CD reads the tree.
 var (
-	versions = model.Versions{Istio: "1.32.0", PrometheusOperator: "0.85.0", ArgoCD: "3.5.7", ExternalSecrets: "1.3.2"}
+	versions = model.Versions{Istio: "1.32.0", PrometheusOperator: "0.85.0", ArgoCD: "3.5.7", ExternalSecrets: "1.3.2", VerticalPodAutoscaler: "1.8.1"}
 	ingress  = model.IngressController{Principal: "cluster.local/ns/ingress-nginx/sa/ingress-nginx"}
 	metrics  = model.Monitoring{
 		Principal:           "cluster.local/ns/monitoring/sa/prometheus",

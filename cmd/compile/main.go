@@ -19,6 +19,7 @@ import (
 	"github.com/manifold-dev/manifold/lib/cli"
 	"github.com/manifold-dev/manifold/lib/compile"
 	"github.com/manifold-dev/manifold/lib/diff"
+	"github.com/manifold-dev/manifold/lib/dryrun"
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/tree"
@@ -48,7 +49,13 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 	format := fl.String("format", "text", "output format: text, json, sarif or github for findings; text, json or markdown for -diff")
 	output := fl.String("o", "", "write findings to `file` instead of stdout")
 	showVersion := fl.Bool("version", false, "print the version and exit")
+	var server cli.DryRun
+	server.Register(fl)
 	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if err := server.Check(); err != nil {
+		fmt.Fprintln(stderr, "compile:", err)
 		return 2
 	}
 	if fl.NArg() > 0 {
@@ -80,6 +87,22 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 	if err != nil {
 		fmt.Fprintln(stderr, "compile:", err)
 		return 2
+	}
+	if server.Enabled && !finding.HasErrors(res.Findings) {
+		objs, err := dryrun.FromTree(*out, res.Tree.Files)
+		if err != nil {
+			fmt.Fprintln(stderr, "compile: internal error: rendered YAML does not read back:", err)
+			return 2
+		}
+		more, err := server.Run(ctx, objs, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "compile:", err)
+			return 2
+		}
+		res.Findings = append(res.Findings, more...)
+		if finding.HasErrors(more) {
+			res.Tree = tree.Tree{} // a rejected compile writes nothing
+		}
 	}
 	findings := res.Findings
 	code := 0

@@ -15,6 +15,7 @@ import (
 	"io"
 
 	"github.com/manifold-dev/manifold/lib/cli"
+	"github.com/manifold-dev/manifold/lib/dryrun"
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/lint"
 	"github.com/manifold-dev/manifold/lib/version"
@@ -39,7 +40,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	listRules := fl.Bool("rules", false, "list every rule and exit")
 	output := fl.String("o", "", "write findings to `file` instead of stdout")
 	showVersion := fl.Bool("version", false, "print the version and exit")
+	var server cli.DryRun
+	server.Register(fl)
 	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if err := server.Check(); err != nil {
+		fmt.Fprintln(stderr, "lint:", err)
 		return 2
 	}
 	if *showVersion {
@@ -73,11 +80,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "lint:", err)
 		return 2
 	}
-	fs, err := lint.Files(ctx, fl.Args(), lint.Options{Schemas: *schemaDir, Kubernetes: *kube, Skip: skip, Config: cfg, Production: *profile == "production"})
+	opts := lint.Options{Schemas: *schemaDir, Kubernetes: *kube, Skip: skip, Config: cfg, Production: *profile == "production"}
+	files, fs, err := lint.Read(fl.Args(), opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "lint:", err)
 		return 2
 	}
+	more, err := lint.Check(ctx, files, opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "lint:", err)
+		return 2
+	}
+	fs = append(fs, more...)
+	if server.Enabled {
+		var objs []dryrun.Object
+		for _, f := range files {
+			for _, d := range f.Docs {
+				objs = append(objs, dryrun.Object{File: f.Path, Env: f.Env, App: f.App, Doc: d})
+			}
+		}
+		more, err := server.Run(ctx, objs, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "lint:", err)
+			return 2
+		}
+		fs = append(fs, more...)
+	}
+	finding.Sort(fs)
 	if err := cli.WriteFindings(stdout, *output, *format, fs); err != nil {
 		fmt.Fprintln(stderr, "lint:", err)
 		return 2

@@ -14,8 +14,17 @@ const (
 	// AnnotationSyncWave orders the objects of one sync: lower waves are
 	// applied, and must be healthy, first.
 	AnnotationSyncWave = "argocd.argoproj.io/sync-wave"
-	// FinalizerResources makes deleting an Application delete its objects.
-	FinalizerResources = "resources-finalizer.argocd.argoproj.io"
+	// AnnotationHook makes an object a hook of a sync phase (PreSync,
+	// Sync, PostSync, …) instead of a resource kept in sync.
+	AnnotationHook = "argocd.argoproj.io/hook"
+	// AnnotationHookDeletePolicy says when a hook object is deleted;
+	// BeforeHookCreation deletes the last one before the next is created.
+	AnnotationHookDeletePolicy = "argocd.argoproj.io/hook-delete-policy"
+	// FinalizerResources makes deleting an Application delete its objects,
+	// in foreground (dependents first). It is the domain-qualified form of
+	// the bare "resources-finalizer.argocd.argoproj.io", which the API
+	// server warns about.
+	FinalizerResources = "resources-finalizer.argocd.argoproj.io/foreground"
 )
 
 // Application syncs one source into one destination.

@@ -4,12 +4,15 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"strings"
 
+	"github.com/manifold-dev/manifold/lib/dryrun"
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/lint"
 	"github.com/manifold-dev/manifold/lib/version"
@@ -85,4 +88,48 @@ func WriteRules(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// DryRun is the server-side gate's flags, shared by the commands.
+type DryRun struct {
+	Enabled       bool
+	Kubeconfig    string
+	Context       string
+	CreateMissing bool
+}
+
+// Register adds the flags to fl.
+func (d *DryRun) Register(fl *flag.FlagSet) {
+	fl.BoolVar(&d.Enabled, "server-dry-run", false, "send every object to the API server of the kubeconfig's context as a server-side dry run (dryRun=All, fieldValidation=Strict); a rejection is an error")
+	fl.StringVar(&d.Kubeconfig, "kubeconfig", "", "with -server-dry-run: the kubeconfig `file` ($KUBECONFIG or ~/.kube/config when empty)")
+	fl.StringVar(&d.Context, "context", "", "with -server-dry-run: the kubeconfig `context` (its current context when empty)")
+	fl.BoolVar(&d.CreateMissing, "server-create-missing", false, "with -server-dry-run: create, for real, the Namespaces and CRDs the objects need that the cluster lacks (a throwaway cluster only)")
+}
+
+// Check reports flags given without -server-dry-run.
+func (d *DryRun) Check() error {
+	if !d.Enabled && (d.Kubeconfig != "" || d.Context != "" || d.CreateMissing) {
+		return errors.New("-kubeconfig, -context and -server-create-missing need -server-dry-run")
+	}
+	return nil
+}
+
+// Run dry-runs objs against the cluster, logging progress to stderr.
+func (d *DryRun) Run(ctx context.Context, objs []dryrun.Object, stderr io.Writer) ([]finding.Finding, error) {
+	c, err := dryrun.Connect(d.Kubeconfig, d.Context)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := c.Run(ctx, objs, dryrun.Options{CreateMissing: d.CreateMissing})
+	if err != nil {
+		return nil, fmt.Errorf("server dry run against %s: %w", c.Host(), err)
+	}
+	rejected := 0
+	for _, f := range fs {
+		if f.Severity == finding.Error {
+			rejected++
+		}
+	}
+	fmt.Fprintf(stderr, "server dry run: %d objects sent to %s, %d problem(s)\n", len(objs), c.Host(), rejected)
+	return fs, nil
 }

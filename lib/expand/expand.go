@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -112,12 +114,12 @@ func App(in Input) []Object {
 	for _, s := range in.Spec.Secrets {
 		objs = append(objs, ExternalSecret(in, s))
 	}
-	objs = append(objs, Deployment(in, Stable))
-	if in.Spec.Canary != nil {
-		objs = append(objs, Deployment(in, Canary))
-	}
+	objs = append(objs, Workloads(in)...)
 	if len(in.Spec.Ports) > 0 {
 		objs = append(objs, Service(in), DestinationRule(in))
+	}
+	if hs := HeadlessService(in); hs != nil {
+		objs = append(objs, hs)
 	}
 	if vs := VirtualService(in); vs != nil {
 		objs = append(objs, vs)
@@ -128,6 +130,9 @@ func App(in Input) []Object {
 	if hpa := HorizontalPodAutoscaler(in); hpa != nil {
 		objs = append(objs, hpa)
 	}
+	if vpa := VerticalPodAutoscaler(in); vpa != nil {
+		objs = append(objs, vpa)
+	}
 	if ing := Ingress(in); ing != nil {
 		objs = append(objs, ing)
 	}
@@ -135,11 +140,26 @@ func App(in Input) []Object {
 		objs = append(objs, sm)
 	}
 	objs = append(objs, PrometheusRule(in))
+	sups := slices.Concat(in.Spec.Suppress, hostPathExceptions(in.Spec.Workload))
 	for _, o := range objs {
 		setWave(o)
-		suppress(o, in.Spec.Suppress)
+		suppress(o, sups)
 	}
 	return objs
+}
+
+// hostPathExceptions declares a DaemonSet's host paths, with their reasons,
+// as the exception to the restricted Pod Security profile that they are.
+func hostPathExceptions(w model.Workload) []model.Suppression {
+	ds, ok := w.(model.DaemonSet)
+	if !ok || len(ds.HostPaths) == 0 {
+		return nil
+	}
+	reasons := make([]string, 0, len(ds.HostPaths))
+	for _, h := range ds.HostPaths {
+		reasons = append(reasons, h.Path+": "+h.Reason)
+	}
+	return []model.Suppression{{Rule: "host-path", Kind: "DaemonSet", Reason: strings.Join(reasons, "; ")}}
 }
 
 // SuppressPrefix starts the annotation that turns a lint rule off for one

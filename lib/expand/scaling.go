@@ -35,7 +35,8 @@ func PodDisruptionBudget(in Input) *policyv1.PodDisruptionBudget {
 	return pdb
 }
 
-// HorizontalPodAutoscaler scales the app's stable Deployment; nil when the
+// HorizontalPodAutoscaler scales the app's stable Deployment (or its
+// StatefulSet); nil when the
 // app runs a fixed number of replicas.
 func HorizontalPodAutoscaler(in Input) *autoscalingv2.HorizontalPodAutoscaler {
 	a, ok := in.Spec.Scaling.(model.Autoscale)
@@ -66,11 +67,12 @@ func HorizontalPodAutoscaler(in Input) *autoscalingv2.HorizontalPodAutoscaler {
 			},
 		})
 	}
+	apiVersion, kind, name := in.WorkloadRef()
 	hpa := &autoscalingv2.HorizontalPodAutoscaler{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
 		ObjectMeta: in.meta(in.Name()),
 		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
-			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: in.DeploymentName(Stable)},
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: apiVersion, Kind: kind, Name: name},
 			MinReplicas:    ptr(a.Min),
 			MaxReplicas:    a.Max,
 			Metrics:        metrics,

@@ -86,10 +86,12 @@ func PodTemplate(in Input, t Track) corev1.PodTemplateSpec {
 	if s.Shutdown != nil {
 		pod.TerminationGracePeriodSeconds = ptr(seconds64(s.Shutdown.GracePeriod))
 	}
-	return corev1.PodTemplateSpec{
+	tpl := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: labels},
 		Spec:       pod,
 	}
+	workloadPod(in, &tpl)
+	return tpl
 }
 
 func container(in Input, t Track, mounts []corev1.VolumeMount) corev1.Container {

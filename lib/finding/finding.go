@@ -28,6 +28,7 @@ const (
 	RuleYAML       = "yaml"       // a file is not well-formed Kubernetes YAML
 	RuleOwnership  = "ownership"  // out/ holds a file manifold does not own
 	RuleDrift      = "drift"      // out/ is not what apps/ compiles to
+	RuleServer     = "server"     // the API server rejects an object in a dry run
 )
 
 // RuleDoc describes a rule for reports and listings.
@@ -46,6 +47,7 @@ var Reserved = []RuleDoc{
 	{ID: RuleSchema, Severity: Error, Doc: "An object does not match the JSON schema of its kind for the environment's versions.", Help: "Fix the field the message names; a kind with no schema needs go run ./cmd/schemas or another version."},
 	{ID: RuleYAML, Severity: Error, Doc: "A file is not well-formed YAML, or a document is not a Kubernetes object.", Help: "Fix the syntax at the line given, or leave the file out with -skip."},
 	{ID: RuleOwnership, Severity: Error, Doc: "The output folder holds a file manifold did not write where it would write one.", Help: "Move the file away or delete it; manifold never overwrites a file it does not own."},
+	{ID: RuleServer, Severity: Error, Doc: "A Kubernetes API server rejects the object in a server-side dry run (or warns about it).", Help: "Fix the field the server's message names; an API version it does not serve needs a newer one, a missing CRD needs installing."},
 	{ID: RuleDrift, Severity: Error, Doc: "The tree on disk is not what apps/ compiles to.", Help: "Run go run ./cmd/compile and commit the result; never edit out/ by hand."},
 }
 

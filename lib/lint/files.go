@@ -46,6 +46,7 @@ type Options struct {
 type File struct {
 	Path       string
 	Env        string // the environment, for a file in a manifold tree
+	App        string // the app's folder (or argocd, platform), for a file in a manifold tree
 	Kubernetes string
 	Versions   model.Versions
 	Production bool
@@ -57,13 +58,31 @@ type File struct {
 // cannot be read or a run that cannot proceed; problems with the manifests
 // are findings.
 func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding, error) {
-	names, err := manifestFiles(paths, opts.Skip)
+	files, fs, err := Read(paths, opts)
 	if err != nil {
 		return nil, err
 	}
-	defKube, defVersions, err := schemas.Newest(opts.Schemas)
+	more, err := Check(ctx, files, opts)
 	if err != nil {
 		return nil, err
+	}
+	fs = append(fs, more...)
+	finding.Sort(fs)
+	return fs, nil
+}
+
+// Read reads the manifests in the files and folders at paths, each with
+// the versions it is checked against. Documents that are not readable
+// Kubernetes objects are findings (rule yaml); the error is for a path that
+// cannot be read.
+func Read(paths []string, opts Options) ([]File, []finding.Finding, error) {
+	names, err := manifestFiles(paths, opts.Skip)
+	if err != nil {
+		return nil, nil, err
+	}
+	defKube, defVersions, err := schemas.Newest(opts.Schemas)
+	if err != nil {
+		return nil, nil, err
 	}
 	if opts.Kubernetes != "" {
 		defKube = opts.Kubernetes
@@ -74,7 +93,7 @@ func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding
 	for _, name := range names {
 		fi, err := os.Stat(name)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+			return nil, nil, fmt.Errorf("read %s: %w", name, err)
 		}
 		if fi.Size() > manifest.MaxFileSize {
 			fs = append(fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: name,
@@ -83,11 +102,11 @@ func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding
 		}
 		data, err := os.ReadFile(name)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+			return nil, nil, fmt.Errorf("read %s: %w", name, err)
 		}
 		f := File{Path: name, Kubernetes: defKube, Versions: defVersions, Production: opts.Production}
-		if env, p, ok := pins.find(name); ok {
-			f.Env = env
+		if env, app, p, ok := pins.find(name); ok {
+			f.Env, f.App = env, app
 			f.Production = f.Production || p["production"] == "true"
 			o := model.OutsideFromPins(p)
 			f.Facts = Facts{Principals: o.Principals, Namespaces: o.Namespaces, ClusterJobs: o.ClusterJobs}
@@ -109,14 +128,16 @@ func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding
 		f.Docs = docs
 		files = append(files, f)
 	}
-	schemaFindings, err := validateFiles(ctx, opts.Schemas, files)
+	return files, fs, nil
+}
+
+// Check puts the files' objects through the schema gate and the rules.
+func Check(ctx context.Context, files []File, opts Options) ([]finding.Finding, error) {
+	fs, err := validateFiles(ctx, opts.Schemas, files)
 	if err != nil {
 		return nil, err
 	}
-	fs = append(fs, schemaFindings...)
-	fs = append(fs, Run(graphs(files), Rules(), opts.Config)...)
-	finding.Sort(fs)
-	return fs, nil
+	return append(fs, Run(graphs(files), Rules(), opts.Config)...), nil
 }
 
 // graphs groups the files' objects by environment: each environment of a
@@ -239,12 +260,13 @@ type pinsFinder struct {
 	records map[string]*tree.Record // by tree folder; nil when there is none
 }
 
-// find returns the environment and its pins when name lies in out/<env>/
-// of a tree with an ownership record that pins that environment.
-func (p pinsFinder) find(name string) (env string, pins map[string]string, ok bool) {
+// find returns the environment, the app folder and the environment's pins
+// when name lies in out/<env>/<app>/ of a tree with an ownership record that
+// pins that environment.
+func (p pinsFinder) find(name string) (env, app string, pins map[string]string, ok bool) {
 	abs, err := filepath.Abs(name)
 	if err != nil {
-		return "", nil, false
+		return "", "", nil, false
 	}
 	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
 		rec, seen := p.records[dir]
@@ -260,17 +282,20 @@ func (p pinsFinder) find(name string) (env string, pins map[string]string, ok bo
 		if rec != nil {
 			rel, err := filepath.Rel(dir, abs)
 			if err != nil {
-				return "", nil, false
+				return "", "", nil, false
 			}
-			env = strings.Split(filepath.ToSlash(rel), "/")[0]
-			pins, ok := rec.Envs[env]
+			parts := strings.Split(filepath.ToSlash(rel), "/")
+			pins, ok := rec.Envs[parts[0]]
 			if !ok || pins["kubernetes"] == "" {
-				return "", nil, false
+				return "", "", nil, false
 			}
-			return env, pins, true
+			if len(parts) > 2 {
+				app = parts[1]
+			}
+			return parts[0], app, pins, true
 		}
 		if parent := filepath.Dir(dir); parent == dir {
-			return "", nil, false
+			return "", "", nil, false
 		}
 	}
 }

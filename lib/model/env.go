@@ -56,12 +56,9 @@ type Cluster struct {
 // is production, as the ownership record of the tree keeps them for
 // cmd/lint.
 func (e Env) Pins() map[string]string {
-	pins := map[string]string{
-		"kubernetes":          e.Kubernetes,
-		"istio":               e.Versions.Istio,
-		"prometheus-operator": e.Versions.PrometheusOperator,
-		"argocd":              e.Versions.ArgoCD,
-		"external-secrets":    e.Versions.ExternalSecrets,
+	pins := map[string]string{"kubernetes": e.Kubernetes}
+	for _, c := range Components {
+		pins[c.Name] = *c.Version(&e.Versions)
 	}
 	if e.Production {
 		pins["production"] = "true"
@@ -107,12 +104,10 @@ func nonEmpty(vals ...string) []string {
 
 // FromPins reads back what Pins returned.
 func FromPins(pins map[string]string) (kubernetes string, v Versions) {
-	return pins["kubernetes"], Versions{
-		Istio:              pins["istio"],
-		PrometheusOperator: pins["prometheus-operator"],
-		ArgoCD:             pins["argocd"],
-		ExternalSecrets:    pins["external-secrets"],
+	for _, c := range Components {
+		*c.Version(&v) = pins[c.Name]
 	}
+	return pins["kubernetes"], v
 }
 
 // Namespace returns the namespace of app in env.
@@ -129,6 +124,26 @@ type Versions struct {
 	PrometheusOperator string // "0.85.0"
 	ArgoCD             string // "3.5.7"
 	ExternalSecrets    string // "1.3.2"
+	// VerticalPodAutoscaler is the version of the autoscaler's
+	// k8s.io/autoscaler/vertical-pod-autoscaler module, whose CRD it serves.
+	VerticalPodAutoscaler string // "1.8.1"
+}
+
+// Component is a platform component whose version an environment pins.
+type Component struct {
+	// Name names it in the ownership record and in schemas/crds/.
+	Name string
+	// Version returns the field of v that holds its version.
+	Version func(v *Versions) *string
+}
+
+// Components are the pinned platform components, in a fixed order.
+var Components = []Component{
+	{"istio", func(v *Versions) *string { return &v.Istio }},
+	{"prometheus-operator", func(v *Versions) *string { return &v.PrometheusOperator }},
+	{"argocd", func(v *Versions) *string { return &v.ArgoCD }},
+	{"external-secrets", func(v *Versions) *string { return &v.ExternalSecrets }},
+	{"vertical-pod-autoscaler", func(v *Versions) *string { return &v.VerticalPodAutoscaler }},
 }
 
 // IngressController is the cluster's ingress controller. It runs in the

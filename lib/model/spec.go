@@ -29,9 +29,15 @@ type Spec struct {
 	// Secrets are references to secrets held in the environment's secret
 	// store. Each becomes an ExternalSecret; no Secret is ever rendered.
 	Secrets []Secret
+	// Workload is the controller that runs the pods: nil (a Deployment),
+	// StatefulSet, DaemonSet, CronJob or Job.
+	Workload Workload
 	// Scaling is either a fixed number of replicas (Replicas) or an
-	// autoscaler (Autoscale). It is required.
+	// autoscaler (Autoscale). It is required for a Deployment or a
+	// StatefulSet, and not available for the other workloads.
 	Scaling Scaling
+	// VerticalScaling, when set, becomes a VerticalPodAutoscaler.
+	VerticalScaling *VerticalScaling
 	// Disruption, when set, becomes a PodDisruptionBudget.
 	Disruption Disruption
 	// Ingress, when set, exposes one port of the app outside the cluster.

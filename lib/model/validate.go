@@ -194,13 +194,17 @@ func ValidateSpec(w World, a App) []Problem {
 	c.image(s.Image)
 	ports := c.ports(s.Ports)
 	c.resources(s.Resources)
-	c.probes(s.Probes, ports)
+	if !Batch(s.Workload) {
+		c.probes(s.Probes, ports)
+	}
 	c.shutdown(s.Shutdown)
 	c.spread(s.Spread)
 	secrets := c.secrets(s.Secrets)
 	c.config(s.Config)
 	c.vars(w, s, secrets)
 	c.scaling(s)
+	c.workload(s)
+	c.verticalScaling(s)
 	c.disruption(s.Disruption)
 	c.ingress(s.Ingress, ports)
 	c.canary(s)
@@ -487,7 +491,9 @@ func hasPort(ports []Port, name string) bool {
 func (c *specChecker) scaling(s Spec) {
 	switch sc := s.Scaling.(type) {
 	case nil:
-		c.bad("Scaling", "is required: model.Replicas(n) or model.Autoscale{...}")
+		if k := KindOf(s.Workload); k == "Deployment" || k == "StatefulSet" {
+			c.bad("Scaling", "is required for a %s: model.Replicas(n) or model.Autoscale{...}", k)
+		}
 	case Replicas:
 		if sc < 0 {
 			c.bad("Scaling", "replicas %d must not be negative", sc)

@@ -69,30 +69,27 @@ func Generate(ctx context.Context, pins Pins, find ModuleFinder) (map[string][]b
 				return nil, err
 			}
 			n := 0
-			for _, glob := range src.Globs {
-				matches, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(glob)))
+			matches, err := src.Files(dir)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range matches {
+				data, err := os.ReadFile(m)
 				if err != nil {
 					return nil, err
 				}
-				slices.Sort(matches)
-				for _, m := range matches {
-					data, err := os.ReadFile(m)
-					if err != nil {
-						return nil, err
+				rel, _ := filepath.Rel(dir, m)
+				crds, err := CRDs(src.Module+"@"+src.Version+"/"+filepath.ToSlash(rel), data)
+				if err != nil {
+					return nil, err
+				}
+				for name, b := range crds {
+					p := path.Join("crds", src.Folder(), name)
+					if _, dup := files[p]; dup {
+						return nil, fmt.Errorf("%s is defined twice in %s", name, src.Folder())
 					}
-					rel, _ := filepath.Rel(dir, m)
-					crds, err := CRDs(src.Module+"@"+src.Version+"/"+filepath.ToSlash(rel), data)
-					if err != nil {
-						return nil, err
-					}
-					for name, b := range crds {
-						p := path.Join("crds", src.Folder(), name)
-						if _, dup := files[p]; dup {
-							return nil, fmt.Errorf("%s is defined twice in %s", name, src.Folder())
-						}
-						files[p] = b
-						n++
-					}
+					files[p] = b
+					n++
 				}
 			}
 			if n == 0 {

@@ -28,14 +28,31 @@ type Source struct {
 // Folder is the source's folder under schemas/crds/.
 func (s Source) Folder() string { return s.Name + "-" + strings.TrimPrefix(s.Version, "v") }
 
+// Files returns the CRD files of the source inside its module's folder dir,
+// sorted.
+func (s Source) Files(dir string) ([]string, error) {
+	var files []string
+	for _, glob := range s.Globs {
+		matches, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(glob)))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, matches...)
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
 // CRDSources returns the modules that hold the CRDs of the components the
-// environment pins: Istio, Prometheus Operator, Argo CD, External Secrets.
+// environment pins: Istio, Prometheus Operator, Argo CD, External Secrets and
+// the VerticalPodAutoscaler.
 func CRDSources(v model.Versions) []Source {
 	return []Source{
 		{Name: "istio", Module: "istio.io/api", Version: "v" + v.Istio, Globs: []string{"kubernetes/customresourcedefinitions.gen.yaml"}},
 		{Name: "prometheus-operator", Module: "github.com/prometheus-operator/prometheus-operator", Version: "v" + v.PrometheusOperator, Globs: []string{"example/prometheus-operator-crd/*.yaml"}},
 		{Name: "argocd", Module: "github.com/argoproj/argo-cd/v3", Version: "v" + v.ArgoCD, Globs: []string{"manifests/crds/*-crd.yaml"}},
 		{Name: "external-secrets", Module: "github.com/external-secrets/external-secrets", Version: "v" + v.ExternalSecrets, Globs: []string{"config/crds/bases/*.yaml"}},
+		{Name: "vertical-pod-autoscaler", Module: "k8s.io/autoscaler/vertical-pod-autoscaler", Version: "v" + v.VerticalPodAutoscaler, Globs: []string{"deploy/vpa-v1-crd-gen.yaml"}},
 	}
 }
 
@@ -87,19 +104,16 @@ func Newest(dir string) (kubernetes string, v model.Versions, err error) {
 	if len(kube) == 0 {
 		return "", v, fmt.Errorf("no Kubernetes schemas in %s: run go run ./cmd/schemas", dir)
 	}
-	crds := map[string]string{}
-	for _, name := range []string{"istio", "prometheus-operator", "argocd", "external-secrets"} {
-		found, err := versionsIn(filepath.Join(dir, "crds"), name+"-", "")
+	for _, c := range model.Components {
+		found, err := versionsIn(filepath.Join(dir, "crds"), c.Name+"-", "")
 		if err != nil {
 			return "", v, err
 		}
 		if len(found) > 0 {
-			crds[name] = found[len(found)-1]
+			*c.Version(&v) = found[len(found)-1]
 		}
 	}
-	return kube[len(kube)-1], model.Versions{
-		Istio: crds["istio"], PrometheusOperator: crds["prometheus-operator"], ArgoCD: crds["argocd"], ExternalSecrets: crds["external-secrets"],
-	}, nil
+	return kube[len(kube)-1], v, nil
 }
 
 // versionsIn lists the versions in the names of dir's folders that have

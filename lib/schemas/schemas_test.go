@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/manifold-dev/manifold/lib/model"
+	"github.com/manifold-dev/manifold/lib/model/modeltest"
 )
 
 const swagger = `{"definitions": {
@@ -174,7 +175,7 @@ func TestGenerate(t *testing.T) {
 	}
 	must(os.MkdirAll(filepath.Join(dir, "api/openapi-spec"), 0o755))
 	must(os.WriteFile(filepath.Join(dir, "api/openapi-spec/swagger.json"), []byte(swagger), 0o644))
-	for _, p := range []string{"kubernetes/customresourcedefinitions.gen.yaml", "example/prometheus-operator-crd/a.yaml", "manifests/crds/application-crd.yaml", "config/crds/bases/b.yaml"} {
+	for _, p := range []string{"kubernetes/customresourcedefinitions.gen.yaml", "example/prometheus-operator-crd/a.yaml", "manifests/crds/application-crd.yaml", "config/crds/bases/b.yaml", "deploy/vpa-v1-crd-gen.yaml"} {
 		must(os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755))
 		must(os.WriteFile(filepath.Join(dir, p), []byte(crds), 0o644))
 	}
@@ -183,7 +184,7 @@ func TestGenerate(t *testing.T) {
 		asked = append(asked, module+"@"+version)
 		return dir, nil
 	}
-	v := model.Versions{Istio: "1.32.0", PrometheusOperator: "0.85.0", ArgoCD: "3.5.7", ExternalSecrets: "1.3.2"}
+	v := modeltest.Versions
 	env := func(k string) model.Env { return model.Env{Kubernetes: k, Versions: v} }
 	files, err := Generate(context.Background(), PinsOf([]model.Env{env("1.37.2"), env("1.36.3"), env("1.37.2")}), find)
 	if err != nil {
@@ -194,16 +195,17 @@ func TestGenerate(t *testing.T) {
 		"kubernetes/v1.37.2-standalone-strict/service-v1.json",
 		"crds/istio-1.32.0/example.com/webapp_v1.json",
 		"crds/external-secrets-1.3.2/example.com/webapp_v2.json",
+		"crds/vertical-pod-autoscaler-1.8.1/example.com/webapp_v1.json",
 	} {
 		if files[want] == nil {
 			t.Errorf("missing %s in %v", want, keys(files))
 		}
 	}
-	if len(asked) != 6 || asked[0] != "k8s.io/kubernetes@v1.36.3" || asked[2] != "istio.io/api@v1.32.0" {
+	if len(asked) != 7 || asked[0] != "k8s.io/kubernetes@v1.36.3" || asked[2] != "istio.io/api@v1.32.0" {
 		t.Errorf("modules asked for: %v", asked)
 	}
 	locs := Locations("schemas", "1.37.2", v)
-	if len(locs) != 5 || !strings.Contains(locs[1], "istio-1.32.0") {
+	if len(locs) != 6 || !strings.Contains(locs[1], "istio-1.32.0") || !strings.Contains(locs[5], "vertical-pod-autoscaler-1.8.1") {
 		t.Errorf("locations %v", locs)
 	}
 }

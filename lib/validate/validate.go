@@ -173,7 +173,7 @@ func compile(path string, doc any) (*jsonschema.Schema, error) {
 }
 
 func versionsString(v model.Versions) string {
-	return fmt.Sprintf("Istio %s, Prometheus Operator %s, Argo CD %s, External Secrets %s", v.Istio, v.PrometheusOperator, v.ArgoCD, v.ExternalSecrets)
+	return fmt.Sprintf("Istio %s, Prometheus Operator %s, Argo CD %s, External Secrets %s, VPA %s", v.Istio, v.PrometheusOperator, v.ArgoCD, v.ExternalSecrets, v.VerticalPodAutoscaler)
 }
 
 // Validate validates every doc and returns each one's problems, in the

@@ -5,7 +5,7 @@ package modeltest
 import "github.com/manifold-dev/manifold/lib/model"
 
 // Versions are the component versions that schemas/ holds.
-var Versions = model.Versions{Istio: "1.32.0", PrometheusOperator: "0.85.0", ArgoCD: "3.5.7", ExternalSecrets: "1.3.2"}
+var Versions = model.Versions{Istio: "1.32.0", PrometheusOperator: "0.85.0", ArgoCD: "3.5.7", ExternalSecrets: "1.3.2", VerticalPodAutoscaler: "1.8.1"}
 
 // Env returns a valid environment named name, in its own cluster on
 // Kubernetes 1.37.2, defined at apps/envs.go:line.
