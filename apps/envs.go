@@ -72,4 +72,4 @@ var (
 func Envs() []model.Env { return []model.Env{Dev, Staging, Prod} }
 
 // All returns every app.
-func All() []model.App { return []model.App{MyApp, Frontend, Worker} }
+func All() []model.App { return []model.App{MyApp, Frontend, Worker, Queue, Reports} }

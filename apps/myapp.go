@@ -70,6 +70,7 @@ var MyApp = model.Define(model.App{
 				{Name: "DEBUG", Value: model.ConfigRef("app.debug")},
 				{Name: "LOG_LEVEL", Value: model.ConfigRef("app.logLevel")},
 				{Name: "WORKER_URL", Value: model.ServiceURL{App: "worker", Port: "http"}},
+				{Name: "QUEUE_URL", Value: model.ServiceURL{App: "queue", Port: "client", Scheme: "nats"}},
 			},
 			Ingress: &model.Ingress{
 				Host:  "myapp." + env.Name + ".example.com",
@@ -95,6 +96,7 @@ var MyApp = model.Define(model.App{
 					When:    []model.Condition{{Key: "request.headers[user-role]", Values: []string{"admin", "user"}}},
 				},
 				{App: "worker", Methods: []string{"POST"}, Paths: []string{"/api/jobs/*"}},
+				{App: "reports", Methods: []string{"GET"}, Paths: []string{"/api/reports/*"}},
 			},
 			// The seed's DestinationRule.
 			Traffic: model.Traffic{
@@ -102,6 +104,14 @@ var MyApp = model.Define(model.App{
 				Outlier:        &model.Outlier{Consecutive5xx: 3, Interval: 30 * time.Second, Ejection: 30 * time.Second},
 			},
 			Metrics: &model.Metrics{Port: "metrics", Path: "/metrics", Interval: 30 * time.Second},
+			// The seed's VerticalPodAutoscaler acted on CPU and memory in
+			// mode Auto while an HPA scaled on CPU: the two fight. Here it
+			// only recommends where the HPA runs, and acts where it does not.
+			VerticalScaling: &model.VerticalScaling{
+				Mode: model.VPAOff, CPU: true, Memory: true,
+				Min: model.Compute{CPU: "100m", Memory: "128Mi"},
+				Max: model.Compute{CPU: "2", Memory: "2Gi"},
+			},
 			// The seed's PrometheusRule, restricted to this app's job,
 			// namespace and containers.
 			Alerts: []model.Alert{
@@ -139,6 +149,7 @@ var MyApp = model.Define(model.App{
 			s.Config.Data["app.logLevel"] = "debug"
 			s.Scaling = model.Replicas(1)
 			s.Disruption = nil
+			s.VerticalScaling.Mode = model.VPAInPlaceOrRecreate // no HPA in dev
 		case "staging":
 			s.Canary.Weight = 50
 		case "prod":

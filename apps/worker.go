@@ -41,6 +41,7 @@ var Worker = model.Define(model.App{
 				{Name: "CONCURRENCY", Value: model.Literal("4")},
 				{Name: "QUEUE_TOKEN", Value: model.SecretRef{Secret: "worker-queue", Key: "token"}},
 				{Name: "MYAPP_URL", Value: model.ServiceURL{App: "myapp", Port: "http"}},
+				{Name: "QUEUE_URL", Value: model.ServiceURL{App: "queue", Port: "client", Scheme: "nats"}},
 			},
 			Scaling: model.Replicas(1),
 		}

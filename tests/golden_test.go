@@ -97,7 +97,7 @@ func TestSeedAppInProd(t *testing.T) {
 		"authorizationpolicy", "authorizationpolicy", "authorizationpolicy", "authorizationpolicy",
 		"configmap", "deployment", "deployment", "destinationrule", "externalsecret", "externalsecret",
 		"horizontalpodautoscaler", "ingress", "namespace", "peerauthentication", "poddisruptionbudget",
-		"prometheusrule", "service", "serviceaccount", "servicemonitor", "virtualservice",
+		"prometheusrule", "service", "serviceaccount", "servicemonitor", "verticalpodautoscaler", "virtualservice",
 	}
 	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Errorf("prod/myapp kinds (-want +got):\n%s", diff)
@@ -190,5 +190,24 @@ func TestDeterminism(t *testing.T) {
 	}
 	if len(trees[0]) < 50 {
 		t.Errorf("only %d files compiled", len(trees[0]))
+	}
+}
+
+// TestWorkloadKindsInEveryEnv: every environment holds the examples'
+// StatefulSet with its headless Service, the nightly CronJob, and myapp's
+// VerticalPodAutoscaler, in recommendation mode wherever an HPA scales it.
+func TestWorkloadKindsInEveryEnv(t *testing.T) {
+	files := readTree(t, golden)
+	for _, env := range apps.Envs() {
+		for _, f := range []string{"queue/statefulset-queue.yaml", "queue/service-queue-headless.yaml", "reports/cronjob-reports.yaml", "myapp/verticalpodautoscaler-myapp.yaml"} {
+			if _, ok := files[env.Name+"/"+f]; !ok {
+				t.Errorf("%s: no %s", env.Name, f)
+			}
+		}
+		_, hpa := files[env.Name+"/myapp/horizontalpodautoscaler-myapp.yaml"]
+		vpa := files[env.Name+"/myapp/verticalpodautoscaler-myapp.yaml"]
+		if off := strings.Contains(vpa, `updateMode: "Off"`); hpa && !off {
+			t.Errorf("%s: myapp's VPA updates pods next to its HPA:\n%s", env.Name, vpa)
+		}
 	}
 }

@@ -10,11 +10,13 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 
+	"github.com/manifold-dev/manifold/apps"
 	"github.com/manifold-dev/manifold/lib/lint"
 )
 
@@ -67,16 +69,15 @@ func TestRestrictedPodSecurity(t *testing.T) {
 	}
 	restricted := api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}
 	pods := 0
+	kinds := map[string]int{}
 	walkTree(t, func(path string, data []byte, kind string) {
-		if kind != "Deployment" {
+		tpl, annotations, ok := podTemplate(t, path, data, kind)
+		if !ok {
 			return
 		}
-		var d appsv1.Deployment
-		if err := yaml.UnmarshalStrict(data, &d); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
 		pods++
-		failed, excepted := violations(d.Spec.Template, d.Annotations)
+		kinds[kind]++
+		failed, excepted := violations(tpl, annotations)
 		for _, f := range failed {
 			t.Errorf("%s: restricted profile: %s", path, f)
 		}
@@ -84,7 +85,7 @@ func TestRestrictedPodSecurity(t *testing.T) {
 			t.Logf("%s: declared exception: %s", path, e)
 		}
 		if len(excepted) == 0 {
-			agg := policy.AggregateCheckResults(evaluator.EvaluatePod(restricted, &d.Spec.Template.ObjectMeta, &d.Spec.Template.Spec))
+			agg := policy.AggregateCheckResults(evaluator.EvaluatePod(restricted, &tpl.ObjectMeta, &tpl.Spec))
 			if !agg.Allowed {
 				t.Errorf("%s: the evaluator refuses it: %s", path, agg.ForbiddenDetail())
 			}
@@ -93,6 +94,45 @@ func TestRestrictedPodSecurity(t *testing.T) {
 	if pods < 9 {
 		t.Errorf("only %d pod templates evaluated", pods)
 	}
+	for _, k := range []string{"Deployment", "StatefulSet", "CronJob"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s evaluated: %v", k, kinds)
+		}
+	}
+}
+
+// podTemplate reads the pod template and the annotations of a workload
+// object; ok is false for other kinds.
+func podTemplate(t *testing.T, path string, data []byte, kind string) (tpl corev1.PodTemplateSpec, annotations map[string]string, ok bool) {
+	t.Helper()
+	decode := func(v any) {
+		if err := yaml.UnmarshalStrict(data, v); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	switch kind {
+	case "Deployment":
+		var o appsv1.Deployment
+		decode(&o)
+		return o.Spec.Template, o.Annotations, true
+	case "StatefulSet":
+		var o appsv1.StatefulSet
+		decode(&o)
+		return o.Spec.Template, o.Annotations, true
+	case "DaemonSet":
+		var o appsv1.DaemonSet
+		decode(&o)
+		return o.Spec.Template, o.Annotations, true
+	case "Job":
+		var o batchv1.Job
+		decode(&o)
+		return o.Spec.Template, o.Annotations, true
+	case "CronJob":
+		var o batchv1.CronJob
+		decode(&o)
+		return o.Spec.JobTemplate.Spec.Template, o.Annotations, true
+	}
+	return tpl, nil, false
 }
 
 // TestViolationsAreCaught shows the check above can fail: a seed-shaped
@@ -151,8 +191,8 @@ func TestNamespacesAreLockedDown(t *testing.T) {
 			t.Errorf("%s: namespace without STRICT mTLS or default-deny: %v", dir, has)
 		}
 	}
-	if namespaces != 9 {
-		t.Errorf("%d namespaces checked, want 9", namespaces)
+	if want := len(apps.All()) * len(apps.Envs()); namespaces != want {
+		t.Errorf("%d namespaces checked, want %d (every app in every environment)", namespaces, want)
 	}
 	fs, err := lint.Files(context.Background(), []string{golden}, lint.Options{Schemas: "../schemas"})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -162,32 +163,22 @@ func TestRemovedAppIsPruned(t *testing.T) {
 	if err := os.WriteFile(notes, []byte("ours\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// Remove the worker, and myapp's references to it (its URL, its admission).
+	// Remove the worker, and the other apps' references to it (its URL,
+	// its admission).
 	var rest []model.App
 	for _, a := range apps.All() {
-		switch a.Name {
-		case "worker":
+		if a.Name == "worker" {
 			continue
-		case "myapp":
-			inner := a.Spec
-			a.Spec = func(env model.Env) model.Spec {
-				s := inner(env)
-				var vars []model.Var
-				for _, v := range s.Vars {
-					if v.Name != "WORKER_URL" {
-						vars = append(vars, v)
-					}
-				}
-				s.Vars = vars
-				var callers []model.Caller
-				for _, c := range s.Callers {
-					if c.App != "worker" {
-						callers = append(callers, c)
-					}
-				}
-				s.Callers = callers
-				return s
-			}
+		}
+		inner := a.Spec
+		a.Spec = func(env model.Env) model.Spec {
+			s := inner(env)
+			s.Vars = slices.DeleteFunc(slices.Clone(s.Vars), func(v model.Var) bool {
+				u, ok := v.Value.(model.ServiceURL)
+				return ok && u.App == "worker"
+			})
+			s.Callers = slices.DeleteFunc(slices.Clone(s.Callers), func(c model.Caller) bool { return c.App == "worker" })
+			return s
 		}
 		rest = append(rest, a)
 	}
@@ -459,7 +450,7 @@ func TestLiteralCredentialIsRefused(t *testing.T) {
 		s.Vars = append(s.Vars, model.Var{Name: "BROKER_URL", Value: model.Literal("amqp://jobs:s3cret@broker:5672/")})
 	})
 	code, stdout, _ := compileWith(t, replace(worker), "-out", out)
-	want := apps.Worker.Source.String() + ": error secret-literal: prod/worker Deployment/worker spec.template.spec.containers[0].env[4].value: container \"worker\": BROKER_URL holds a URL with a password"
+	want := apps.Worker.Source.String() + ": error secret-literal: prod/worker Deployment/worker spec.template.spec.containers[0].env[5].value: container \"worker\": BROKER_URL holds a URL with a password"
 	if code != 1 || !strings.Contains(stdout, want) {
 		t.Fatalf("exit %d, want 1 and\n%s\nin\n%s", code, want, stdout)
 	}

@@ -13,9 +13,18 @@ import (
 // Security Standard, with Istio's sidecar injected into every pod (the
 // mesh runs with its CNI node agent, so pods need no privileged init
 // container).
+//
+// A DaemonSet's host paths are beyond even the baseline profile, so its
+// namespace enforces none and warns and audits at restricted; the
+// DaemonSet carries the reasons (see hostPathExceptions).
 func Namespace(in Input) *corev1.Namespace {
 	labels := in.Labels()
 	labels["pod-security.kubernetes.io/enforce"] = "restricted"
+	if ds, ok := in.Spec.Workload.(model.DaemonSet); ok && len(ds.HostPaths) > 0 {
+		labels["pod-security.kubernetes.io/enforce"] = "privileged"
+		labels["pod-security.kubernetes.io/warn"] = "restricted"
+		labels["pod-security.kubernetes.io/audit"] = "restricted"
+	}
 	labels["istio-injection"] = "enabled"
 	return &corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},

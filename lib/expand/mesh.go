@@ -171,9 +171,9 @@ func DenyAll(in Input) *securityv1.AuthorizationPolicy {
 }
 
 // AllowPolicy admits exactly the app's callers (their service accounts, with
-// their methods, paths and conditions), the ingress controller on the
-// ingress port, and Prometheus on the metrics port. nil when nothing is
-// admitted.
+// their methods, paths and conditions), a StatefulSet's own pods on its peer
+// ports, the ingress controller on the ingress port, and Prometheus on the
+// metrics port. nil when nothing is admitted.
 func AllowPolicy(in Input) *securityv1.AuthorizationPolicy {
 	env := in.World.Env
 	var rules []*securityapi.Rule
@@ -187,6 +187,16 @@ func AllowPolicy(in Input) *securityv1.AuthorizationPolicy {
 			rule.When = append(rule.When, &securityapi.Condition{Key: w.Key, Values: w.Values})
 		}
 		rules = append(rules, rule)
+	}
+	if sts, ok := in.Spec.Workload.(model.StatefulSet); ok && len(sts.PeerPorts) > 0 {
+		ports := make([]string, 0, len(sts.PeerPorts))
+		for _, p := range sts.PeerPorts {
+			ports = append(ports, containerPort(in.Spec, p))
+		}
+		rules = append(rules, &securityapi.Rule{
+			From: []*securityapi.Rule_From{{Source: &securityapi.Source{Principals: []string{PrincipalOf(env, in.App.Name)}}}},
+			To:   []*securityapi.Rule_To{{Operation: &securityapi.Operation{Ports: ports}}},
+		})
 	}
 	if ing := in.Spec.Ingress; ing != nil {
 		rules = append(rules, &securityapi.Rule{

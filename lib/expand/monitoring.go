@@ -26,6 +26,8 @@ func (in Input) Selectors() model.Selectors {
 		Container: fmt.Sprintf(`job=%q,namespace=%q,container=%q`, mon.KubeletJob, ns, in.Name()),
 		Pods:      fmt.Sprintf(`job=%q,namespace=%q,pod=~%q`, mon.KubeStateMetricsJob, ns, in.Name()+"-.*"),
 		Limits:    fmt.Sprintf(`job=%q,namespace=%q,container=%q`, mon.KubeStateMetricsJob, ns, in.Name()),
+		Jobs:      fmt.Sprintf(`job=%q,namespace=%q,job_name=~%q`, mon.KubeStateMetricsJob, ns, in.Name()+"(-[0-9]+)?"),
+		CronJob:   fmt.Sprintf(`job=%q,namespace=%q,cronjob=%q`, mon.KubeStateMetricsJob, ns, in.Name()),
 	}
 }
 
@@ -62,7 +64,9 @@ func ServiceMonitor(in Input) *monitoringv1.ServiceMonitor {
 }
 
 // DefaultAlerts are the alerts every app gets: its 5xx ratio when it
-// exposes metrics, its memory against its limit, and its pods not ready.
+// exposes metrics, its memory against its limit, and its pods not ready;
+// for a batch workload a failed Job instead of pods not ready, and for a
+// CronJob a last successful run older than its MaxAge.
 func DefaultAlerts(s model.Spec) []model.Alert {
 	var alerts []model.Alert
 	if s.Metrics != nil {
@@ -77,18 +81,19 @@ func DefaultAlerts(s model.Spec) []model.Alert {
 			Description: "{{ $value | humanizePercentage }} of requests to {{ $labels.namespace }} fail with a 5xx status.",
 		})
 	}
-	alerts = append(alerts,
-		model.Alert{
-			Name: "HighMemoryVsLimit",
-			Expr: func(sel model.Selectors) string {
-				return fmt.Sprintf(`max by (pod) (container_memory_working_set_bytes{%s}) / max by (pod) (kube_pod_container_resource_limits{%s,resource="memory"}) > 0.9`, sel.Container, sel.Limits)
-			},
-			For:         10 * time.Minute,
-			Severity:    model.Warning,
-			Summary:     "A container uses more than 90% of its memory limit",
-			Description: "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit; it will be OOM-killed at 100%.",
+	alerts = append(alerts, model.Alert{
+		Name: "HighMemoryVsLimit",
+		Expr: func(sel model.Selectors) string {
+			return fmt.Sprintf(`max by (pod) (container_memory_working_set_bytes{%s}) / max by (pod) (kube_pod_container_resource_limits{%s,resource="memory"}) > 0.9`, sel.Container, sel.Limits)
 		},
-		model.Alert{
+		For:         10 * time.Minute,
+		Severity:    model.Warning,
+		Summary:     "A container uses more than 90% of its memory limit",
+		Description: "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit; it will be OOM-killed at 100%.",
+	})
+	if !model.Batch(s.Workload) {
+		// A finished batch pod is never ready: the alert is for servers.
+		return append(alerts, model.Alert{
 			Name: "PodsNotReady",
 			Expr: func(sel model.Selectors) string {
 				return fmt.Sprintf(`sum(kube_pod_status_ready{%s,condition="false"}) > 0`, sel.Pods)
@@ -97,8 +102,30 @@ func DefaultAlerts(s model.Spec) []model.Alert {
 			Severity:    model.Warning,
 			Summary:     "Pods have not been ready for 10 minutes",
 			Description: "{{ $value }} pod(s) in {{ $labels.namespace }} are not ready.",
+		})
+	}
+	alerts = append(alerts, model.Alert{
+		Name: "JobFailed",
+		Expr: func(sel model.Selectors) string {
+			return fmt.Sprintf(`sum by (job_name) (kube_job_status_failed{%s}) > 0`, sel.Jobs)
 		},
-	)
+		For:         time.Minute,
+		Severity:    model.Warning,
+		Summary:     "A Job failed",
+		Description: "Job {{ $labels.job_name }} in {{ $labels.namespace }} failed; its pods' logs say why.",
+	})
+	if cj, ok := s.Workload.(model.CronJob); ok {
+		alerts = append(alerts, model.Alert{
+			Name: "CronJobLate",
+			Expr: func(sel model.Selectors) string {
+				return fmt.Sprintf(`time() - max(kube_cronjob_status_last_successful_time{%s}) > %d`, sel.CronJob, int64(cj.MaxAge/time.Second))
+			},
+			For:         5 * time.Minute,
+			Severity:    model.Critical,
+			Summary:     "The last successful run is older than " + promDuration(cj.MaxAge),
+			Description: "The CronJob in {{ $labels.namespace }} last succeeded {{ $value | humanizeDuration }} ago.",
+		})
+	}
 	return alerts
 }
 

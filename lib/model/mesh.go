@@ -126,6 +126,11 @@ type Selectors struct {
 	// Limits selects the app's containers' resource limits in
 	// kube-state-metrics.
 	Limits string
+	// Jobs selects the app's Jobs in kube-state-metrics: its own Job, or
+	// those its CronJob creates.
+	Jobs string
+	// CronJob selects the app's CronJob in kube-state-metrics.
+	CronJob string
 }
 
 // DependencyKind is a kind of stateful dependency deployed from a Helm chart.

@@ -32,6 +32,11 @@ func (c *specChecker) workload(s Spec) {
 	switch w := s.Workload.(type) {
 	case StatefulSet:
 		c.statefulSet(w)
+		for i, name := range w.PeerPorts {
+			if !hasPort(s.Ports, name) {
+				c.bad(fmt.Sprintf("Workload.PeerPorts[%d]", i), "%q is not one of the app's ports", name)
+			}
+		}
 	case DaemonSet:
 		c.daemonSet(w)
 	case CronJob:
@@ -112,6 +117,10 @@ func (c *specChecker) daemonSet(w DaemonSet) {
 // or a macro.
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
+// ParseSchedule reads a CronJob schedule as the CronJob controller does
+// (robfig/cron's standard parser): five fields or a macro such as @daily.
+func ParseSchedule(s string) (cron.Schedule, error) { return cronParser.Parse(s) }
+
 func (c *specChecker) cronJob(w CronJob) {
 	var sched cron.Schedule
 	switch {
@@ -121,7 +130,7 @@ func (c *specChecker) cronJob(w CronJob) {
 		c.bad("Workload.Schedule", "%q: set the time zone in TimeZone, not in the schedule", w.Schedule)
 	default:
 		var err error
-		if sched, err = cronParser.Parse(w.Schedule); err != nil {
+		if sched, err = ParseSchedule(w.Schedule); err != nil {
 			c.bad("Workload.Schedule", "%q is not a cron schedule: %v", w.Schedule, err)
 		}
 	}

@@ -24,6 +24,9 @@ type StatefulSet struct {
 	// RetainOnDelete keeps the volumes when the StatefulSet is deleted or
 	// scaled down; otherwise they are deleted with their pods.
 	RetainOnDelete bool
+	// PeerPorts name the ports the pods reach each other on (replication,
+	// cluster gossip); the app's own identity is admitted to them.
+	PeerPorts []string
 }
 
 // VolumeClaim is a persistent volume each pod of a StatefulSet gets.

@@ -31,6 +31,7 @@ var noise = []struct {
 	{"", []string{"spec", "template", "spec", "initContainers", "*", "resources"}},
 	{"Deployment", []string{"spec", "strategy"}},
 	{"Namespace", []string{"spec"}},
+	{"StatefulSet", []string{"spec", "volumeClaimTemplates", "*", "status"}},
 	{"ServiceMonitor", []string{"spec", "namespaceSelector"}}, // empty means the object's own namespace
 	{"ServiceMonitor", []string{"spec", "endpoints", "*", "tlsConfig", "ca"}},
 	{"ServiceMonitor", []string{"spec", "endpoints", "*", "tlsConfig", "cert"}},
