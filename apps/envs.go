@@ -24,6 +24,9 @@ var (
 		Server:    "https://kubernetes.default.svc",
 	}
 	runbooks = "https://runbooks.example.com/shop"
+	// identities outside the tree that apps admit: Grafana queries the
+	// team Prometheus servers.
+	identities = []string{grafana}
 )
 
 // The environments. dev and staging share the non-production cluster, so
@@ -41,6 +44,8 @@ var (
 		Monitoring:    metrics,
 		GitOps:        gitops,
 		RunbookURL:    runbooks,
+		Tracing:       &model.Tracing{Provider: "otel-tracing", Sampling: 100},
+		Identities:    identities,
 	})
 	Staging = model.DefineEnv(model.Env{
 		Name:          "staging",
@@ -53,6 +58,8 @@ var (
 		Monitoring:    metrics,
 		GitOps:        gitops,
 		RunbookURL:    runbooks,
+		Tracing:       &model.Tracing{Provider: "otel-tracing", Sampling: 10},
+		Identities:    identities,
 	})
 	Prod = model.DefineEnv(model.Env{
 		Name:        "prod",
@@ -65,11 +72,15 @@ var (
 		Monitoring:  metrics,
 		GitOps:      gitops,
 		RunbookURL:  runbooks,
+		Tracing:     &model.Tracing{Provider: "otel-tracing", Sampling: 1},
+		Identities:  identities,
 	})
 )
 
 // Envs returns every environment, in the order they are promoted through.
 func Envs() []model.Env { return []model.Env{Dev, Staging, Prod} }
 
-// All returns every app.
-func All() []model.App { return []model.App{MyApp, Frontend, Worker, Queue, Reports} }
+// All returns every app, the platform components last.
+func All() []model.App {
+	return []model.App{MyApp, Frontend, Worker, Queue, Reports, PrometheusShop, PrometheusPlatform, Fluentd}
+}

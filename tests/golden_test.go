@@ -96,8 +96,8 @@ func TestSeedAppInProd(t *testing.T) {
 	want := []string{
 		"authorizationpolicy", "authorizationpolicy", "authorizationpolicy", "authorizationpolicy",
 		"configmap", "deployment", "deployment", "destinationrule", "externalsecret", "externalsecret",
-		"horizontalpodautoscaler", "ingress", "namespace", "peerauthentication", "poddisruptionbudget",
-		"prometheusrule", "service", "serviceaccount", "servicemonitor", "verticalpodautoscaler", "virtualservice",
+		"horizontalpodautoscaler", "ingress", "namespace", "networkpolicy", "networkpolicy", "networkpolicy", "networkpolicy", "peerauthentication", "poddisruptionbudget",
+		"prometheusrule", "service", "serviceaccount", "servicemonitor", "telemetry", "verticalpodautoscaler", "virtualservice",
 	}
 	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Errorf("prod/myapp kinds (-want +got):\n%s", diff)

@@ -142,7 +142,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 			return
 		}
 		in := expand.Input{World: u.w, App: u.a, Spec: u.w.Specs[u.a.Name]}
-		add(string(u.a.Name), expand.App(in))
+		add(expand.FolderOf(u.a), expand.App(in))
 		add(expand.ArgoFolder, expand.Argo(in))
 	})
 	if err != nil {
@@ -188,7 +188,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		return res, err
 	}
 	res.Findings = append(res.Findings, schemaFindings...)
-	res.Findings = append(res.Findings, lintObjects(worlds, res.Objects, values, opts.Lint)...)
+	res.Findings = append(res.Findings, lintObjects(worlds, selApps, res.Objects, values, opts.Lint)...)
 	finding.Sort(res.Findings)
 	if finding.HasErrors(res.Findings) {
 		res.Tree = tree.Tree{}
@@ -200,7 +200,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 // lintObjects runs the lint rules over each environment's compiled graph.
 // A finding is located at the app's definition; its path is the path in
 // the object, and cmd/lint on out/ reports the same finding at the file.
-func lintObjects(worlds []model.World, objs []Object, values []any, cfg *lint.Config) []finding.Finding {
+func lintObjects(worlds []model.World, selApps []model.App, objs []Object, values []any, cfg *lint.Config) []finding.Finding {
 	var graphs []*lint.Graph
 	for _, w := range worlds {
 		var gobjs []*lint.Object
@@ -220,6 +220,14 @@ func lintObjects(worlds []model.World, objs []Object, values []any, cfg *lint.Co
 		}
 		out := w.Env.Outside()
 		facts := lint.Facts{Principals: out.Principals, Namespaces: out.Namespaces, ClusterJobs: out.ClusterJobs}
+		for _, a := range w.Apps {
+			if !slices.ContainsFunc(selApps, func(s model.App) bool { return s.Name == a.Name }) {
+				// An app this compile leaves out exists all the same.
+				facts.Principals = append(facts.Principals, expand.PrincipalOf(w.Env, a.Name))
+				facts.Namespaces = append(facts.Namespaces, w.Env.Namespace(a.Name))
+				facts.Folders = append(facts.Folders, expand.Folder(w.Env, expand.FolderOf(a)))
+			}
+		}
 		graphs = append(graphs, lint.NewGraph(w.Env.Name, w.Env.Kubernetes, w.Env.Production, facts, gobjs))
 	}
 	return lint.Run(graphs, lint.Rules(), cfg)
@@ -295,7 +303,7 @@ func scope(envs []model.Env, apps []model.App, opts Options, objs []Object) tree
 			continue
 		}
 		for _, a := range apps {
-			s = append(s, e.Name+"/"+string(a.Name)+"/")
+			s = append(s, e.Name+"/"+expand.FolderOf(a)+"/")
 		}
 	}
 	if len(opts.Apps) > 0 {

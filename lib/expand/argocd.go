@@ -137,9 +137,13 @@ func Project(w model.World, team string) *argocd.AppProject {
 	env := w.Env
 	repos := []string{env.GitOps.RepoURL}
 	var dests []argocd.Destination
+	cluster := []argocd.GroupKind{{Group: "", Kind: "Namespace"}}
 	for _, a := range w.Apps {
 		if a.Team != team {
 			continue
+		}
+		if in := (Input{World: w, App: a, Spec: w.Specs[a.Name]}); len(ClusterRBAC(in)) > 0 && len(cluster) == 1 {
+			cluster = append(cluster, argocd.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "ClusterRole"}, argocd.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "ClusterRoleBinding"})
 		}
 		dests = append(dests, argocd.Destination{Server: env.Cluster.Server, Namespace: env.Namespace(a.Name)})
 		for _, d := range w.Specs[a.Name].Dependencies {
@@ -158,8 +162,9 @@ func Project(w model.World, team string) *argocd.AppProject {
 			Description:  "Applications of team " + team + " in " + env.Name,
 			SourceRepos:  repos,
 			Destinations: dests,
-			// The only cluster-scoped objects an app owns are its namespace.
-			ClusterResourceWhitelist: []argocd.GroupKind{{Group: "", Kind: "Namespace"}},
+			// The only cluster-scoped objects an app owns are its namespace,
+			// and the ClusterRoles and bindings a component asks for.
+			ClusterResourceWhitelist: cluster,
 		},
 	}
 }
@@ -178,13 +183,20 @@ func Env(w model.World) []Object {
 	for _, t := range teams {
 		objs = append(objs, Project(w, t))
 	}
+	if p := PlatformApplication(w); p != nil {
+		objs = append(objs, p)
+	}
 	return objs
 }
 
-// Argo returns the app's objects in the argocd folder: its Application and
+// Argo returns the app's objects in the argocd folder: its Application
+// (none for a platform component, which the platform Application syncs) and
 // one per dependency.
 func Argo(in Input) []Object {
-	objs := []Object{Application(in)}
+	var objs []Object
+	if !in.App.Platform {
+		objs = append(objs, Application(in))
+	}
 	for _, d := range in.Spec.Dependencies {
 		objs = append(objs, DependencyApplication(in, d))
 	}

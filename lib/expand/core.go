@@ -19,6 +19,7 @@ import (
 // DaemonSet carries the reasons (see hostPathExceptions).
 func Namespace(in Input) *corev1.Namespace {
 	labels := in.Labels()
+	labels[LabelEnv] = in.World.Env.Name
 	labels["pod-security.kubernetes.io/enforce"] = "restricted"
 	if ds, ok := in.Spec.Workload.(model.DaemonSet); ok && len(ds.HostPaths) > 0 {
 		labels["pod-security.kubernetes.io/enforce"] = "privileged"

@@ -101,12 +101,18 @@ func (in Input) TLSSecretName() string { return in.Name() + "-tls" }
 // App expands one app in one environment into the objects of its folder,
 // in a fixed order.
 func App(in Input) []Object {
-	objs := []Object{Namespace(in), ServiceAccount(in), PeerAuthentication(in), DenyAll(in)}
+	objs := []Object{Namespace(in), ServiceAccount(in)}
+	objs = append(objs, ClusterRBAC(in)...)
+	objs = append(objs, PeerAuthentication(in), DenyAll(in))
 	if p := AllowPolicy(in); p != nil {
 		objs = append(objs, p)
 	}
 	for _, d := range in.Spec.Dependencies {
 		objs = append(objs, DependencyPolicy(in, d))
+	}
+	objs = append(objs, NetworkPolicies(in)...)
+	if t := Telemetry(in); t != nil {
+		objs = append(objs, t)
 	}
 	if cm := ConfigMap(in); cm != nil {
 		objs = append(objs, cm)
@@ -140,7 +146,7 @@ func App(in Input) []Object {
 		objs = append(objs, sm)
 	}
 	objs = append(objs, PrometheusRule(in))
-	sups := slices.Concat(in.Spec.Suppress, hostPathExceptions(in.Spec.Workload))
+	sups := slices.Concat(in.Spec.Suppress, agentExceptions(in.Spec.Workload))
 	for _, o := range objs {
 		setWave(o)
 		suppress(o, sups)
@@ -148,18 +154,26 @@ func App(in Input) []Object {
 	return objs
 }
 
-// hostPathExceptions declares a DaemonSet's host paths, with their reasons,
-// as the exception to the restricted Pod Security profile that they are.
-func hostPathExceptions(w model.Workload) []model.Suppression {
+// agentExceptions declares a DaemonSet's host paths and its running as
+// root, with their reasons, as the exceptions to the restricted Pod
+// Security profile that they are.
+func agentExceptions(w model.Workload) []model.Suppression {
 	ds, ok := w.(model.DaemonSet)
-	if !ok || len(ds.HostPaths) == 0 {
+	if !ok {
 		return nil
 	}
-	reasons := make([]string, 0, len(ds.HostPaths))
-	for _, h := range ds.HostPaths {
-		reasons = append(reasons, h.Path+": "+h.Reason)
+	var sups []model.Suppression
+	if len(ds.HostPaths) > 0 {
+		reasons := make([]string, 0, len(ds.HostPaths))
+		for _, h := range ds.HostPaths {
+			reasons = append(reasons, h.Path+": "+h.Reason)
+		}
+		sups = append(sups, model.Suppression{Rule: "host-path", Kind: "DaemonSet", Reason: strings.Join(reasons, "; ")})
 	}
-	return []model.Suppression{{Rule: "host-path", Kind: "DaemonSet", Reason: strings.Join(reasons, "; ")}}
+	if ds.RunAsRoot != "" {
+		sups = append(sups, model.Suppression{Rule: "run-as-root", Kind: "DaemonSet", Reason: ds.RunAsRoot})
+	}
+	return sups
 }
 
 // SuppressPrefix starts the annotation that turns a lint rule off for one
@@ -189,7 +203,8 @@ func setWave(o Object) {
 	switch o.GetObjectKind().GroupVersionKind().Kind {
 	case "Namespace":
 		wave = waveNamespace
-	case "ServiceAccount", "ConfigMap", "ExternalSecret", "PeerAuthentication", "AuthorizationPolicy", "DestinationRule":
+	case "ServiceAccount", "ConfigMap", "ExternalSecret", "PeerAuthentication", "AuthorizationPolicy", "DestinationRule",
+		"NetworkPolicy", "Telemetry", "ClusterRole", "ClusterRoleBinding":
 		wave = waveDependencies
 	default:
 		return

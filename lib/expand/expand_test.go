@@ -74,7 +74,7 @@ func TestAppExpandsEveryKindInOrder(t *testing.T) {
 	for _, o := range App(input(spec())) {
 		kinds = append(kinds, o.GetObjectKind().GroupVersionKind().Kind)
 	}
-	want := "Namespace ServiceAccount PeerAuthentication AuthorizationPolicy AuthorizationPolicy AuthorizationPolicy ConfigMap ExternalSecret Deployment Deployment Service DestinationRule VirtualService PodDisruptionBudget HorizontalPodAutoscaler Ingress ServiceMonitor PrometheusRule"
+	want := "Namespace ServiceAccount PeerAuthentication AuthorizationPolicy AuthorizationPolicy AuthorizationPolicy NetworkPolicy NetworkPolicy NetworkPolicy ConfigMap ExternalSecret Deployment Deployment Service DestinationRule VirtualService PodDisruptionBudget HorizontalPodAutoscaler Ingress ServiceMonitor PrometheusRule"
 	if got := strings.Join(kinds, " "); got != want {
 		t.Fatalf("kinds:\n got %s\nwant %s", got, want)
 	}
@@ -93,7 +93,7 @@ func TestAppExpandsEveryKindInOrder(t *testing.T) {
 	for _, o := range App(input(s)) {
 		kinds = append(kinds, o.GetObjectKind().GroupVersionKind().Kind)
 	}
-	if got := strings.Join(kinds, " "); got != "Namespace ServiceAccount PeerAuthentication AuthorizationPolicy Deployment Service DestinationRule VirtualService PrometheusRule" {
+	if got := strings.Join(kinds, " "); got != "Namespace ServiceAccount PeerAuthentication AuthorizationPolicy NetworkPolicy Deployment Service DestinationRule VirtualService PrometheusRule" {
 		t.Fatalf("minimal app: got %s", got)
 	}
 }

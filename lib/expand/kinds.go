@@ -34,6 +34,8 @@ func Workloads(in Input) []Object {
 		return []Object{CronJob(in, w)}
 	case model.Job:
 		return []Object{Job(in, w)}
+	case model.Prometheus:
+		return []Object{PrometheusServer(in, w)}
 	}
 	objs := []Object{Deployment(in, Stable)}
 	if in.Spec.Canary != nil {
@@ -223,15 +225,26 @@ func workloadPod(in Input, tpl *corev1.PodTemplateSpec) {
 			tpl.Spec.Tolerations = append(tpl.Spec.Tolerations, tol)
 		}
 		for _, h := range w.HostPaths {
+			typ := corev1.HostPathDirectory
+			if h.Writable {
+				typ = corev1.HostPathDirectoryOrCreate
+			}
 			tpl.Spec.Volumes = append(tpl.Spec.Volumes, corev1.Volume{
 				Name:         h.Name,
-				VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: h.Path, Type: ptr(corev1.HostPathDirectory)}},
+				VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: h.Path, Type: ptr(typ)}},
 			})
 			mount := h.MountPath
 			if mount == "" {
 				mount = h.Path
 			}
-			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: h.Name, MountPath: mount, ReadOnly: true})
+			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: h.Name, MountPath: mount, ReadOnly: !h.Writable})
+		}
+		if w.RunAsRoot != "" {
+			// Root reads the node's root-owned files by their owner bits; every
+			// capability stays dropped.
+			tpl.Spec.SecurityContext.RunAsNonRoot = ptr(false)
+			tpl.Spec.SecurityContext.RunAsUser = ptr(int64(0))
+			c.SecurityContext.RunAsNonRoot = ptr(false)
 		}
 	case model.CronJob, model.Job:
 		tpl.Spec.RestartPolicy = corev1.RestartPolicyNever

@@ -140,7 +140,7 @@ func cronSpec() model.Spec {
 func TestCronJob(t *testing.T) {
 	in := input(cronSpec())
 	objs := App(in)
-	if got := kindsOf(objs); got != "Namespace ServiceAccount PeerAuthentication AuthorizationPolicy ConfigMap ExternalSecret CronJob PrometheusRule" {
+	if got := kindsOf(objs); got != "Namespace ServiceAccount PeerAuthentication AuthorizationPolicy NetworkPolicy ConfigMap ExternalSecret CronJob PrometheusRule" {
 		t.Fatalf("kinds: %s", got)
 	}
 	c := CronJob(in, in.Spec.Workload.(model.CronJob))

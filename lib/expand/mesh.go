@@ -3,6 +3,7 @@ package expand
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -170,49 +171,92 @@ func DenyAll(in Input) *securityv1.AuthorizationPolicy {
 	}
 }
 
-// AllowPolicy admits exactly the app's callers (their service accounts, with
-// their methods, paths and conditions), a StatefulSet's own pods on its peer
-// ports, the ingress controller on the ingress port, and Prometheus on the
-// metrics port. nil when nothing is admitted.
-func AllowPolicy(in Input) *securityv1.AuthorizationPolicy {
+// Admission is one source the app admits: a mesh identity, where its pods
+// run, the container ports it may reach, and (for HTTP) the methods, paths
+// and conditions. The AuthorizationPolicy (L7) and the NetworkPolicy
+// (L3/L4) of the app are both derived from the same list, so they cannot
+// disagree.
+type Admission struct {
+	Principal string
+	Namespace string
+	// Pods are the labels of the source's pods, or nil when its pods are
+	// not in the tree (the namespace is then admitted whole).
+	Pods    map[string]string
+	Ports   []string // container port numbers
+	Methods []string
+	Paths   []string
+	When    []model.Condition
+}
+
+// Admissions lists what the app admits: its callers (their service
+// accounts, with their methods, paths and conditions), a StatefulSet's own
+// pods on its peer ports, the ingress controller on the ingress port, and
+// its team's Prometheus on the metrics port.
+func (in Input) Admissions() []Admission {
 	env := in.World.Env
-	var rules []*securityapi.Rule
+	var out []Admission
 	servicePorts := in.callerPorts()
 	for _, c := range in.Spec.Callers {
-		rule := &securityapi.Rule{
-			From: []*securityapi.Rule_From{{Source: &securityapi.Source{Principals: []string{PrincipalOf(env, c.App)}}}},
-			To:   []*securityapi.Rule_To{{Operation: &securityapi.Operation{Ports: servicePorts, Methods: c.Methods, Paths: c.Paths}}},
+		a := Admission{Ports: servicePorts, Methods: c.Methods, Paths: c.Paths, When: c.When}
+		if c.Principal != "" {
+			a.Principal, a.Namespace = c.Principal, principalNamespace(c.Principal)
+		} else {
+			a.Principal, a.Namespace, a.Pods = PrincipalOf(env, c.App), env.Namespace(c.App), map[string]string{LabelApp: string(c.App)}
 		}
-		for _, w := range c.When {
-			rule.When = append(rule.When, &securityapi.Condition{Key: w.Key, Values: w.Values})
-		}
-		rules = append(rules, rule)
+		out = append(out, a)
 	}
 	if sts, ok := in.Spec.Workload.(model.StatefulSet); ok && len(sts.PeerPorts) > 0 {
 		ports := make([]string, 0, len(sts.PeerPorts))
 		for _, p := range sts.PeerPorts {
 			ports = append(ports, containerPort(in.Spec, p))
 		}
-		rules = append(rules, &securityapi.Rule{
-			From: []*securityapi.Rule_From{{Source: &securityapi.Source{Principals: []string{PrincipalOf(env, in.App.Name)}}}},
-			To:   []*securityapi.Rule_To{{Operation: &securityapi.Operation{Ports: ports}}},
-		})
+		out = append(out, Admission{Principal: PrincipalOf(env, in.App.Name), Namespace: in.Namespace(), Pods: in.Selector(), Ports: ports})
 	}
 	if ing := in.Spec.Ingress; ing != nil {
-		rules = append(rules, &securityapi.Rule{
-			From: []*securityapi.Rule_From{{Source: &securityapi.Source{Principals: []string{env.Ingress.Principal}}}},
-			To:   []*securityapi.Rule_To{{Operation: &securityapi.Operation{Ports: []string{containerPort(in.Spec, ing.Port)}}}},
+		out = append(out, Admission{
+			Principal: env.Ingress.Principal, Namespace: principalNamespace(env.Ingress.Principal),
+			Ports: []string{containerPort(in.Spec, ing.Port)},
 		})
 	}
 	if m := in.Spec.Metrics; m != nil {
-		rules = append(rules, &securityapi.Rule{
-			From: []*securityapi.Rule_From{{Source: &securityapi.Source{Principals: []string{env.Monitoring.Principal}}}},
-			To: []*securityapi.Rule_To{{Operation: &securityapi.Operation{
-				Ports:   []string{containerPort(in.Spec, m.Port)},
-				Methods: []string{"GET"},
-				Paths:   []string{m.MetricsPath()},
-			}}},
-		})
+		a := Admission{
+			Ports:   []string{containerPort(in.Spec, m.Port)},
+			Methods: []string{"GET"},
+			Paths:   []string{m.MetricsPath()},
+		}
+		if prom, ok := in.World.PrometheusOf(in.App.Team); ok {
+			a.Principal, a.Namespace, a.Pods = PrincipalOf(env, prom), env.Namespace(prom), map[string]string{LabelApp: string(prom)}
+		} else {
+			a.Principal, a.Namespace = env.Monitoring.Principal, principalNamespace(env.Monitoring.Principal)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// principalNamespace is the namespace of a principal
+// cluster.local/ns/<namespace>/sa/<name>.
+func principalNamespace(p string) string {
+	parts := strings.Split(p, "/")
+	if len(parts) == 5 && parts[1] == "ns" {
+		return parts[2]
+	}
+	return ""
+}
+
+// AllowPolicy admits exactly the app's Admissions. nil when nothing is
+// admitted.
+func AllowPolicy(in Input) *securityv1.AuthorizationPolicy {
+	var rules []*securityapi.Rule
+	for _, a := range in.Admissions() {
+		rule := &securityapi.Rule{
+			From: []*securityapi.Rule_From{{Source: &securityapi.Source{Principals: []string{a.Principal}}}},
+			To:   []*securityapi.Rule_To{{Operation: &securityapi.Operation{Ports: a.Ports, Methods: a.Methods, Paths: a.Paths}}},
+		}
+		for _, w := range a.When {
+			rule.When = append(rule.When, &securityapi.Condition{Key: w.Key, Values: w.Values})
+		}
+		rules = append(rules, rule)
 	}
 	if len(rules) == 0 {
 		return nil

@@ -21,11 +21,15 @@ import (
 func (in Input) Selectors() model.Selectors {
 	ns := in.Namespace()
 	mon := in.World.Env.Monitoring
+	container, pods := in.Name(), in.Name()+"-.*"
+	if _, ok := in.Spec.Workload.(model.Prometheus); ok {
+		container, pods = "prometheus", "prometheus-"+in.Name()+"-.*" // the operator's names
+	}
 	return model.Selectors{
 		App:       fmt.Sprintf(`job=%q,namespace=%q`, in.Name(), ns),
-		Container: fmt.Sprintf(`job=%q,namespace=%q,container=%q`, mon.KubeletJob, ns, in.Name()),
-		Pods:      fmt.Sprintf(`job=%q,namespace=%q,pod=~%q`, mon.KubeStateMetricsJob, ns, in.Name()+"-.*"),
-		Limits:    fmt.Sprintf(`job=%q,namespace=%q,container=%q`, mon.KubeStateMetricsJob, ns, in.Name()),
+		Container: fmt.Sprintf(`job=%q,namespace=%q,container=%q`, mon.KubeletJob, ns, container),
+		Pods:      fmt.Sprintf(`job=%q,namespace=%q,pod=~%q`, mon.KubeStateMetricsJob, ns, pods),
+		Limits:    fmt.Sprintf(`job=%q,namespace=%q,container=%q`, mon.KubeStateMetricsJob, ns, container),
 		Jobs:      fmt.Sprintf(`job=%q,namespace=%q,job_name=~%q`, mon.KubeStateMetricsJob, ns, in.Name()+"(-[0-9]+)?"),
 		CronJob:   fmt.Sprintf(`job=%q,namespace=%q,cronjob=%q`, mon.KubeStateMetricsJob, ns, in.Name()),
 	}

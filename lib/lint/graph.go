@@ -2,6 +2,7 @@ package lint
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,13 +17,17 @@ type Facts struct {
 	Principals  []string
 	Namespaces  []string
 	ClusterJobs []string
+	// Folders are Git paths of the tree that hold objects not in the graph
+	// (the other apps' folders, in a compile narrowed to some apps).
+	Folders []string
 }
 
 func (f Facts) merge(o Facts) Facts {
 	return Facts{
-		Principals:  append(append([]string{}, f.Principals...), o.Principals...),
-		Namespaces:  append(append([]string{}, f.Namespaces...), o.Namespaces...),
-		ClusterJobs: append(append([]string{}, f.ClusterJobs...), o.ClusterJobs...),
+		Principals:  slices.Concat(f.Principals, o.Principals),
+		Namespaces:  slices.Concat(f.Namespaces, o.Namespaces),
+		ClusterJobs: slices.Concat(f.ClusterJobs, o.ClusterJobs),
+		Folders:     slices.Concat(f.Folders, o.Folders),
 	}
 }
 
@@ -42,9 +47,12 @@ func (g *Graph) Workloads() []Workload {
 	out := []Workload{}
 	for _, p := range g.Pods() {
 		var l map[string]string
-		if p.Object.Kind() == "Pod" {
+		switch p.Object.Kind() {
+		case "Pod":
 			l = p.Object.Labels()
-		} else {
+		case "Prometheus":
+			l = stringMap(Map(Map(p.Object.Value, "spec"), "podMetadata"), "labels")
+		default:
 			meta := p.Segs[:len(p.Segs)-1]
 			l = stringMap(Map(dig(p.Object.Value, meta), "metadata"), "labels")
 		}

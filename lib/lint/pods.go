@@ -12,6 +12,9 @@ var podPaths = map[string][]string{
 	"DaemonSet":             {"spec", "template", "spec"},
 	"Job":                   {"spec", "template", "spec"},
 	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
+	// The Prometheus Operator writes a Prometheus's pod from its spec: the
+	// pod's security context, volumes and service account are there.
+	"Prometheus": {"spec"},
 }
 
 // Pod is the pod spec of a workload.
@@ -28,7 +31,7 @@ func (p Pod) At(segs ...string) []string { return join(p.Segs, segs...) }
 // task that completes (a Job's or CronJob's).
 func (p Pod) Long() bool {
 	k := p.Object.Kind()
-	return k != "Job" && k != "CronJob" && k != "Pod"
+	return k != "Job" && k != "CronJob" && k != "Pod" && k != "Prometheus"
 }
 
 // Pods returns the pod specs of the graph's workloads, found once.
@@ -43,7 +46,7 @@ func (g *Graph) findPods() []Pod {
 	out := []Pod{}
 	for _, o := range g.Objects {
 		segs, ok := podPaths[o.Kind()]
-		if !ok {
+		if !ok || o.Kind() == "Prometheus" && o.Group() != "monitoring.coreos.com" {
 			continue
 		}
 		spec := dig(o.Value, segs)

@@ -56,17 +56,21 @@ func checkArgoPaths(p *Pass) {
 		dirs[path.Dir(strings.ReplaceAll(o.File, "\\", "/"))] = true
 		others = others || o.Group() != "argoproj.io"
 	}
+	for _, f := range p.Facts().Folders {
+		dirs[path.Clean(f)] = true
+	}
 	for _, app := range applications(p.Graph) {
 		folder := gitPath(app)
 		if folder == "" {
 			continue
 		}
+		recurse, _ := Map(Map(Map(app.Value, "spec"), "source"), "directory")["recurse"].(bool)
 		found := dirs[folder]
 		for dir := range dirs {
 			if found {
 				break
 			}
-			found = strings.HasSuffix(dir, "/"+folder)
+			found = strings.HasSuffix(dir, "/"+folder) || recurse && (strings.HasPrefix(dir, folder+"/") || strings.Contains(dir, "/"+folder+"/"))
 		}
 		if !found {
 			p.ReportAt(!others, app, []string{"spec", "source", "path"}, "no object of the tree lies in %q%s", folder, aloneArgo(!others))

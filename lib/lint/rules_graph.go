@@ -119,6 +119,10 @@ func alone(quiet bool) string {
 // containerPorts returns a workload's declared ports: names and numbers.
 func containerPorts(w Workload) (names map[string]bool, numbers map[string]bool) {
 	names, numbers = map[string]bool{}, map[string]bool{}
+	if w.Object.Kind() == "Prometheus" {
+		// The operator's prometheus container serves port web, 9090.
+		names["web"], numbers["9090"] = true, true
+	}
 	for _, c := range w.Pod.Containers() {
 		if c.Init {
 			continue

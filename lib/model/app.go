@@ -31,6 +31,11 @@ type App struct {
 	// Spec returns the app's complete settings in env. It is called once for
 	// every environment and must not keep state between calls.
 	Spec func(env Env) Spec
+	// Platform marks a component of the platform under the apps (the team
+	// Prometheus, a node agent): it is compiled into
+	// out/<env>/platform/<name>/ and synced by the environment's one
+	// platform Application rather than an Application of its own.
+	Platform bool
 	// Source is where the app is defined; Define sets it. Findings about the
 	// app are reported at this location.
 	Source Source

@@ -33,6 +33,13 @@ type Env struct {
 	// RunbookURL is the base of every alert's runbook_url; the alert's
 	// name is appended.
 	RunbookURL string
+	// Identities are mesh identities outside the tree that apps may admit
+	// as callers (Grafana querying Prometheus, say), as principals
+	// cluster.local/ns/<namespace>/sa/<name>.
+	Identities []string
+	// Tracing, when set, has every namespace of the environment report
+	// traces to a provider of the mesh.
+	Tracing *Tracing
 	// Source is where the environment is defined; DefineEnv sets it.
 	Source Source
 }
@@ -42,6 +49,15 @@ type Env struct {
 func DefineEnv(e Env) Env {
 	e.Source = callerSource()
 	return e
+}
+
+// Tracing is where the mesh's proxies send spans, and how many.
+type Tracing struct {
+	// Provider is an extension provider of the mesh's configuration
+	// (meshConfig.extensionProviders), such as "otel-collector".
+	Provider string
+	// Sampling is the percentage of requests traced, 0 to 100.
+	Sampling float64
 }
 
 // Cluster is the cluster an environment deploys to.
@@ -80,7 +96,7 @@ type Outside struct {
 // environment declares to exist outside the tree.
 func (e Env) Outside() Outside {
 	return Outside{
-		Principals:  nonEmpty(e.Ingress.Principal, e.Monitoring.Principal),
+		Principals:  nonEmpty(append([]string{e.Ingress.Principal, e.Monitoring.Principal}, e.Identities...)...),
 		Namespaces:  nonEmpty(e.GitOps.Namespace),
 		ClusterJobs: nonEmpty(e.Monitoring.KubeletJob, e.Monitoring.KubeStateMetricsJob),
 	}

@@ -29,6 +29,10 @@ type HeaderMatch struct {
 type Caller struct {
 	// App is the calling app; its service account is the admitted principal.
 	App AppName
+	// Principal, instead of App, admits a mesh identity that lives outside
+	// the tree ("cluster.local/ns/grafana/sa/grafana"); its namespace is
+	// what the NetworkPolicy admits.
+	Principal string
 	// Methods, when set, limits the HTTP methods ("GET", "POST").
 	Methods []string
 	// Paths, when set, limits the request paths ("/api/*").

@@ -38,6 +38,10 @@ type Spec struct {
 	Scaling Scaling
 	// VerticalScaling, when set, becomes a VerticalPodAutoscaler.
 	VerticalScaling *VerticalScaling
+	// ClusterAccess grants the app's service account read or write access
+	// to cluster-wide resources, as a ClusterRole and its binding (a node
+	// agent reading pod metadata, say). It needs ServiceAccountToken.
+	ClusterAccess []Access
 	// Disruption, when set, becomes a PodDisruptionBudget.
 	Disruption Disruption
 	// Ingress, when set, exposes one port of the app outside the cluster.
@@ -67,6 +71,14 @@ type Spec struct {
 	// reason; the compiler renders them as manifold.dev/ignore-<rule>
 	// annotations, so that cmd/lint on out/ agrees with the compiler.
 	Suppress []Suppression
+}
+
+// Access is one rule of a ClusterRole: verbs on resources of API groups
+// ("" is the core group). Wildcards are refused: name what is needed.
+type Access struct {
+	Groups    []string
+	Resources []string
+	Verbs     []string
 }
 
 // Suppression turns one lint rule off, with the reason it does not apply.

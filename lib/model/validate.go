@@ -33,6 +33,17 @@ type World struct {
 	Specs map[AppName]Spec
 }
 
+// PrometheusOf returns the platform app that runs the team's Prometheus in
+// the environment, if one does.
+func (w World) PrometheusOf(team string) (AppName, bool) {
+	for _, a := range w.Apps {
+		if p, ok := w.Specs[a.Name].Workload.(Prometheus); ok && p.Team == team {
+			return a.Name, true
+		}
+	}
+	return "", false
+}
+
 // Resolve calls every app's Spec function for env. A Spec function that
 // panics is reported as a problem, not passed on.
 func Resolve(env Env, apps []App) (World, []Problem) {
@@ -124,6 +135,19 @@ func ValidateEnvs(envs []Env) []Problem {
 		if !strings.HasPrefix(e.RunbookURL, "https://") {
 			bad("RunbookURL", "%q must be an https URL", e.RunbookURL)
 		}
+		for i, id := range e.Identities {
+			if !principal.MatchString(id) {
+				bad(fmt.Sprintf("Identities[%d]", i), "%q is not a mesh principal cluster.local/ns/<namespace>/sa/<service account>", id)
+			}
+		}
+		if t := e.Tracing; t != nil {
+			if errs := validation.IsDNS1123Subdomain(t.Provider); len(errs) > 0 {
+				bad("Tracing.Provider", "%q is not the name of a mesh extension provider: %s", t.Provider, strings.Join(errs, "; "))
+			}
+			if t.Sampling < 0 || t.Sampling > 100 {
+				bad("Tracing.Sampling", "%g is not a percentage 0..100", t.Sampling)
+			}
+		}
 	}
 	return probs
 }
@@ -133,6 +157,7 @@ func ValidateEnvs(envs []Env) []Problem {
 func ValidateApps(apps []App) []Problem {
 	var probs []Problem
 	seen := map[AppName]bool{}
+	platformTeam := ""
 	for _, a := range apps {
 		bad := func(field, format string, args ...any) {
 			probs = append(probs, Problem{App: a.Name, Source: a.Source, Field: field, Message: fmt.Sprintf(format, args...)})
@@ -154,6 +179,13 @@ func ValidateApps(apps []App) []Problem {
 		}
 		if a.Spec == nil {
 			bad("Spec", "is required: a function from the environment to the app's settings")
+		}
+		if a.Platform {
+			if platformTeam == "" {
+				platformTeam = a.Team
+			} else if a.Team != platformTeam {
+				bad("Team", "%q: every platform component belongs to one team (%q), whose project the platform Application deploys with", a.Team, platformTeam)
+			}
 		}
 	}
 	return probs
@@ -194,9 +226,10 @@ func ValidateSpec(w World, a App) []Problem {
 	c.image(s.Image)
 	ports := c.ports(s.Ports)
 	c.resources(s.Resources)
-	if !Batch(s.Workload) {
+	if _, operated := s.Workload.(Prometheus); !Batch(s.Workload) && !operated {
 		c.probes(s.Probes, ports)
 	}
+	c.clusterAccess(s)
 	c.shutdown(s.Shutdown)
 	c.spread(s.Spread)
 	secrets := c.secrets(s.Secrets)
@@ -204,6 +237,11 @@ func ValidateSpec(w World, a App) []Problem {
 	c.vars(w, s, secrets)
 	c.scaling(s)
 	c.workload(s)
+	if p, ok := s.Workload.(Prometheus); ok {
+		if first, _ := w.PrometheusOf(p.Team); first != a.Name {
+			c.bad("Workload.Team", "team %q already has its Prometheus, app %q", p.Team, first)
+		}
+	}
 	c.verticalScaling(s)
 	c.disruption(s.Disruption)
 	c.ingress(s.Ingress, ports)
@@ -635,13 +673,23 @@ func (c *specChecker) callers(w World, s Spec) {
 	seen := map[AppName]bool{}
 	for i, cl := range s.Callers {
 		f := fmt.Sprintf("Callers[%d]", i)
-		if _, ok := w.Specs[cl.App]; !ok {
-			c.bad(f+".App", "app %q does not exist in environment %s", cl.App, w.Env.Name)
+		switch {
+		case cl.App != "" && cl.Principal != "":
+			c.bad(f, "names both an App and a Principal: one caller is one of them")
+			continue
+		case cl.Principal != "":
+			if !slices.Contains(w.Env.Identities, cl.Principal) {
+				c.bad(f+".Principal", "%q is not one of the identities environment %s declares outside the tree (Env.Identities)", cl.Principal, w.Env.Name)
+			}
+		default:
+			if _, ok := w.Specs[cl.App]; !ok {
+				c.bad(f+".App", "app %q does not exist in environment %s", cl.App, w.Env.Name)
+			}
 		}
 		if cl.App == c.app.Name {
 			c.bad(f+".App", "an app does not call itself through its own policy")
 		}
-		if seen[cl.App] {
+		if cl.App != "" && seen[cl.App] {
 			c.bad(f+".App", "app %q is listed twice: merge its rules", cl.App)
 		}
 		seen[cl.App] = true

@@ -2,6 +2,8 @@ package model
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // CronJob time zones are checked the same on every machine
@@ -23,9 +25,10 @@ func (c *specChecker) workload(s Spec) {
 	only("Ingress", s.Ingress != nil, "Deployment", "StatefulSet")
 	only("Disruption", s.Disruption != nil, "Deployment", "StatefulSet")
 	only("Scaling", s.Scaling != nil, "Deployment", "StatefulSet")
-	only("Ports", len(s.Ports) > 0, "Deployment", "StatefulSet", "DaemonSet")
-	only("Callers", len(s.Callers) > 0, "Deployment", "StatefulSet")
+	only("Ports", len(s.Ports) > 0, "Deployment", "StatefulSet", "DaemonSet", "Prometheus")
+	only("Callers", len(s.Callers) > 0, "Deployment", "StatefulSet", "Prometheus")
 	only("Metrics", s.Metrics != nil, "Deployment", "StatefulSet", "DaemonSet")
+	only("Spread", len(s.Spread) > 0, "Deployment", "StatefulSet", "Prometheus")
 	if Batch(s.Workload) && (s.Probes.Liveness != nil || s.Probes.Readiness != nil || s.Probes.Startup != nil) {
 		c.bad("Probes", "a %s's pod runs to completion: its exit status is its health, so it has no probes", kind)
 	}
@@ -39,12 +42,97 @@ func (c *specChecker) workload(s Spec) {
 		}
 	case DaemonSet:
 		c.daemonSet(w)
+		if w.RunAsRoot != "" && s.RunAsUser != 0 {
+			c.bad("RunAsUser", "is set, and Workload.RunAsRoot says the agent runs as root: choose one")
+		}
 	case CronJob:
 		c.cronJob(w)
 	case Job:
 		c.jobRun("Workload.Run", w.Run)
+	case Prometheus:
+		c.prometheus(s, w)
 	}
 }
+
+// prometheus checks a Prometheus run by the operator: the operator writes
+// its pod, so the Spec may set only what the Prometheus resource takes.
+func (c *specChecker) prometheus(s Spec, w Prometheus) {
+	if !c.app.Platform {
+		c.bad("Workload", "a Prometheus is a platform component: set Platform on the app")
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"Command", len(s.Command) > 0}, {"Args", len(s.Args) > 0}, {"Vars", len(s.Vars) > 0},
+		{"Config", len(s.Config.Data) > 0}, {"Secrets", len(s.Secrets) > 0}, {"Shutdown", s.Shutdown != nil},
+		{"Probes", s.Probes.Liveness != nil || s.Probes.Readiness != nil || s.Probes.Startup != nil},
+		{"VerticalScaling", s.VerticalScaling != nil}, {"ClusterAccess", len(s.ClusterAccess) > 0},
+		{"Dependencies", len(s.Dependencies) > 0}, {"ServiceAccountToken", s.ServiceAccountToken},
+	} {
+		if f.set {
+			c.bad(f.name, "is not available for a Prometheus: the operator writes its pod, its probes and its RBAC")
+		}
+	}
+	if errs := validation.IsDNS1123Label(w.Team); len(errs) > 0 {
+		c.bad("Workload.Team", "%q is not a team: %s", w.Team, strings.Join(errs, "; "))
+	}
+	if !promVersion.MatchString(w.Version) {
+		c.bad("Workload.Version", "%q is not a Prometheus version such as v3.5.0", w.Version)
+	}
+	if w.Replicas < 0 {
+		c.bad("Workload.Replicas", "must not be negative")
+	}
+	if w.Retention < time.Minute || w.Retention%time.Minute != 0 {
+		c.bad("Workload.Retention", "%s must be a whole number of minutes, at least one", w.Retention)
+	}
+	if w.RetentionSize != "" && !promSize.MatchString(w.RetentionSize) {
+		c.bad("Workload.RetentionSize", "%q is not a size such as 40GB", w.RetentionSize)
+	}
+	v := w.Storage
+	if errs := validation.IsDNS1123Subdomain(v.StorageClass); len(errs) > 0 {
+		c.bad("Workload.Storage.StorageClass", "%q is not a StorageClass name: %s", v.StorageClass, strings.Join(errs, "; "))
+	}
+	if v.Size == "" {
+		c.bad("Workload.Storage.Size", "is required")
+	}
+	c.quantity("Workload.Storage.Size", v.Size)
+}
+
+var (
+	promVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+$`)
+	promSize    = regexp.MustCompile(`^[0-9]+(B|KB|MB|GB|TB|PB|EB)$`)
+)
+
+// clusterAccess checks the ClusterRole rules an app asks for.
+func (c *specChecker) clusterAccess(s Spec) {
+	if len(s.ClusterAccess) > 0 && !s.ServiceAccountToken {
+		c.bad("ClusterAccess", "needs ServiceAccountToken: without a token the access cannot be used")
+	}
+	for i, a := range s.ClusterAccess {
+		f := fmt.Sprintf("ClusterAccess[%d]", i)
+		if len(a.Groups) == 0 || len(a.Resources) == 0 || len(a.Verbs) == 0 {
+			c.bad(f, "needs Groups, Resources and Verbs")
+		}
+		for _, list := range []struct {
+			name string
+			vals []string
+		}{{"Groups", a.Groups}, {"Resources", a.Resources}, {"Verbs", a.Verbs}} {
+			for _, v := range list.vals {
+				if strings.Contains(v, "*") {
+					c.bad(f+"."+list.name, "%q is a wildcard: name what the app needs", v)
+				}
+			}
+		}
+		for _, v := range a.Verbs {
+			if !slices.Contains(kubeVerbs, v) {
+				c.bad(f+".Verbs", "%q is not one of %s", v, strings.Join(kubeVerbs, ", "))
+			}
+		}
+	}
+}
+
+var kubeVerbs = []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
 
 func (c *specChecker) statefulSet(w StatefulSet) {
 	if len(w.Volumes) == 0 {

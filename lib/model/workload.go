@@ -57,6 +57,10 @@ type DaemonSet struct {
 	// MaxUnavailable is how many nodes' pods a rollout replaces at once;
 	// zero means 1.
 	MaxUnavailable int32
+	// RunAsRoot, when set, is the reason the agent runs as root (reading
+	// the node's root-owned log files, say); every capability is still
+	// dropped. It is rendered as the run-as-root exception.
+	RunAsRoot string
 }
 
 // Toleration admits pods on nodes with a matching taint. An empty Value
@@ -77,6 +81,9 @@ type HostPath struct {
 	MountPath string
 	// Reason says why the agent needs the node's files.
 	Reason string
+	// Writable mounts the folder read-write (a position database); the
+	// folder is created when missing. Read-only otherwise.
+	Writable bool
 }
 
 // Concurrency is what a CronJob does when a run is due while the last one
@@ -136,7 +143,29 @@ type JobRun struct {
 	TTL time.Duration
 }
 
+// Prometheus runs a Prometheus server through the Prometheus Operator for
+// one team: it scrapes the ServiceMonitors and evaluates the
+// PrometheusRules of the team's namespaces in the environment, and its
+// identity is the one the team's apps admit on their metrics ports. The
+// app's Image pins the server image; its Resources size the server.
+type Prometheus struct {
+	// Team is the team whose ServiceMonitors and rules it selects.
+	Team string
+	// Version is the Prometheus version the operator configures for.
+	Version string
+	// Replicas is the number of servers; zero means 1.
+	Replicas int32
+	// Retention is how long samples are kept; whole minutes at least.
+	Retention time.Duration
+	// RetentionSize caps the storage used, a size such as "40GB"; empty
+	// for no cap.
+	RetentionSize string
+	// Storage is each server's persistent volume.
+	Storage VolumeClaim
+}
+
 func (Deployment) isWorkload()  {}
+func (Prometheus) isWorkload()  {}
 func (StatefulSet) isWorkload() {}
 func (DaemonSet) isWorkload()   {}
 func (CronJob) isWorkload()     {}
@@ -153,6 +182,8 @@ func KindOf(w Workload) string {
 		return "CronJob"
 	case Job:
 		return "Job"
+	case Prometheus:
+		return "Prometheus"
 	}
 	return "Deployment"
 }

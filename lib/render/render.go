@@ -32,6 +32,11 @@ var noise = []struct {
 	{"Deployment", []string{"spec", "strategy"}},
 	{"Namespace", []string{"spec"}},
 	{"StatefulSet", []string{"spec", "volumeClaimTemplates", "*", "status"}},
+	{"Prometheus", []string{"spec", "arbitraryFSAccessThroughSMs"}},
+	{"Prometheus", []string{"spec", "rules", "alert"}},
+	{"Prometheus", []string{"spec", "rules"}},
+	{"Prometheus", []string{"spec", "storage", "volumeClaimTemplate", "metadata"}},
+	{"Prometheus", []string{"spec", "storage", "volumeClaimTemplate", "status"}},
 	{"ServiceMonitor", []string{"spec", "namespaceSelector"}}, // empty means the object's own namespace
 	{"ServiceMonitor", []string{"spec", "endpoints", "*", "tlsConfig", "ca"}},
 	{"ServiceMonitor", []string{"spec", "endpoints", "*", "tlsConfig", "cert"}},
