@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/manifold-dev/manifold/apps"
+	"github.com/manifold-dev/manifold/lib/expand"
 	"github.com/manifold-dev/manifold/lib/compile"
 	"github.com/manifold-dev/manifold/lib/tree"
 )
@@ -208,6 +209,39 @@ func TestWorkloadKindsInEveryEnv(t *testing.T) {
 		vpa := files[env.Name+"/myapp/verticalpodautoscaler-myapp.yaml"]
 		if off := strings.Contains(vpa, `updateMode: "Off"`); hpa && !off {
 			t.Errorf("%s: myapp's VPA updates pods next to its HPA:\n%s", env.Name, vpa)
+		}
+	}
+}
+
+// TestPlatformInEveryEnv: every environment holds the team Prometheus
+// servers, Fluentd with its ClusterRole and binding, the platform
+// Application, and in every namespace a Telemetry and the NetworkPolicies.
+func TestPlatformInEveryEnv(t *testing.T) {
+	files := readTree(t, golden)
+	for _, env := range apps.Envs() {
+		for _, f := range []string{
+			"platform/prometheus-shop/prometheus-prometheus-shop.yaml",
+			"platform/prometheus-platform/prometheus-prometheus-platform.yaml",
+			"platform/fluentd/daemonset-fluentd.yaml",
+			// Cluster-scoped names carry the environment where clusters are shared.
+			"platform/fluentd/clusterrole-" + env.Namespace("fluentd") + ".yaml",
+			"platform/fluentd/clusterrolebinding-" + env.Namespace("fluentd") + ".yaml",
+			"argocd/application-platform-" + env.Name + ".yaml",
+		} {
+			if _, ok := files[env.Name+"/"+f]; !ok {
+				t.Errorf("%s: no %s", env.Name, f)
+			}
+		}
+		for _, a := range apps.All() {
+			dir := env.Name + "/" + expand.FolderOf(a) + "/"
+			for _, f := range []string{"telemetry-default.yaml", "networkpolicy-default-deny.yaml"} {
+				if _, ok := files[dir+f]; !ok {
+					t.Errorf("%s: no %s", dir, f)
+				}
+			}
+		}
+		if strings.Contains(files[env.Name+"/platform/fluentd/clusterrole-"+env.Namespace("fluentd")+".yaml"], "*") {
+			t.Errorf("%s: Fluentd's ClusterRole has a wildcard", env.Name)
 		}
 	}
 }

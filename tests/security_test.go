@@ -94,7 +94,7 @@ func TestRestrictedPodSecurity(t *testing.T) {
 	if pods < 9 {
 		t.Errorf("only %d pod templates evaluated", pods)
 	}
-	for _, k := range []string{"Deployment", "StatefulSet", "CronJob"} {
+	for _, k := range []string{"Deployment", "StatefulSet", "CronJob", "DaemonSet"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s evaluated: %v", k, kinds)
 		}

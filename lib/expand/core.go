@@ -15,15 +15,16 @@ import (
 // container).
 //
 // A DaemonSet's host paths are beyond even the baseline profile, so its
-// namespace enforces none and warns and audits at restricted; the
-// DaemonSet carries the reasons (see hostPathExceptions).
+// namespace enforces none and audits at restricted; the DaemonSet carries
+// the reasons (see agentExceptions).
 func Namespace(in Input) *corev1.Namespace {
 	labels := in.Labels()
 	labels[LabelEnv] = in.World.Env.Name
 	labels["pod-security.kubernetes.io/enforce"] = "restricted"
 	if ds, ok := in.Spec.Workload.(model.DaemonSet); ok && len(ds.HostPaths) > 0 {
+		// Audited at restricted, but not warned about: the exception is
+		// declared, with its reasons, on the DaemonSet.
 		labels["pod-security.kubernetes.io/enforce"] = "privileged"
-		labels["pod-security.kubernetes.io/warn"] = "restricted"
 		labels["pod-security.kubernetes.io/audit"] = "restricted"
 	}
 	labels["istio-injection"] = "enabled"

@@ -120,7 +120,7 @@ func TestDaemonSet(t *testing.T) {
 		t.Errorf("maxUnavailable %v", d.Spec.UpdateStrategy.RollingUpdate.MaxUnavailable)
 	}
 	ns := Namespace(in)
-	if ns.Labels["pod-security.kubernetes.io/enforce"] != "privileged" || ns.Labels["pod-security.kubernetes.io/warn"] != "restricted" {
+	if ns.Labels["pod-security.kubernetes.io/enforce"] != "privileged" || ns.Labels["pod-security.kubernetes.io/audit"] != "restricted" {
 		t.Errorf("a host-path agent's namespace: %v", ns.Labels)
 	}
 }

@@ -238,7 +238,7 @@ func runGraph(g *Graph, rules []*Rule, cfg *Config, known map[string]bool) []fin
 
 // Rules returns every rule, sorted by ID.
 func Rules() []*Rule {
-	rules := slices.Concat(objectRules(), graphRules(), workloadRules(), promRules(), secretRules(), argoRules())
+	rules := slices.Concat(objectRules(), graphRules(), workloadRules(), platformRules(), promRules(), secretRules(), argoRules())
 	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
 	return rules
 }

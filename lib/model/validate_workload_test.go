@@ -152,3 +152,116 @@ func TestVPAWithoutConflicts(t *testing.T) {
 		}
 	}
 }
+
+// goodPrometheus is a team Prometheus.
+func goodPrometheus() Spec {
+	return Spec{
+		Image: Image{Repository: "quay.io/prometheus/prometheus", Tag: "v3.5.0"},
+		Ports: []Port{{Name: "web", Container: 9090}},
+		Resources: Resources{
+			Requests: Compute{CPU: "500m", Memory: "2Gi"},
+			Limits:   Compute{Memory: "4Gi"},
+		},
+		Workload: Prometheus{Team: "shop", Version: "v3.5.0", Retention: 72 * time.Hour, Storage: VolumeClaim{StorageClass: "ssd", Size: "20Gi"}},
+	}
+}
+
+// checkPlatform validates the platform app "prom" with Spec s in an
+// environment that declares Grafana's identity, next to a second
+// Prometheus "other" with the Spec second (none when nil).
+func checkPlatform(t *testing.T, s Spec, platform bool, second *Spec) []Problem {
+	t.Helper()
+	env := testEnv
+	env.Identities = []string{"cluster.local/ns/grafana/sa/grafana"}
+	app := App{Name: "prom", Team: "platform", Platform: platform, Spec: func(Env) Spec { return s }}
+	apps := []App{app}
+	if second != nil {
+		apps = append([]App{{Name: "first", Team: "platform", Platform: true, Spec: func(Env) Spec { return *second }}}, apps...)
+	}
+	w, probs := Resolve(env, apps)
+	if len(probs) > 0 {
+		t.Fatalf("resolve: %v", probs)
+	}
+	return ValidateSpec(w, app)
+}
+
+func TestPlatformDefinitionErrors(t *testing.T) {
+	if probs := checkPlatform(t, goodPrometheus(), true, nil); len(probs) > 0 {
+		t.Fatalf("good Prometheus: %+v", probs)
+	}
+	withCaller := goodPrometheus()
+	withCaller.Callers = []Caller{{Principal: "cluster.local/ns/grafana/sa/grafana", Methods: []string{"GET"}}}
+	if probs := checkPlatform(t, withCaller, true, nil); len(probs) > 0 {
+		t.Fatalf("declared outside caller: %+v", probs)
+	}
+	other := goodPrometheus()
+	tests := []struct {
+		name     string
+		mut      func(s *Spec)
+		platform bool
+		second   *Spec
+		field    string
+		msg      string
+	}{
+		{"not a platform app", func(*Spec) {}, false, nil, "Workload", "set Platform"},
+		{"two Prometheus for one team", func(*Spec) {}, true, &other, "Workload.Team", `already has its Prometheus, app "first"`},
+		{"undeclared outside caller", func(s *Spec) { s.Callers = []Caller{{Principal: "cluster.local/ns/x/sa/y"}} }, true, nil, "Callers[0].Principal", "Env.Identities"},
+		{"caller with app and principal", func(s *Spec) { s.Callers = []Caller{{App: "prom", Principal: "cluster.local/ns/grafana/sa/grafana"}} }, true, nil, "Callers[0]", "both an App and a Principal"},
+		{"bad version", func(s *Spec) { w := s.Workload.(Prometheus); w.Version = "3.5"; s.Workload = w }, true, nil, "Workload.Version", "not a Prometheus version"},
+		{"bad retention", func(s *Spec) { w := s.Workload.(Prometheus); w.Retention = 90 * time.Second; s.Workload = w }, true, nil, "Workload.Retention", "whole number of minutes"},
+		{"bad retention size", func(s *Spec) { w := s.Workload.(Prometheus); w.RetentionSize = "40G"; s.Workload = w }, true, nil, "Workload.RetentionSize", "not a size"},
+		{"probes on a Prometheus", func(s *Spec) { s.Probes = goodSpec().Probes }, true, nil, "Probes", "operator writes its pod"},
+		{"wildcard access", func(s *Spec) {
+			*s = goodDaemonSet()
+			s.ServiceAccountToken = true
+			s.ClusterAccess = []Access{{Groups: []string{""}, Resources: []string{"*"}, Verbs: []string{"get"}}}
+		}, true, nil, "ClusterAccess[0].Resources", "wildcard"},
+		{"access without a token", func(s *Spec) {
+			*s = goodDaemonSet()
+			s.ClusterAccess = []Access{{Groups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get"}}}
+		}, true, nil, "ClusterAccess", "needs ServiceAccountToken"},
+		{"unknown verb", func(s *Spec) {
+			*s = goodDaemonSet()
+			s.ServiceAccountToken = true
+			s.ClusterAccess = []Access{{Groups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"read"}}}
+		}, true, nil, "ClusterAccess[0].Verbs", "not one of"},
+		{"root and a user", func(s *Spec) {
+			*s = goodDaemonSet()
+			s.Workload = DaemonSet{RunAsRoot: "logs"}
+			s.RunAsUser = 1000
+		}, true, nil, "RunAsUser", "choose one"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := goodPrometheus()
+			tt.mut(&s)
+			probs := checkPlatform(t, s, tt.platform, tt.second)
+			for _, p := range probs {
+				if p.Field == tt.field && strings.Contains(p.Message, tt.msg) {
+					return
+				}
+			}
+			t.Errorf("want a problem at %s containing %q, got %+v", tt.field, tt.msg, probs)
+		})
+	}
+}
+
+func TestPlatformEnvAndTeam(t *testing.T) {
+	e := testEnv
+	e.Tracing = &Tracing{Provider: "otel", Sampling: 120}
+	e.Identities = []string{"grafana"}
+	fields := map[string]bool{}
+	for _, p := range ValidateEnvs([]Env{e}) {
+		fields[p.Field] = true
+	}
+	for _, f := range []string{"Tracing.Sampling", "Identities[0]"} {
+		if !fields[f] {
+			t.Errorf("no problem at %s: %v", f, fields)
+		}
+	}
+	spec := func(Env) Spec { return goodSpec() }
+	probs := ValidateApps([]App{{Name: "a", Team: "platform", Platform: true, Spec: spec}, {Name: "b", Team: "infra", Platform: true, Spec: spec}})
+	if len(probs) != 1 || probs[0].App != "b" || !strings.Contains(probs[0].Message, "one team") {
+		t.Errorf("platform components of two teams: %+v", probs)
+	}
+}
