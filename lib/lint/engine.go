@@ -69,7 +69,8 @@ type Graph struct {
 	Objects []*Object
 
 	byKind    map[string][]*Object
-	byName    map[string]*Object // kind/namespace/name, the first of duplicates
+	byKindNS  map[string][]*Object // kind/namespace
+	byName    map[string]*Object   // kind/namespace/name, the first of duplicates
 	pods      []Pod
 	workloads []Workload
 	byNS      map[string][]Workload
@@ -83,9 +84,10 @@ type Graph struct {
 
 // NewGraph indexes objects.
 func NewGraph(env, kubernetes string, production bool, facts Facts, objs []*Object) *Graph {
-	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Facts: facts, Objects: objs, byKind: map[string][]*Object{}, byName: map[string]*Object{}}
+	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Facts: facts, Objects: objs, byKind: map[string][]*Object{}, byKindNS: map[string][]*Object{}, byName: map[string]*Object{}}
 	for _, o := range objs {
 		g.byKind[o.Kind()] = append(g.byKind[o.Kind()], o)
+		g.byKindNS[o.Kind()+"/"+o.Namespace()] = append(g.byKindNS[o.Kind()+"/"+o.Namespace()], o)
 		key := o.Kind() + "/" + o.Namespace() + "/" + o.Name()
 		if _, dup := g.byName[key]; !dup {
 			g.byName[key] = o
@@ -96,6 +98,9 @@ func NewGraph(env, kubernetes string, production bool, facts Facts, objs []*Obje
 
 // OfKind returns the objects of a kind, in graph order.
 func (g *Graph) OfKind(kind string) []*Object { return g.byKind[kind] }
+
+// ofKindIn returns the objects of a kind in a namespace, in graph order.
+func (g *Graph) ofKindIn(kind, ns string) []*Object { return g.byKindNS[kind+"/"+ns] }
 
 // Rule is one check: a stable ID, a default severity, a one-line doc, a
 // help text with the fix, and a function over a whole environment's graph.

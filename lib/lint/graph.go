@@ -2,6 +2,7 @@ package lint
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 
@@ -99,14 +100,26 @@ func mapSelector(m map[string]any) (labels.Selector, bool) {
 	return labels.SelectorFromSet(set), true
 }
 
-// selected returns the workloads of a namespace whose pods sel selects.
-func (g *Graph) selected(ns string, sel labels.Selector) []Workload {
+// inNamespace returns the workloads of a namespace, indexed once.
+func (g *Graph) inNamespace(ns string) []Workload {
 	if g.byNS == nil {
 		g.byNS = map[string][]Workload{}
 		for _, w := range g.Workloads() {
 			g.byNS[w.Object.Namespace()] = append(g.byNS[w.Object.Namespace()], w)
 		}
 	}
+	return g.byNS[ns]
+}
+
+// namespaces returns the namespaces that hold workloads, sorted.
+func (g *Graph) namespaces() []string {
+	g.inNamespace("")
+	return slices.Sorted(maps.Keys(g.byNS))
+}
+
+// selected returns the workloads of a namespace whose pods sel selects.
+func (g *Graph) selected(ns string, sel labels.Selector) []Workload {
+	g.inNamespace(ns)
 	var out []Workload
 	for _, w := range g.byNS[ns] {
 		if sel.Matches(labels.Set(w.Labels)) {

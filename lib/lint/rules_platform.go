@@ -165,8 +165,8 @@ func podsOfPrincipal(g *Graph, principal string) []source {
 		return nil
 	}
 	var out []source
-	for _, w := range g.Workloads() {
-		if w.Object.Namespace() == ns && str(w.Pod.Spec, "serviceAccountName") == sa {
+	for _, w := range g.inNamespace(ns) {
+		if str(w.Pod.Spec, "serviceAccountName") == sa {
 			out = append(out, source{principal: principal, namespace: ns, labels: w.Labels})
 		}
 	}
@@ -241,9 +241,9 @@ type authzRule struct {
 // kind isolates it at all.
 func policiesOf(g *Graph, w Workload) (nets []netRule, l3 bool, authz []authzRule, l7 bool) {
 	ns, lbls := w.Object.Namespace(), labels.Set(w.Labels)
-	for _, np := range g.OfKind("NetworkPolicy") {
+	for _, np := range g.ofKindIn("NetworkPolicy", ns) {
 		spec := Map(np.Value, "spec")
-		if np.Namespace() != ns || np.Group() != "networking.k8s.io" {
+		if np.Group() != "networking.k8s.io" {
 			continue
 		}
 		if sel, ok := selector(Map(spec, "podSelector")); !ok && len(Map(spec, "podSelector")) > 0 || ok && !sel.Matches(lbls) {
@@ -262,9 +262,9 @@ func policiesOf(g *Graph, w Workload) (nets []netRule, l3 bool, authz []authzRul
 			nets = append(nets, rule)
 		}
 	}
-	for _, ap := range g.OfKind("AuthorizationPolicy") {
+	for _, ap := range g.ofKindIn("AuthorizationPolicy", ns) {
 		spec := Map(ap.Value, "spec")
-		if ap.Namespace() != ns || !isIstio(ap) || str(spec, "action") != "" && str(spec, "action") != "ALLOW" {
+		if !isIstio(ap) || str(spec, "action") != "" && str(spec, "action") != "ALLOW" {
 			continue
 		}
 		if raw := Map(Map(spec, "selector"), "matchLabels"); raw != nil {
@@ -350,23 +350,33 @@ func checkPolicyAgreement(p *Pass) {
 func peerSources(g *Graph, policyNS string, peer map[string]any) []source {
 	var out []source
 	seen := map[string]bool{}
-	for _, w := range g.Workloads() {
-		src := source{namespace: w.Object.Namespace(), labels: w.Labels}
-		if !peerAdmits(g, policyNS, peer, src) {
-			continue
-		}
-		sa := str(w.Pod.Spec, "serviceAccountName")
-		if sa == "" {
-			sa = "default"
-		}
-		src.principal = fmt.Sprintf("cluster.local/ns/%s/sa/%s", src.namespace, sa)
-		seen[src.namespace] = true
-		out = append(out, src)
+	var candidates []string // the namespaces the peer may select
+	raw, hasNS := peer["namespaceSelector"].(map[string]any)
+	switch name := str(Map(raw, "matchLabels"), corev1.LabelMetadataName); {
+	case !hasNS:
+		candidates = []string{policyNS}
+	case name != "":
+		candidates = []string{name}
+	default:
+		candidates = g.namespaces()
 	}
-	if raw, ok := peer["namespaceSelector"].(map[string]any); ok {
-		if name := str(Map(raw, "matchLabels"), corev1.LabelMetadataName); name != "" && !seen[name] {
-			out = append(out, source{namespace: name})
+	for _, ns := range candidates {
+		for _, w := range g.inNamespace(ns) {
+			src := source{namespace: ns, labels: w.Labels}
+			if !peerAdmits(g, policyNS, peer, src) {
+				continue
+			}
+			sa := str(w.Pod.Spec, "serviceAccountName")
+			if sa == "" {
+				sa = "default"
+			}
+			src.principal = fmt.Sprintf("cluster.local/ns/%s/sa/%s", src.namespace, sa)
+			seen[src.namespace] = true
+			out = append(out, src)
 		}
+	}
+	if name := str(Map(raw, "matchLabels"), corev1.LabelMetadataName); hasNS && name != "" && !seen[name] {
+		out = append(out, source{namespace: name})
 	}
 	return out
 }

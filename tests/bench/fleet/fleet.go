@@ -1,7 +1,8 @@
 // Package fleet generates a synthetic fleet of apps with the variety of the
-// examples (canary or not, ingress or not, autoscaling, alerts,
-// dependencies, callers), deterministic for a given size and seed, for the
-// benchmarks.
+// examples (canary or not, ingress or not, autoscaling and vertical
+// scaling, alerts, dependencies, callers, StatefulSets and CronJobs, and a
+// Prometheus per team as platform components), deterministic for a given
+// size and seed, for the benchmarks.
 package fleet
 
 import (
@@ -12,14 +13,49 @@ import (
 	"github.com/manifold-dev/manifold/lib/model"
 )
 
-// Apps returns n apps. Every app is valid in every environment of
-// apps.Envs(); app i may call app i-1.
+// Teams is the number of teams the apps belong to.
+const Teams = 20
+
+// Apps returns n apps, then the platform: one Prometheus per team that has
+// an app, and one for the platform team. Every app is valid in every environment of apps.Envs(); app i
+// may call app i-1.
 func Apps(n int, seed uint64) []model.App {
-	out := make([]model.App, 0, n)
+	out := make([]model.App, 0, n+Teams+1)
 	for i := 0; i < n; i++ {
 		out = append(out, app(i, n, seed))
 	}
-	return out
+	for t := 0; t < min(n, Teams); t++ {
+		out = append(out, prometheus(team(t)))
+	}
+	// The platform's own Prometheus evaluates the servers' alerts.
+	return append(out, prometheus("platform"))
+}
+
+// isBatch reports whether app i is a CronJob, which serves no port.
+func isBatch(i int) bool { return i%15 == 7 }
+
+func team(i int) string { return fmt.Sprintf("team-%02d", i%Teams) }
+
+// prometheus is a team's Prometheus, a platform component.
+func prometheus(team string) model.App {
+	return model.App{
+		Name:     model.AppName("prometheus-" + team),
+		Team:     "platform",
+		Platform: true,
+		Source:   model.Source{File: "tests/bench/fleet/fleet.go", Line: 40},
+		Spec: func(env model.Env) model.Spec {
+			return model.Spec{
+				Image: model.Image{Repository: "quay.io/prometheus/prometheus", Tag: "v3.5.0"},
+				Ports: []model.Port{{Name: "web", Container: 9090}},
+				Resources: model.Resources{
+					Requests: model.Compute{CPU: "500m", Memory: "2Gi"},
+					Limits:   model.Compute{Memory: "4Gi"},
+				},
+				Workload: model.Prometheus{Team: team, Version: "v3.5.0", Retention: 72 * time.Hour,
+					Storage: model.VolumeClaim{StorageClass: "ssd", Size: "20Gi"}},
+			}
+		},
+	}
 }
 
 // Name is the name of app i.
@@ -28,13 +64,15 @@ func Name(i int) model.AppName { return model.AppName(fmt.Sprintf("svc-%04d", i)
 func app(i, n int, seed uint64) model.App {
 	r := rand.New(rand.NewPCG(seed, uint64(i)))
 	name := Name(i)
-	team := fmt.Sprintf("team-%02d", i%20)
+	team := team(i)
+	stateful := i%10 == 5
+	batch := isBatch(i)
 	public := r.IntN(3) == 0
 	canary := r.IntN(3) == 0
 	autoscale := r.IntN(2) == 0
 	withDB := r.IntN(4) == 0
 	withRedis := r.IntN(5) == 0
-	calls := i > 0 && r.IntN(2) == 0
+	calls := i > 0 && r.IntN(2) == 0 && !isBatch(i-1)
 	tag := fmt.Sprintf("1.%d.%d", r.IntN(20), r.IntN(10))
 	return model.App{
 		Name:   name,
@@ -75,6 +113,22 @@ func app(i, n int, seed uint64) model.App {
 			}
 			if autoscale {
 				s.Scaling = model.Autoscale{Min: 2, Max: 10, CPU: 70}
+				s.VerticalScaling = &model.VerticalScaling{Mode: model.VPAOff, CPU: true, Memory: true}
+			}
+			switch {
+			case batch:
+				// A nightly job: no ports, no probes, no traffic.
+				s.Ports, s.Probes, s.Scaling, s.Disruption, s.Metrics, s.Spread, s.Shutdown, s.VerticalScaling = nil, model.Probes{}, nil, nil, nil, nil, nil, nil
+				s.Alerts = nil
+				s.Workload = model.CronJob{Schedule: fmt.Sprintf("%d 2 * * *", i%60), Run: model.JobRun{Deadline: time.Hour, Retries: 1}, MaxAge: 26 * time.Hour}
+				if calls {
+					s.Vars = append(s.Vars, model.Var{Name: "UPSTREAM_URL", Value: model.ServiceURL{App: Name(i - 1), Port: "http"}})
+				}
+				return s
+			case stateful:
+				s.Scaling = model.Replicas(3)
+				s.Workload = model.StatefulSet{Volumes: []model.VolumeClaim{{Name: "data", MountPath: "/data", StorageClass: "ssd", Size: "10Gi"}}}
+				public, canary = false, false
 			}
 			if public {
 				s.Ingress = &model.Ingress{Host: string(name) + "." + env.Name + ".example.com", Port: "http", Class: "nginx", TLS: &model.TLS{ClusterIssuer: "letsencrypt"}}
@@ -85,7 +139,7 @@ func app(i, n int, seed uint64) model.App {
 			if calls {
 				s.Vars = append(s.Vars, model.Var{Name: "UPSTREAM_URL", Value: model.ServiceURL{App: Name(i - 1), Port: "http"}})
 			}
-			if i+1 < n {
+			if i+1 < n && !isBatch(i+1) {
 				// app i+1 may call this one; admit it whether or not it does.
 				s.Callers = []model.Caller{{App: Name(i + 1), Methods: []string{"GET", "POST"}}}
 			}
