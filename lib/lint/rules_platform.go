@@ -63,26 +63,48 @@ func (g *Graph) namespaceLabels(ns string) labels.Set {
 	return set
 }
 
-// promSelects reports whether a Prometheus selects an object with its
-// selector and namespace selector, as the operator reads them: no selector
-// selects nothing, no namespace selector means the Prometheus's own
-// namespace, an empty one every namespace.
-func promSelects(g *Graph, prom, obj *Object, selKey, nsKey string) bool {
+// promSelector is a Prometheus's selection of one kind, parsed once: no
+// selector selects nothing, no namespace selector means the Prometheus's
+// own namespace, an empty one every namespace.
+type promSelector struct {
+	prom      *Object
+	sel, ns   labels.Selector // sel nil: selects nothing; ns nil: own namespace
+	nsInvalid bool
+}
+
+func newPromSelector(prom *Object, selKey, nsKey string) promSelector {
 	spec := Map(prom.Value, "spec")
-	raw, ok := spec[selKey].(map[string]any)
-	if !ok {
+	ps := promSelector{prom: prom}
+	if raw, ok := spec[selKey].(map[string]any); ok {
+		if sel, ok := selector(raw); ok {
+			ps.sel = sel
+		}
+	}
+	if raw, ok := spec[nsKey].(map[string]any); ok {
+		sel, ok := selector(raw)
+		ps.ns, ps.nsInvalid = sel, !ok
+	}
+	return ps
+}
+
+// selects reports whether the Prometheus selects obj, as the operator does.
+func (ps promSelector) selects(g *Graph, obj *Object) bool {
+	if ps.sel == nil || ps.nsInvalid || !ps.sel.Matches(labels.Set(obj.Labels())) {
 		return false
 	}
-	sel, ok := selector(raw)
-	if !ok || !sel.Matches(labels.Set(obj.Labels())) {
-		return false
+	if ps.ns == nil {
+		return obj.Namespace() == ps.prom.Namespace()
 	}
-	nsRaw, ok := spec[nsKey].(map[string]any)
-	if !ok {
-		return obj.Namespace() == prom.Namespace()
+	return ps.ns.Matches(g.namespaceLabels(obj.Namespace()))
+}
+
+// promSelectors parses the selectors of every Prometheus for one kind.
+func promSelectors(g *Graph, selKey, nsKey string) []promSelector {
+	var out []promSelector
+	for _, prom := range prometheuses(g) {
+		out = append(out, newPromSelector(prom, selKey, nsKey))
 	}
-	nsSel, ok := selector(nsRaw)
-	return ok && nsSel.Matches(g.namespaceLabels(obj.Namespace()))
+	return out
 }
 
 // monitored are the kinds a Prometheus selects, with its selector fields.
@@ -108,8 +130,9 @@ func checkMonitoringSelected(p *Pass) {
 		return // the Prometheus servers live outside the graph
 	}
 	for _, m := range monitored {
+		sels := promSelectors(p.Graph, m.sel, m.ns)
 		for _, o := range p.Graph.OfKind(m.kind) {
-			if !slices.ContainsFunc(proms, func(prom *Object) bool { return promSelects(p.Graph, prom, o, m.sel, m.ns) }) {
+			if !slices.ContainsFunc(sels, func(ps promSelector) bool { return ps.selects(p.Graph, o) }) {
 				p.Report(o, []string{"metadata", "labels"}, "no Prometheus of the graph selects %s %q in namespace %q: it is never %s", m.kind, o.Name(), o.Namespace(), map[string]string{"ServiceMonitor": "scraped", "PrometheusRule": "evaluated"}[m.kind])
 			}
 		}
@@ -120,8 +143,14 @@ func checkPrometheusSelects(p *Pass) {
 	for _, prom := range prometheuses(p.Graph) {
 		found := false
 		for _, m := range monitored {
+			ps := newPromSelector(prom, m.sel, m.ns)
 			for _, o := range p.Graph.OfKind(m.kind) {
-				found = found || promSelects(p.Graph, prom, o, m.sel, m.ns)
+				if found = ps.selects(p.Graph, o); found {
+					break
+				}
+			}
+			if found {
+				break
 			}
 		}
 		if !found {

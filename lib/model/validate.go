@@ -31,17 +31,31 @@ type World struct {
 	Env   Env
 	Apps  []App
 	Specs map[AppName]Spec
+	// prometheus is the first app that runs each team's Prometheus;
+	// Resolve fills it.
+	prometheus map[string]AppName
 }
 
 // PrometheusOf returns the platform app that runs the team's Prometheus in
 // the environment, if one does.
 func (w World) PrometheusOf(team string) (AppName, bool) {
+	if w.prometheus == nil {
+		w.indexPrometheus() // a World built by hand
+	}
+	a, ok := w.prometheus[team]
+	return a, ok
+}
+
+// indexPrometheus records the first app that runs each team's Prometheus.
+func (w *World) indexPrometheus() {
+	w.prometheus = map[string]AppName{}
 	for _, a := range w.Apps {
-		if p, ok := w.Specs[a.Name].Workload.(Prometheus); ok && p.Team == team {
-			return a.Name, true
+		if p, ok := w.Specs[a.Name].Workload.(Prometheus); ok {
+			if _, seen := w.prometheus[p.Team]; !seen {
+				w.prometheus[p.Team] = a.Name
+			}
 		}
 	}
-	return "", false
 }
 
 // Resolve calls every app's Spec function for env. A Spec function that
@@ -60,6 +74,7 @@ func Resolve(env Env, apps []App) (World, []Problem) {
 		}
 		w.Specs[a.Name] = spec
 	}
+	w.indexPrometheus()
 	return w, probs
 }
 

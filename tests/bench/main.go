@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -24,10 +25,23 @@ func main() {
 	out := flag.String("out", "", "the `dir` to compile into")
 	seed := flag.Uint64("seed", 1, "the fleet's seed")
 	schemaDir := flag.String("schemas", "schemas", "the schema `dir`")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the compile to `file`")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "bench: -out is required")
 		os.Exit(2)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
 	res, err := compile.Compile(context.Background(), fleet.Apps(*n, *seed), apps.Envs(), compile.Options{Schemas: *schemaDir})
@@ -37,12 +51,14 @@ func main() {
 	}
 	if finding.HasErrors(res.Findings) {
 		_ = finding.WriteText(os.Stderr, res.Findings)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 	compiled := time.Since(start)
 	wr, err := tree.Write(*out, res.Tree, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 	wall := time.Since(start)
