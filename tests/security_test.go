@@ -155,8 +155,9 @@ func TestViolationsAreCaught(t *testing.T) {
 }
 
 // TestNamespacesAreLockedDown requires, for every namespace of the tree, a
-// STRICT PeerAuthentication and a default-deny AuthorizationPolicy; and no
-// Secret object and no literal credential anywhere.
+// STRICT PeerAuthentication, a default-deny AuthorizationPolicy and a
+// default-deny NetworkPolicy; and no Secret object and no literal credential
+// anywhere.
 func TestNamespacesAreLockedDown(t *testing.T) {
 	byFolder := map[string][]string{}
 	walkTree(t, func(path string, data []byte, kind string) {
@@ -177,6 +178,12 @@ func TestNamespacesAreLockedDown(t *testing.T) {
 			if len(spec) == 0 {
 				byFolder[filepath.Dir(path)] = append(byFolder[filepath.Dir(path)], "deny")
 			}
+		case "NetworkPolicy":
+			pods, _ := spec["podSelector"].(map[string]any)
+			types, _ := spec["policyTypes"].([]any)
+			if len(pods) == 0 && spec["ingress"] == nil && slices.Contains(types, any("Ingress")) {
+				byFolder[filepath.Dir(path)] = append(byFolder[filepath.Dir(path)], "l3-deny")
+			}
 		case "Namespace":
 			byFolder[filepath.Dir(path)] = append(byFolder[filepath.Dir(path)], "namespace")
 		}
@@ -187,8 +194,8 @@ func TestNamespacesAreLockedDown(t *testing.T) {
 			continue
 		}
 		namespaces++
-		if !slices.Contains(has, "strict") || !slices.Contains(has, "deny") {
-			t.Errorf("%s: namespace without STRICT mTLS or default-deny: %v", dir, has)
+		if !slices.Contains(has, "strict") || !slices.Contains(has, "deny") || !slices.Contains(has, "l3-deny") {
+			t.Errorf("%s: namespace without STRICT mTLS, a default-deny AuthorizationPolicy or a default-deny NetworkPolicy: %v", dir, has)
 		}
 	}
 	if want := len(apps.All()) * len(apps.Envs()); namespaces != want {
