@@ -33,35 +33,9 @@ var (
 // their namespaces carry the environment's name; prod has its own cluster.
 // One Argo CD, in the prod cluster, deploys all three.
 var (
-	Dev = model.DefineEnv(model.Env{
-		Name:          "dev",
-		SharedCluster: true,
-		Cluster:       model.Cluster{Name: "nonprod", Server: "https://nonprod.k8s.example.com"},
-		Kubernetes:    "1.37.2",
-		SecretStore:   "vault-nonprod",
-		Versions:      versions,
-		Ingress:       ingress,
-		Monitoring:    metrics,
-		GitOps:        gitops,
-		RunbookURL:    runbooks,
-		Tracing:       &model.Tracing{Provider: "otel-tracing", Sampling: 100},
-		Identities:    identities,
-	})
-	Staging = model.DefineEnv(model.Env{
-		Name:          "staging",
-		SharedCluster: true,
-		Cluster:       model.Cluster{Name: "nonprod", Server: "https://nonprod.k8s.example.com"},
-		Kubernetes:    "1.37.2",
-		SecretStore:   "vault-nonprod",
-		Versions:      versions,
-		Ingress:       ingress,
-		Monitoring:    metrics,
-		GitOps:        gitops,
-		RunbookURL:    runbooks,
-		Tracing:       &model.Tracing{Provider: "otel-tracing", Sampling: 10},
-		Identities:    identities,
-	})
-	Prod = model.DefineEnv(model.Env{
+	Dev     = model.DefineEnv(nonprod("dev", 100))
+	Staging = model.DefineEnv(nonprod("staging", 10))
+	Prod    = model.DefineEnv(model.Env{
 		Name:        "prod",
 		Production:  true,
 		Cluster:     model.Cluster{Name: "prod", Server: "https://kubernetes.default.svc"},
@@ -76,6 +50,25 @@ var (
 		Identities:  identities,
 	})
 )
+
+// nonprod is an environment of the shared non-production cluster, tracing
+// the given percentage of requests.
+func nonprod(name string, sampling float64) model.Env {
+	return model.Env{
+		Name:          name,
+		SharedCluster: true,
+		Cluster:       model.Cluster{Name: "nonprod", Server: "https://nonprod.k8s.example.com"},
+		Kubernetes:    "1.37.2",
+		SecretStore:   "vault-nonprod",
+		Versions:      versions,
+		Ingress:       ingress,
+		Monitoring:    metrics,
+		GitOps:        gitops,
+		RunbookURL:    runbooks,
+		Tracing:       &model.Tracing{Provider: "otel-tracing", Sampling: sampling},
+		Identities:    identities,
+	}
+}
 
 // Envs returns every environment, in the order they are promoted through.
 func Envs() []model.Env { return []model.Env{Dev, Staging, Prod} }
