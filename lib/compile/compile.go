@@ -39,7 +39,7 @@ type Options struct {
 
 // Object is one compiled object and where it came from.
 type Object struct {
-	Env model.Env
+	Env *model.Env // shared by the environment's objects
 	// App is the app the object belongs to; zero for the environment's own
 	// objects (the root Application, the AppProjects).
 	App model.App
@@ -104,6 +104,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	// results keep their order, so the output does not depend on it.
 	type unit struct {
 		w    model.World
+		env  *model.Env // the World's own, shared by the unit's objects
 		a    model.App // zero for the environment's own objects
 		objs []Object
 		vals []map[string]any
@@ -111,10 +112,11 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		err  error
 	}
 	var units []*unit
-	for _, w := range worlds {
-		units = append(units, &unit{w: w})
+	for i, w := range worlds {
+		env := &worlds[i].Env
+		units = append(units, &unit{w: w, env: env})
 		for _, a := range selApps {
-			units = append(units, &unit{w: w, a: a})
+			units = append(units, &unit{w: w, env: env, a: a})
 		}
 	}
 	enc := new(render.Encoder)
@@ -128,7 +130,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 					if b, err = enc.Encode(v); err == nil {
 						// The typed object is not kept: its rendered value and
 						// bytes say everything later stages need.
-						u.objs = append(u.objs, Object{Env: u.w.Env, App: u.a, Folder: folder, GVK: obj.GetObjectKind().GroupVersionKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()})
+						u.objs = append(u.objs, Object{Env: u.env, App: u.a, Folder: folder, GVK: obj.GetObjectKind().GroupVersionKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()})
 						u.vals = append(u.vals, v)
 						u.raw = append(u.raw, b)
 						continue
@@ -148,8 +150,13 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	if err != nil {
 		return res, err
 	}
-	var values []any // the rendered objects, for the schema gate and the rules
-	var raw [][]byte
+	total := 0
+	for _, u := range units {
+		total += len(u.objs)
+	}
+	res.Objects = make([]Object, 0, total)
+	values := make([]any, 0, total) // the rendered objects, for the schema gate and the rules
+	raw := make([][]byte, 0, total)
 	for _, u := range units {
 		if u.err != nil {
 			return res, u.err
