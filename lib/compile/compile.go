@@ -105,7 +105,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	type unit struct {
 		w    model.World
 		env  *model.Env // the World's own, shared by the unit's objects
-		a    model.App // zero for the environment's own objects
+		a    model.App  // zero for the environment's own objects
 		objs []Object
 		vals []map[string]any
 		raw  [][]byte

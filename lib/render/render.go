@@ -63,14 +63,19 @@ type Encoder struct {
 // sorted keys, two-space indentation, no folding of long lines (a PromQL
 // expression stays on one line) and multi-line strings as literal blocks.
 func (e *Encoder) Encode(v map[string]any) ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(4096)
+	b := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(b)
+	b.Reset()
 	b.WriteString(Header)
-	if err := e.emit(&b, v); err != nil {
+	if err := e.emit(b, v); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	// A copy of exactly the content: the file outlives the scratch buffer.
+	return bytes.Clone(b.Bytes()), nil
 }
+
+// buffers are the scratch buffers of Encode.
+var buffers = sync.Pool{New: func() any { b := new(bytes.Buffer); b.Grow(4096); return b }}
 
 // Encode encodes one object with a new Encoder.
 func Encode(v map[string]any) ([]byte, error) { return new(Encoder).Encode(v) }

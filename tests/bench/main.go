@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/manifold-dev/manifold/apps"
+	"github.com/manifold-dev/manifold/lib/cli"
 	"github.com/manifold-dev/manifold/lib/compile"
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/tree"
@@ -26,7 +27,9 @@ func main() {
 	seed := flag.Uint64("seed", 1, "the fleet's seed")
 	schemaDir := flag.String("schemas", "schemas", "the schema `dir`")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the compile to `file`")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the compile to `file`")
 	flag.Parse()
+	cli.LimitMemory() // as the commands do
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "bench: -out is required")
 		os.Exit(2)
@@ -55,6 +58,17 @@ func main() {
 		os.Exit(1)
 	}
 	compiled := time.Since(start)
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+	}
 	wr, err := tree.Write(*out, res.Tree, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
