@@ -83,7 +83,7 @@ func run(ctx context.Context, defs []model.App, envs []model.Env, args []string,
 		fmt.Fprintln(stderr, "compile:", err)
 		return 2
 	}
-	res, err := compile.Compile(ctx, defs, envs, compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir})
+	res, err := compile.Compile(ctx, defs, envs, compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir, Sized: cli.SizeMemory})
 	if err != nil {
 		fmt.Fprintln(stderr, "compile:", err)
 		return 2

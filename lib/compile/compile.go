@@ -35,6 +35,10 @@ type Options struct {
 	Schemas string
 	// Lint configures the lint rules the compiled objects must pass.
 	Lint *lint.Config
+	// Sized, when set, is told the number of objects once they are
+	// rendered, before the schema gate and the rules, the stages that hold
+	// them all at once (the commands size the runtime's memory limit by it).
+	Sized func(objects int)
 }
 
 // Object is one compiled object and where it came from.
@@ -174,6 +178,9 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		return res, nil
 	}
 
+	if opts.Sized != nil {
+		opts.Sized(len(res.Objects))
+	}
 	res.Tree = tree.Tree{Files: make(map[string][]byte, len(res.Objects)), Envs: map[string]map[string]string{}}
 	qualify := ambiguousKinds(res.Objects)
 	for i := range res.Objects {

@@ -29,7 +29,6 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the compile to `file`")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the compile to `file`")
 	flag.Parse()
-	cli.LimitMemory() // as the commands do
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "bench: -out is required")
 		os.Exit(2)
@@ -47,7 +46,7 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
-	res, err := compile.Compile(context.Background(), fleet.Apps(*n, *seed), apps.Envs(), compile.Options{Schemas: *schemaDir})
+	res, err := compile.Compile(context.Background(), fleet.Apps(*n, *seed), apps.Envs(), compile.Options{Schemas: *schemaDir, Sized: cli.SizeMemory})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
