@@ -12,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
@@ -103,36 +104,41 @@ func TestRestrictedPodSecurity(t *testing.T) {
 
 // podTemplate reads the pod template and the annotations of a workload
 // object; ok is false for other kinds.
-func podTemplate(t *testing.T, path string, data []byte, kind string) (tpl corev1.PodTemplateSpec, annotations map[string]string, ok bool) {
+func podTemplate(t *testing.T, path string, data []byte, kind string) (corev1.PodTemplateSpec, map[string]string, bool) {
 	t.Helper()
-	decode := func(v any) {
-		if err := yaml.UnmarshalStrict(data, v); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-	}
 	switch kind {
 	case "Deployment":
-		var o appsv1.Deployment
-		decode(&o)
-		return o.Spec.Template, o.Annotations, true
+		return decodeTemplate(t, path, data, func(o *appsv1.Deployment) (corev1.PodTemplateSpec, metav1.ObjectMeta) {
+			return o.Spec.Template, o.ObjectMeta
+		})
 	case "StatefulSet":
-		var o appsv1.StatefulSet
-		decode(&o)
-		return o.Spec.Template, o.Annotations, true
+		return decodeTemplate(t, path, data, func(o *appsv1.StatefulSet) (corev1.PodTemplateSpec, metav1.ObjectMeta) {
+			return o.Spec.Template, o.ObjectMeta
+		})
 	case "DaemonSet":
-		var o appsv1.DaemonSet
-		decode(&o)
-		return o.Spec.Template, o.Annotations, true
+		return decodeTemplate(t, path, data, func(o *appsv1.DaemonSet) (corev1.PodTemplateSpec, metav1.ObjectMeta) {
+			return o.Spec.Template, o.ObjectMeta
+		})
 	case "Job":
-		var o batchv1.Job
-		decode(&o)
-		return o.Spec.Template, o.Annotations, true
+		return decodeTemplate(t, path, data, func(o *batchv1.Job) (corev1.PodTemplateSpec, metav1.ObjectMeta) { return o.Spec.Template, o.ObjectMeta })
 	case "CronJob":
-		var o batchv1.CronJob
-		decode(&o)
-		return o.Spec.JobTemplate.Spec.Template, o.Annotations, true
+		return decodeTemplate(t, path, data, func(o *batchv1.CronJob) (corev1.PodTemplateSpec, metav1.ObjectMeta) {
+			return o.Spec.JobTemplate.Spec.Template, o.ObjectMeta
+		})
 	}
-	return tpl, nil, false
+	return corev1.PodTemplateSpec{}, nil, false
+}
+
+// decodeTemplate decodes a workload of type T strictly and returns its pod
+// template and annotations.
+func decodeTemplate[T any](t *testing.T, path string, data []byte, get func(*T) (corev1.PodTemplateSpec, metav1.ObjectMeta)) (corev1.PodTemplateSpec, map[string]string, bool) {
+	t.Helper()
+	var o T
+	if err := yaml.UnmarshalStrict(data, &o); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	tpl, meta := get(&o)
+	return tpl, meta.Annotations, true
 }
 
 // TestViolationsAreCaught shows the check above can fail: a seed-shaped
