@@ -467,3 +467,21 @@ func TestNamesCannotEscapeTheirFolder(t *testing.T) {
 		t.Error("something was written")
 	}
 }
+
+// TestSeedVPAConflictIsRefused: the seed's VPA (Auto, CPU and memory) next
+// to myapp's CPU autoscaler is a definition error in every environment
+// with an autoscaler, named at the app's line, and nothing is written.
+func TestSeedVPAConflictIsRefused(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	myapp := withSpec(apps.MyApp, func(_ model.Env, s *model.Spec) {
+		s.VerticalScaling = &model.VerticalScaling{Mode: model.VPAAuto, CPU: true, Memory: true}
+	})
+	code, stdout, _ := compileWith(t, replace(myapp), "-out", out)
+	want := apps.MyApp.Source.String() + ": error definition: prod/myapp VerticalScaling.CPU: the VerticalPodAutoscaler (mode Auto) and the HorizontalPodAutoscaler both act on CPU"
+	if code != 1 || !strings.Contains(stdout, want) || !strings.Contains(stdout, "staging/myapp VerticalScaling.CPU") || strings.Contains(stdout, "dev/myapp VerticalScaling") {
+		t.Fatalf("exit %d, want 1 and\n%s\n(in staging and prod, not in dev, which has no autoscaler) in\n%s", code, want, stdout)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Error("something was written")
+	}
+}
