@@ -85,7 +85,7 @@ func Connect(kubeconfig, kubeContext string) (*Client, error) {
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: kubeContext})
 	cfg, err := cc.ClientConfig()
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
+		return nil, fmt.Errorf("no cluster to dry-run against (give -kubeconfig, or set $KUBECONFIG, or write ~/.kube/config): %w", err)
 	}
 	ns, _, err := cc.Namespace()
 	if err != nil {
