@@ -215,6 +215,10 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 // A finding is located at the app's definition; its path is the path in
 // the object, and cmd/lint on out/ reports the same finding at the file.
 func lintObjects(worlds []model.World, selApps []model.App, objs []Object, values []any, cfg *lint.Config) []finding.Finding {
+	selected := make(map[model.AppName]bool, len(selApps))
+	for _, a := range selApps {
+		selected[a.Name] = true
+	}
 	var graphs []*lint.Graph
 	for _, w := range worlds {
 		var gobjs []*lint.Object
@@ -235,7 +239,7 @@ func lintObjects(worlds []model.World, selApps []model.App, objs []Object, value
 		out := w.Env.Outside()
 		facts := lint.Facts{Principals: out.Principals, Namespaces: out.Namespaces, ClusterJobs: out.ClusterJobs}
 		for _, a := range w.Apps {
-			if !slices.ContainsFunc(selApps, func(s model.App) bool { return s.Name == a.Name }) {
+			if !selected[a.Name] {
 				// An app this compile leaves out exists all the same.
 				facts.Principals = append(facts.Principals, expand.PrincipalOf(w.Env, a.Name))
 				facts.Namespaces = append(facts.Namespaces, w.Env.Namespace(a.Name))

@@ -137,14 +137,12 @@ func Project(w model.World, team string) *argocd.AppProject {
 	env := w.Env
 	repos := []string{env.GitOps.RepoURL}
 	var dests []argocd.Destination
-	cluster := []argocd.GroupKind{{Group: "", Kind: "Namespace"}}
+	rbac := false
 	for _, a := range w.Apps {
 		if a.Team != team {
 			continue
 		}
-		if in := (Input{World: w, App: a, Spec: w.Specs[a.Name]}); len(ClusterRBAC(in)) > 0 && len(cluster) == 1 {
-			cluster = append(cluster, argocd.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "ClusterRole"}, argocd.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "ClusterRoleBinding"})
-		}
+		rbac = rbac || needsClusterRBAC(w.Specs[a.Name])
 		dests = append(dests, argocd.Destination{Server: env.Cluster.Server, Namespace: env.Namespace(a.Name)})
 		for _, d := range w.Specs[a.Name].Dependencies {
 			if r := ChartOf(d.Kind).Repo; !slices.Contains(repos, r) {
@@ -153,6 +151,10 @@ func Project(w model.World, team string) *argocd.AppProject {
 		}
 	}
 	slices.Sort(repos[1:])
+	cluster := []argocd.GroupKind{{Group: "", Kind: "Namespace"}}
+	if rbac {
+		cluster = append(cluster, argocd.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "ClusterRole"}, argocd.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "ClusterRoleBinding"})
+	}
 	meta := argoMeta(env, ProjectName(env, team), map[string]string{LabelTeam: team, LabelManagedBy: ManagedBy})
 	meta.Annotations = map[string]string{argocd.AnnotationSyncWave: waveProjects}
 	return &argocd.AppProject{

@@ -46,14 +46,20 @@ func PlatformApplication(w model.World) *argocd.Application {
 		return nil
 	}
 	env := w.Env
-	app := application(
+	return application(
 		argoMeta(env, PlatformFolder+"-"+env.Name, map[string]string{LabelTeam: w.Apps[i].Team, LabelManagedBy: ManagedBy}),
 		waveDependencies, ProjectName(env, w.Apps[i].Team),
 		argocd.Source{RepoURL: env.GitOps.RepoURL, TargetRevision: env.GitOps.Revision, Path: Folder(env, PlatformFolder),
 			Directory: &argocd.Dir{Recurse: true}},
 		argocd.Destination{Server: env.Cluster.Server},
 	)
-	return app
+}
+
+// needsClusterRBAC reports whether an app gets a ClusterRole: it asks for
+// ClusterAccess, or it is a Prometheus.
+func needsClusterRBAC(s model.Spec) bool {
+	_, prom := s.Workload.(model.Prometheus)
+	return prom || len(s.ClusterAccess) > 0
 }
 
 // clusterRBACName names an app's ClusterRole and ClusterRoleBinding: its
@@ -65,6 +71,9 @@ func (in Input) clusterRBACName() string { return in.Namespace() }
 // Prometheus the read access its service discovery needs; nil when the app
 // needs no cluster-wide access.
 func ClusterRBAC(in Input) []Object {
+	if !needsClusterRBAC(in.Spec) {
+		return nil
+	}
 	var rules []rbacv1.PolicyRule
 	for _, a := range in.Spec.ClusterAccess {
 		rules = append(rules, rbacv1.PolicyRule{APIGroups: a.Groups, Resources: a.Resources, Verbs: a.Verbs})
@@ -78,9 +87,6 @@ func ClusterRBAC(in Input) []Object {
 			{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get"}},
 			{NonResourceURLs: []string{"/metrics"}, Verbs: []string{"get"}},
 		}
-	}
-	if len(rules) == 0 {
-		return nil
 	}
 	name := in.clusterRBACName()
 	meta := metav1.ObjectMeta{Name: name, Labels: in.Labels()}
@@ -123,16 +129,14 @@ func PrometheusServer(in Input, p model.Prometheus) *monitoringv1.Prometheus {
 	if replicas == 0 {
 		replicas = 1
 	}
-	labels := in.TrackSelector(Stable)
-	labels[LabelTeam] = in.App.Team
 	image := in.Spec.Image.String()
-	prom := &monitoringv1.Prometheus{
+	return &monitoringv1.Prometheus{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "monitoring.coreos.com/v1", Kind: "Prometheus"},
 		ObjectMeta: in.meta(in.Name()),
 		Spec: monitoringv1.PrometheusSpec{
 			CommonPrometheusFields: monitoringv1.CommonPrometheusFields{
 				PodMetadata: &monitoringv1.EmbeddedObjectMetadata{
-					Labels: labels,
+					Labels: in.podLabels(Stable),
 					Annotations: map[string]string{
 						annotationUserVolumeMount: `[{"name": "` + istioCertsVolume + `", "mountPath": "` + istioCertsPath + `"}]`,
 						annotationProxyConfig:     `{"proxyMetadata": {"OUTPUT_CERTS": "` + istioCertsPath + `"}}`,
@@ -174,7 +178,6 @@ func PrometheusServer(in Input, p model.Prometheus) *monitoringv1.Prometheus {
 			RuleNamespaceSelector: &metav1.LabelSelector{MatchLabels: namespaces},
 		},
 	}
-	return prom
 }
 
 // Telemetry has the mesh's proxies in the app's namespace report traces to

@@ -48,12 +48,18 @@ func Deployment(in Input, t Track) *appsv1.Deployment {
 	return d
 }
 
+// podLabels are the labels of the app's pods of one track: its track
+// selector and its team.
+func (in Input) podLabels(t Track) map[string]string {
+	labels := in.TrackSelector(t)
+	labels[LabelTeam] = in.App.Team
+	return labels
+}
+
 // PodTemplate is the pod of one track: the restricted Pod Security profile,
 // no service-account token unless asked for, a writable /tmp and the config
 // mounted under its hashed name.
 func PodTemplate(in Input, t Track) corev1.PodTemplateSpec {
-	labels := in.TrackSelector(t)
-	labels[LabelTeam] = in.App.Team
 	s := in.Spec
 	volumes := []corev1.Volume{{
 		Name:         "tmp",
@@ -87,7 +93,7 @@ func PodTemplate(in Input, t Track) corev1.PodTemplateSpec {
 		pod.TerminationGracePeriodSeconds = ptr(seconds64(s.Shutdown.GracePeriod))
 	}
 	tpl := corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Labels: in.podLabels(t)},
 		Spec:       pod,
 	}
 	workloadPod(in, &tpl)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/labels"
+
 	"github.com/manifold-dev/manifold/lib/expand"
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/validate"
@@ -74,6 +76,7 @@ type Graph struct {
 	pods      []Pod
 	workloads []Workload
 	byNS      map[string][]Workload
+	nsLabels  map[string]labels.Set // namespace -> its labels, found once
 	hpas      map[*Object]*Object   // target -> autoscaler
 	drs       map[*Object][]*Object // Service -> DestinationRules for its host
 	ruleErrs  map[string][]ruleError

@@ -116,12 +116,19 @@ func alone(quiet bool) string {
 	return ""
 }
 
-// containerPorts returns a workload's declared ports: names and numbers.
-func containerPorts(w Workload) (names map[string]bool, numbers map[string]bool) {
-	names, numbers = map[string]bool{}, map[string]bool{}
+// Ports are a workload's declared container ports (init containers'
+// aside): the number of each named port, and every number.
+type Ports struct {
+	ByName  map[string]string
+	Numbers map[string]bool
+}
+
+// containerPorts returns a workload's declared ports.
+func containerPorts(w Workload) Ports {
+	ps := Ports{ByName: map[string]string{}, Numbers: map[string]bool{}}
 	if w.Object.Kind() == "Prometheus" {
 		// The operator's prometheus container serves port web, 9090.
-		names["web"], numbers["9090"] = true, true
+		ps.ByName["web"], ps.Numbers["9090"] = "9090", true
 	}
 	for _, c := range w.Pod.Containers() {
 		if c.Init {
@@ -129,13 +136,14 @@ func containerPorts(w Workload) (names map[string]bool, numbers map[string]bool)
 		}
 		for _, port := range List(c.C, "ports") {
 			m := asMap(port)
-			if n := str(m, "name"); n != "" {
-				names[n] = true
+			n := fmt.Sprint(m["containerPort"])
+			if name := str(m, "name"); name != "" {
+				ps.ByName[name] = n
 			}
-			numbers[fmt.Sprint(m["containerPort"])] = true
+			ps.Numbers[n] = true
 		}
 	}
-	return names, numbers
+	return ps
 }
 
 func checkTargetPorts(p *Pass) {
@@ -153,9 +161,10 @@ func checkTargetPorts(p *Pass) {
 			}
 			key := fmt.Sprint(target)
 			for _, w := range ws {
-				names, numbers := containerPorts(w)
+				ps := containerPorts(w)
+				_, isName := ps.ByName[key]
 				_, named := target.(string)
-				if (named && !names[key]) || (!named && !numbers[key]) {
+				if (named && !isName) || (!named && !ps.Numbers[key]) {
 					p.Report(svc, []string{"spec", "ports", strconv.Itoa(i), "targetPort"}, "port %s of %s %q declares no container port %s", key, w.Object.Kind(), w.Object.Name(), key)
 				}
 			}

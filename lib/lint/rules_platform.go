@@ -54,12 +54,19 @@ func checkRBACWildcards(p *Pass) {
 // object in the graph, and kubernetes.io/metadata.name, which the API
 // server sets on every namespace.
 func (g *Graph) namespaceLabels(ns string) labels.Set {
+	if set, ok := g.nsLabels[ns]; ok {
+		return set
+	}
 	set := labels.Set{corev1.LabelMetadataName: ns}
 	if o := g.find("Namespace", "", ns); o != nil {
 		for k, v := range o.Labels() {
 			set[k] = v
 		}
 	}
+	if g.nsLabels == nil {
+		g.nsLabels = map[string]labels.Set{}
+	}
+	g.nsLabels[ns] = set
 	return set
 }
 
@@ -167,25 +174,6 @@ type source struct {
 	labels    map[string]string // nil when the pods are not in the graph
 }
 
-// workloadPorts maps a workload's container port names to numbers.
-func workloadPorts(w Workload) map[string]string {
-	out := map[string]string{}
-	for _, c := range w.Pod.Containers() {
-		for _, port := range List(c.C, "ports") {
-			m := asMap(port)
-			n := fmt.Sprint(m["containerPort"])
-			out[n] = n
-			if name := str(m, "name"); name != "" {
-				out[name] = n
-			}
-		}
-	}
-	if w.Object.Kind() == "Prometheus" {
-		out["web"], out["9090"] = "9090", "9090"
-	}
-	return out
-}
-
 // podsOfPrincipal returns the pods that run as a principal's service
 // account, or one source with unknown pods when the graph has none.
 func podsOfPrincipal(g *Graph, principal string) []source {
@@ -235,12 +223,12 @@ func peerAdmits(g *Graph, policyNS string, peer map[string]any, src source) bool
 // portIn reports whether port (a container port number) is in a list of
 // ports, numbers or names of the workload's ports; an empty list is every
 // port.
-func portIn(list []string, port string, names map[string]string) bool {
+func portIn(list []string, port string, ps Ports) bool {
 	if len(list) == 0 || port == "" {
 		return true
 	}
 	for _, p := range list {
-		if p == port || names[p] == port {
+		if p == port || ps.ByName[p] == port {
 			return true
 		}
 	}
@@ -329,7 +317,7 @@ func checkPolicyAgreement(p *Pass) {
 		if !l3 || !l7 {
 			continue // one layer admits everything: nothing to disagree with
 		}
-		names := workloadPorts(w)
+		ps := containerPorts(w)
 		ns := w.Object.Namespace()
 		// L7 admits, L3 drops.
 		for _, a := range authz {
@@ -341,7 +329,7 @@ func checkPolicyAgreement(p *Pass) {
 				for _, port := range orAny(a.ports) {
 					for _, src := range srcs {
 						if !slices.ContainsFunc(nets, func(n netRule) bool {
-							return portIn(n.ports, port, names) && (len(n.peers) == 0 || slices.ContainsFunc(n.peers, func(peer any) bool { return peerAdmits(p.Graph, ns, asMap(peer), src) }))
+							return portIn(n.ports, port, ps) && (len(n.peers) == 0 || slices.ContainsFunc(n.peers, func(peer any) bool { return peerAdmits(p.Graph, ns, asMap(peer), src) }))
 						}) {
 							p.Report(a.policy, a.at[k],
 								"%s admits %s%s to %s %q, but no NetworkPolicy lets its pods in namespace %q through: L3 drops what L7 allows", a.policy.Kind(), principal, onPort(port), w.Object.Kind(), w.Object.Name(), src.namespace)
@@ -356,8 +344,8 @@ func checkPolicyAgreement(p *Pass) {
 			for j, peer := range n.peers {
 				for _, src := range peerSources(p.Graph, ns, asMap(peer)) {
 					for _, port := range orAny(n.ports) {
-						port = orName(port, names)
-						if !slices.ContainsFunc(authz, func(a authzRule) bool { return portIn(a.ports, port, names) && admitsSource(a, src) }) {
+						port = orName(port, ps)
+						if !slices.ContainsFunc(authz, func(a authzRule) bool { return portIn(a.ports, port, ps) && admitsSource(a, src) }) {
 							who := src.principal
 							if who == "" {
 								who = "pods of namespace " + src.namespace
@@ -435,8 +423,8 @@ func orAny(ports []string) []string {
 	return ports
 }
 
-func orName(port string, names map[string]string) string {
-	if n, ok := names[port]; ok {
+func orName(port string, ps Ports) string {
+	if n, ok := ps.ByName[port]; ok {
 		return n
 	}
 	return port
