@@ -197,7 +197,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	}
 	res.Scope = scope(selEnvs, selApps, opts, res.Objects)
 
-	schemaFindings, err := validateObjects(ctx, opts.Schemas, res.Objects, values)
+	schemaFindings, err := validateObjects(ctx, opts.Schemas, res.Objects, values, raw)
 	if err != nil {
 		return res, err
 	}
@@ -253,13 +253,13 @@ func lintObjects(worlds []model.World, selApps []model.App, objs []Object, value
 
 // validateObjects is the schema gate: every rendered object against the
 // schemas of its environment's versions.
-func validateObjects(ctx context.Context, dir string, objs []Object, values []any) ([]finding.Finding, error) {
+func validateObjects(ctx context.Context, dir string, objs []Object, values []any, raw [][]byte) ([]finding.Finding, error) {
 	if dir == "" {
 		return nil, &UsageError{"no schema folder given"}
 	}
 	docs := make([]validate.Doc, len(objs))
 	for i, o := range objs {
-		docs[i] = validate.Doc{Object: values[i], Kubernetes: o.Env.Kubernetes, Versions: o.Env.Versions}
+		docs[i] = validate.Doc{Object: values[i], Kubernetes: o.Env.Kubernetes, Versions: o.Env.Versions, Encoded: raw[i]}
 	}
 	results, err := validate.New(dir).Validate(ctx, docs)
 	if err != nil {

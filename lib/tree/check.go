@@ -1,7 +1,6 @@
 package tree
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,32 +28,71 @@ const (
 	Unexpected State = "unexpected" // on disk in a generated folder, not compiled
 )
 
-// Check compares the compiled tree t with dir within scope and returns
+// Check compares the compiled tree d with dir within scope and returns
 // every difference, sorted by path. It writes nothing. Folders checked for
 // unexpected files are the scope's prefixes, or every environment folder of
-// t when scope is nil.
-func Check(dir string, t Tree, scope Scope) ([]Difference, error) {
+// d when scope is nil. known, when set, tells unchanged files by their
+// fingerprint instead of reading them.
+func Check(dir string, d Digest, scope Scope, known *Known) ([]Difference, error) {
 	rec, err := ReadRecord(dir)
 	if err != nil {
 		return nil, err
 	}
+	return check(dir, d, scope, known, rec)
+}
+
+// Current reports whether the tree under dir is exactly d within scope:
+// Check finds no difference, and Write would write, prune and record
+// nothing (every file is owned with its hash, no owned file in scope is
+// left over, the pinned versions are the recorded ones).
+func Current(dir string, d Digest, scope Scope, known *Known) (bool, error) {
+	rec, err := ReadRecord(dir)
+	if err != nil {
+		return false, err
+	}
+	for p, sum := range d.Files {
+		if rec.Files[p] != sum {
+			return false, nil
+		}
+	}
+	for p := range rec.Files {
+		if _, ok := d.Files[p]; !ok && scope.Contains(p) {
+			return false, nil
+		}
+	}
+	for env, pins := range d.Envs {
+		if got, ok := rec.Envs[env]; !ok || !maps.Equal(got, pins) {
+			return false, nil
+		}
+	}
+	for env := range rec.Envs {
+		if _, ok := d.Envs[env]; !ok && !hasPrefix(rec.Files, env+"/") {
+			return false, nil
+		}
+	}
+	diffs, err := check(dir, d, scope, known, rec)
+	return err == nil && len(diffs) == 0, err
+}
+
+// check is Check with the ownership record read.
+func check(dir string, t Digest, scope Scope, known *Known, rec Record) ([]Difference, error) {
 	var diffs []Difference
 	paths := slices.Sorted(maps.Keys(t.Files))
 	found := make([]*Difference, len(paths))
-	c := &checker{dir: dir, dirs: map[string]error{}}
+	c := &checker{dir: dir, dirs: map[string]error{}, known: known}
 	forEach(len(paths), func(i int) {
 		p := paths[i]
-		cur, err := c.read(p)
+		cur, err := c.sum(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			found[i] = &Difference{p, Missing, "not on disk: run the compiler"}
 		case err != nil:
 			found[i] = &Difference{p, Stale, err.Error()}
-		case !bytes.Equal(cur, t.Files[p]):
+		case cur != t.Files[p]:
 			reason := "differs from what apps/ compiles to: apps/ changed since the last compile"
 			if h := rec.Files[p]; h == "" {
 				reason = "not written by manifold, and differs from what apps/ compiles to"
-			} else if h != Hash(cur) {
+			} else if h != cur {
 				reason = "edited by hand since manifold wrote it"
 			}
 			found[i] = &Difference{p, Stale, reason}

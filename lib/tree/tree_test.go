@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func files(kv ...string) Tree {
@@ -157,7 +158,7 @@ func TestWriteCleansItsOwnTempFiles(t *testing.T) {
 	if err := os.WriteFile(tmp, []byte("half"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	diffs, err := Check(dir, files("dev/a/x.yaml", "x"), nil)
+	diffs, err := Check(dir, files("dev/a/x.yaml", "x").Digest(), nil, nil)
 	if err != nil || len(diffs) != 1 || diffs[0].State != Unexpected || !strings.Contains(diffs[0].Reason, "temp file") {
 		t.Errorf("check sees %+v, %v", diffs, err)
 	}
@@ -175,7 +176,7 @@ func TestCheck(t *testing.T) {
 	if _, err := Write(dir, want, nil); err != nil {
 		t.Fatal(err)
 	}
-	if diffs, err := Check(dir, want, nil); err != nil || len(diffs) != 0 {
+	if diffs, err := Check(dir, want.Digest(), nil, nil); err != nil || len(diffs) != 0 {
 		t.Fatalf("fresh tree: %+v, %v", diffs, err)
 	}
 	must := func(err error) {
@@ -187,7 +188,7 @@ func TestCheck(t *testing.T) {
 	must(os.Remove(filepath.Join(dir, "dev/a/y.yaml")))
 	must(os.WriteFile(filepath.Join(dir, "dev/a/stray.yaml"), []byte("s"), 0o644))
 	changed := files("dev/a/x.yaml", "x", "dev/a/y.yaml", "y", "dev/a/z.yaml", "z2")
-	diffs, err := Check(dir, changed, nil)
+	diffs, err := Check(dir, changed.Digest(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,5 +260,119 @@ func TestOwnedButMissingIsNotAConflict(t *testing.T) {
 	got, _ := ReadRecord(dir)
 	if _, ok := got.Files["dev/a/never-written.yaml"]; ok || len(got.Files) != 1 {
 		t.Errorf("record %v", got.Files)
+	}
+}
+
+func TestKnownTrustsFingerprintsOnly(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Write(dir, files("dev/a/x.yaml", "x1"), nil); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(filepath.Join(dir, "dev/a/x.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Known claims other content for the file as it is: a check that
+	// trusts the fingerprint does not read the file, and agrees.
+	k := NewKnown()
+	k.remember("dev/a/x.yaml", fi, Hash([]byte("y1")))
+	if diffs, err := Check(dir, files("dev/a/x.yaml", "y1").Digest(), nil, k); err != nil || len(diffs) != 0 {
+		t.Fatalf("fingerprint not trusted: %v %v", diffs, err)
+	}
+	// Any write moves the change time: the file is read again.
+	if err := os.WriteFile(filepath.Join(dir, "dev/a/x.yaml"), []byte("x2"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := Check(dir, files("dev/a/x.yaml", "y1").Digest(), nil, k)
+	if err != nil || len(diffs) != 1 || diffs[0].Reason != "edited by hand since manifold wrote it" {
+		t.Fatalf("edit not seen: %v %v", diffs, err)
+	}
+}
+
+func TestKnownSaveLeavesOutRacyFiles(t *testing.T) {
+	dir := t.TempDir()
+	k := NewKnown()
+	if _, err := (Writer{Known: k}).Write(dir, files("dev/a/x.yaml", "x1"), nil); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "known")
+	// Just written: within the racy window, not remembered.
+	if err := k.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	if got := LoadKnown(file); len(got.files) != 0 {
+		t.Errorf("racy file remembered: %v", got.files)
+	}
+	// Later, the same file is remembered with its hash.
+	k.changed = true
+	now = func() time.Time { return time.Now().Add(time.Hour) }
+	defer func() { now = time.Now }()
+	if err := k.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	got := LoadKnown(file)
+	if s := got.files["dev/a/x.yaml"]; s.Sum != Hash([]byte("x1")) || s.FP.Size != 2 {
+		t.Errorf("remembered %+v", got.files)
+	}
+	if err := os.WriteFile(file, []byte("not gob"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := LoadKnown(file); len(got.files) != 0 {
+		t.Errorf("a corrupt file loads as %v", got.files)
+	}
+}
+
+func TestCurrent(t *testing.T) {
+	want := files("dev/a/x.yaml", "x1", "dev/b/y.yaml", "y1")
+	cases := []struct {
+		name  string
+		setup func(dir string) error
+		scope Scope
+		want  bool
+	}{
+		{"as written", func(string) error { return nil }, nil, true},
+		{"edited", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "dev/a/x.yaml"), []byte("x2"), 0o644)
+		}, nil, false},
+		{"missing", func(dir string) error { return os.Remove(filepath.Join(dir, "dev/a/x.yaml")) }, nil, false},
+		{"stray file", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "dev/a/z.yaml"), []byte("z"), 0o644)
+		}, nil, false},
+		{"owned leftover", func(dir string) error {
+			_, err := Write(dir, files("dev/a/x.yaml", "x1", "dev/b/y.yaml", "y1", "dev/c/z.yaml", "z1"), nil)
+			return err
+		}, nil, false},
+		{"owned leftover out of scope", func(dir string) error {
+			_, err := Write(dir, files("dev/a/x.yaml", "x1", "dev/b/y.yaml", "y1", "dev/c/z.yaml", "z1"), nil)
+			return err
+		}, Scope{"dev/a/", "dev/b/"}, true},
+		{"other pins", func(dir string) error {
+			other := files("dev/a/x.yaml", "x1", "dev/b/y.yaml", "y1")
+			other.Envs["dev"] = map[string]string{"kubernetes": "1.36.3"}
+			_, err := Write(dir, other, nil)
+			return err
+		}, nil, false},
+		{"not owned", func(dir string) error { return os.Remove(filepath.Join(dir, RecordName)) }, nil, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := Write(dir, want, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.setup(dir); err != nil {
+				t.Fatal(err)
+			}
+			d := want.Digest()
+			got, err := Current(dir, d, c.scope, NewKnown())
+			if err != nil || got != c.want {
+				t.Fatalf("Current = %v, %v; want %v", got, err, c.want)
+			}
+			// Current means a Write changes nothing.
+			res, err := Write(dir, want, c.scope)
+			if got && (err != nil || len(res.Written)+len(res.Removed) != 0) {
+				t.Errorf("current, but Write changed %+v (%v)", res, err)
+			}
+		})
 	}
 }

@@ -1,7 +1,6 @@
 package tree
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,6 +19,25 @@ import (
 type Tree struct {
 	Files map[string][]byte
 	Envs  map[string]map[string]string
+}
+
+// Digest is a compiled tree known by its files' content hashes alone:
+// what a cached compile remembers of it.
+type Digest struct {
+	Files map[string]string // slash path -> hex SHA-256 of the content
+	Envs  map[string]map[string]string
+}
+
+// Digest returns t with its files' content hashes for contents.
+func (t Tree) Digest() Digest {
+	paths := slices.Collect(maps.Keys(t.Files))
+	sums := make([]string, len(paths))
+	forEach(len(paths), func(i int) { sums[i] = Hash(t.Files[paths[i]]) })
+	d := Digest{Files: make(map[string]string, len(paths)), Envs: t.Envs}
+	for i, p := range paths {
+		d.Files[p] = sums[i]
+	}
+	return d
 }
 
 // Scope is the part of out/ a run is responsible for: slash-path prefixes
@@ -73,6 +91,9 @@ type Result struct {
 // loss too at the price of one disk flush per file.
 type Writer struct {
 	Fsync bool
+	// Known, when set, tells unchanged files by their fingerprint instead
+	// of reading them, and learns the files written.
+	Known *Known
 }
 
 // Write makes the tree under dir match t within scope, without fsync.
@@ -98,13 +119,14 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	}
 	var conflicts []Conflict
 	var write []string
+	d := t.Digest()
 	paths := slices.Sorted(maps.Keys(t.Files))
 	verdicts := make([]error, len(paths)) // errWrite, nil (unchanged), or a conflict
 	errWrite := errors.New("write")
-	c := &checker{dir: dir, dirs: map[string]error{}}
+	c := &checker{dir: dir, dirs: map[string]error{}, known: w.Known}
 	forEach(len(paths), func(i int) {
 		p := paths[i]
-		cur, err := c.read(p)
+		cur, err := c.sum(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			verdicts[i] = errWrite
@@ -112,7 +134,7 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 			verdicts[i] = err
 		case rec.Files[p] == "":
 			verdicts[i] = errors.New("exists but was not written by manifold (not in " + RecordName + "); move it away or delete it")
-		case !bytes.Equal(cur, t.Files[p]):
+		case cur != d.Files[p]:
 			verdicts[i] = errWrite
 		}
 	})
@@ -131,7 +153,7 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		if _, keep := t.Files[p]; !keep && scope.Contains(p) {
 			// An owned path that is not there (an interrupted run had not
 			// written it yet) is only dropped from the record.
-			if err := c.check(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if _, err := c.check(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				conflicts = append(conflicts, Conflict{p, err.Error()})
 				continue
 			}
@@ -152,9 +174,9 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		final.Envs[env] = pins
 	}
 	intent := Record{Envs: final.Envs, Files: maps.Clone(final.Files)}
-	for p, b := range t.Files {
-		intent.Files[p] = Hash(b)
-		final.Files[p] = Hash(b)
+	for p, sum := range d.Files {
+		intent.Files[p] = sum
+		final.Files[p] = sum
 	}
 	// The record is always synced: it must be on disk before the files it
 	// names.
@@ -162,7 +184,14 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		return res, err
 	}
 	errs := make([]error, len(write))
-	forEach(len(write), func(i int) { errs[i] = c.writeAtomic(write[i], t.Files[write[i]], w.Fsync) })
+	forEach(len(write), func(i int) {
+		p := write[i]
+		c.known.forget(p)
+		errs[i] = c.writeAtomic(p, t.Files[p], w.Fsync)
+		if fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(p))); errs[i] == nil && err == nil {
+			c.known.remember(p, fi, d.Files[p])
+		}
+	})
 	for i, err := range errs {
 		if err != nil {
 			return res, err
@@ -173,6 +202,7 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return res, fmt.Errorf("prune %s: %w", p, err)
 		}
+		c.known.forget(p)
 		delete(final.Files, p)
 		res.Removed = append(res.Removed, p)
 		removeEmptyParents(dir, p)
@@ -202,42 +232,45 @@ func ReadRecord(dir string) (Record, error) {
 // learned of each directory so that a tree of many files costs few system
 // calls. It is safe for concurrent use.
 type checker struct {
-	dir  string
-	mu   sync.Mutex
-	dirs map[string]error // slash path -> nil (a real directory), or why not
-	made sync.Map         // directories created
+	dir   string
+	known *Known // nil: read every file
+	mu    sync.Mutex
+	dirs  map[string]error // slash path -> nil (a real directory), or why not
+	made  sync.Map         // directories created
 }
 
-// read returns the content of the regular file at p, after checking that
-// no part of the path is a symlink or a non-directory.
-func (c *checker) read(p string) ([]byte, error) {
-	if err := c.check(p); err != nil {
-		return nil, err
+// sum returns the content hash of the regular file at p, after checking
+// that no part of the path is a symlink or a non-directory.
+func (c *checker) sum(p string) (string, error) {
+	fi, err := c.check(p)
+	if err != nil {
+		return "", err
 	}
-	return os.ReadFile(filepath.Join(c.dir, filepath.FromSlash(p)))
+	return c.known.sum(c.dir, p, fi)
 }
 
 // check refuses a path that is not clean or that crosses a symlink or a
-// non-regular file; a path that does not exist yet reports fs.ErrNotExist.
-func (c *checker) check(p string) error {
+// non-regular file, and returns the file's lstat; a path that does not
+// exist yet reports fs.ErrNotExist.
+func (c *checker) check(p string) (fs.FileInfo, error) {
 	if !validPath(p) {
-		return fmt.Errorf("not a clean relative path")
+		return nil, fmt.Errorf("not a clean relative path")
 	}
 	if d := path.Dir(p); d != "." {
 		if err := c.checkDir(d); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	fi, err := os.Lstat(filepath.Join(c.dir, filepath.FromSlash(p)))
 	switch {
 	case err != nil:
-		return err
+		return nil, err
 	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("%s is a symlink; manifold does not follow symlinks in its output", p)
+		return nil, fmt.Errorf("%s is a symlink; manifold does not follow symlinks in its output", p)
 	case !fi.Mode().IsRegular():
-		return fmt.Errorf("is not a regular file")
+		return nil, fmt.Errorf("is not a regular file")
 	}
-	return nil
+	return fi, nil
 }
 
 // checkDir checks that the directory d and its parents are real

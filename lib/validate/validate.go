@@ -45,6 +45,10 @@ type Doc struct {
 	Kubernetes string
 	// Versions are the components the cluster runs; they pick the CRDs.
 	Versions model.Versions
+	// Encoded, when the caller has it, is an encoding of Object that is the
+	// same for the same object (the rendered file): identical docs are found
+	// by it instead of by encoding Object again.
+	Encoded []byte
 }
 
 // Decode decodes a JSON document as the gate expects it.
@@ -184,20 +188,36 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 		doc  Doc
 		idxs []int
 	}
-	byKey := map[[32]byte]*job{}
+	keys := make([][32]byte, len(docs))
+	var keyErr error
+	var once sync.Once
+	parallel(len(docs), func(i int) {
+		d := docs[i]
+		b := d.Encoded
+		if b == nil {
+			var err error
+			if b, err = json.Marshal(d.Object); err != nil { // map keys sorted: one key per content
+				once.Do(func() { keyErr = fmt.Errorf("schema gate: %w", err) })
+				return
+			}
+		}
+		h := sha256.New()
+		h.Write([]byte(d.Kubernetes + "\x00" + versionsString(d.Versions) + "\x00"))
+		h.Write(b)
+		h.Sum(keys[i][:0])
+	})
+	if keyErr != nil {
+		return nil, keyErr
+	}
+	byKey := make(map[[32]byte]*job, len(docs))
 	var jobs []*job
 	for i, d := range docs {
-		b, err := json.Marshal(d.Object) // map keys sorted: one key per content
-		if err != nil {
-			return nil, fmt.Errorf("schema gate: %w", err)
-		}
-		k := sha256.Sum256(append([]byte(d.Kubernetes+"\x00"+versionsString(d.Versions)+"\x00"), b...))
-		if j, ok := byKey[k]; ok {
+		if j, ok := byKey[keys[i]]; ok {
 			j.idxs = append(j.idxs, i)
 			continue
 		}
 		j := &job{doc: d, idxs: []int{i}}
-		byKey[k] = j
+		byKey[keys[i]] = j
 		jobs = append(jobs, j)
 	}
 	out := make([][]Problem, len(docs))
@@ -223,6 +243,21 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 	close(work)
 	wg.Wait()
 	return out, err
+}
+
+// parallel calls f(0..n-1) on GOMAXPROCS goroutines, each taking a
+// contiguous share.
+func parallel(n int, f func(i int)) {
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w * n / workers; i < (w+1)*n/workers; i++ {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // One validates one document.

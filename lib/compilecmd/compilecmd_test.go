@@ -1,4 +1,4 @@
-package main
+package compilecmd
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ import (
 func compileWith(t *testing.T, defs []model.App, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), defs, apps.Envs(), append([]string{"-schemas", "../../schemas"}, args...), &stdout, &stderr)
+	code := Run(context.Background(), Program{Apps: defs, Envs: apps.Envs()}, append([]string{"-schemas", "../../schemas"}, args...), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 
@@ -71,7 +71,7 @@ func TestDefinitionErrorsAreAllReportedAndNothingIsWritten(t *testing.T) {
 			t.Errorf("missing finding:\n  %s\nin:\n%s", want, stdout)
 		}
 	}
-	if !strings.HasPrefix(line, "cmd/compile/main_test.go:") && !strings.HasPrefix(line, "main_test.go:") {
+	if !strings.HasPrefix(line, "lib/compilecmd/compilecmd_test.go:") && !strings.HasPrefix(line, "compilecmd_test.go:") {
 		t.Errorf("source %q does not point at this file", line)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {

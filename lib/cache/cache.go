@@ -1,0 +1,208 @@
+// Package cache is manifold's cache folder: the results of earlier
+// compiles, keyed by everything a compile depends on, and what earlier runs
+// learned of the files under an output folder. It only saves time: a
+// missing, stale or corrupt cache costs a full compile, never a wrong
+// answer, and deleting the folder is always safe.
+//
+// A compile depends on the compiler (apps/, the environments, every rule
+// and renderer are compiled into its executable), on the schema folder,
+// and on the -env and -app selection. The key hashes the executable's
+// content, every file of the schema folder and the selection, so any
+// change to any of them is a new key. A caller that compiles definitions
+// other than the executable's own names them in the key.
+package cache
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/tree"
+)
+
+// Variable is the environment variable that names the cache folder; "off"
+// turns the cache off. Unset, the folder is manifold/ in the user's cache
+// folder ($XDG_CACHE_HOME or ~/.cache on Linux).
+const Variable = "MANIFOLD_CACHE"
+
+// Keep is how many compile results, and how many output folders' records,
+// the folder keeps; the least recently used beyond that are removed when
+// one is added.
+const Keep = 8
+
+// Cache is a cache folder. A nil *Cache is off: it finds nothing and
+// keeps nothing.
+type Cache struct {
+	dir string
+}
+
+// Open returns the cache folder that $MANIFOLD_CACHE names, or the user's
+// default one; nil when the variable is "off".
+func Open() (*Cache, error) {
+	dir := os.Getenv(Variable)
+	switch dir {
+	case "off":
+		return nil, nil
+	case "":
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return nil, fmt.Errorf("cache: %w (set %s to a folder, or to off)", err, Variable)
+		}
+		dir = filepath.Join(base, "manifold")
+	}
+	return &Cache{dir: dir}, nil
+}
+
+// Entry is what a compile that found no error leaves for the next one with
+// the same key: its findings (warnings), its object count, and its tree by
+// content hashes and scope.
+type Entry struct {
+	Objects  int
+	Findings []finding.Finding
+	Tree     tree.Digest
+	Scope    tree.Scope
+}
+
+// Key is the key of a compile: a hash of the running executable, of the
+// name of the definitions it compiles (see compilecmd.Program), of every
+// file under schemaDir (path and content), and of the selection.
+func Key(defs, schemaDir string, envs, apps []string) ([sha256.Size]byte, error) {
+	var key [sha256.Size]byte
+	exe, err := executable()
+	if err != nil {
+		return key, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "manifold compile\x00%x\x00%q\x00%q\x00%q\x00", exe, defs, envs, apps)
+	err = filepath.WalkDir(schemaDir, func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(schemaDir, name)
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return key, fmt.Errorf("cache: hash the schemas: %w", err)
+	}
+	h.Sum(key[:0])
+	return key, nil
+}
+
+// executable returns the hash of the running executable's content,
+// computed once per process.
+var executable = sync.OnceValues(func() ([]byte, error) {
+	name, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, fmt.Errorf("cache: read %s: %w", name, err)
+	}
+	return h.Sum(nil), nil
+})
+
+// Get returns the entry stored under key. A missing or unreadable entry is
+// a miss.
+func (c *Cache) Get(key [sha256.Size]byte) (Entry, bool) {
+	var e Entry
+	if c == nil {
+		return e, false
+	}
+	name := c.entryFile(key)
+	b, err := os.ReadFile(name)
+	if err != nil || gob.NewDecoder(bytes.NewReader(b)).Decode(&e) != nil {
+		return Entry{}, false
+	}
+	t := time.Now()
+	_ = os.Chtimes(name, t, t) // recently used: kept longest
+	return e, true
+}
+
+// Put stores e under key, and removes the least recently used entries
+// beyond Keep.
+func (c *Cache) Put(key [sha256.Size]byte, e Entry) error {
+	if c == nil {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(e); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	if err := tree.WriteAtomic(c.entryFile(key), b.Bytes()); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	return c.trim("compile-")
+}
+
+// trim removes the least recently used files whose name starts with
+// prefix beyond Keep.
+func (c *Cache) trim(prefix string) error {
+	names, err := filepath.Glob(filepath.Join(c.dir, prefix+"*"))
+	if err != nil || len(names) <= Keep {
+		return err
+	}
+	type used struct {
+		name string
+		at   time.Time
+	}
+	var all []used
+	for _, n := range names {
+		if fi, err := os.Stat(n); err == nil {
+			all = append(all, used{n, fi.ModTime()})
+		}
+	}
+	slices.SortFunc(all, func(a, b used) int { return b.at.Compare(a.at) })
+	for _, u := range all[min(Keep, len(all)):] {
+		if err := os.Remove(u.name); err != nil {
+			return fmt.Errorf("cache: %w", err)
+		}
+	}
+	return nil
+}
+
+// Known returns what earlier runs learned of the files under the output
+// folder out, and a function that saves what this run adds.
+func (c *Cache) Known(out string) (*tree.Known, func() error) {
+	if c == nil {
+		return nil, func() error { return nil }
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return nil, func() error { return nil }
+	}
+	sum := sha256.Sum256([]byte(abs))
+	name := filepath.Join(c.dir, "out-"+hex.EncodeToString(sum[:16]))
+	k := tree.LoadKnown(name)
+	return k, func() error {
+		if err := k.Save(name); err != nil {
+			return fmt.Errorf("cache: %w", err)
+		}
+		return c.trim("out-")
+	}
+}
+
+func (c *Cache) entryFile(key [sha256.Size]byte) string {
+	return filepath.Join(c.dir, "compile-"+hex.EncodeToString(key[:]))
+}

@@ -1,0 +1,138 @@
+package compilecmd
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/manifold-dev/manifold/apps"
+	"github.com/manifold-dev/manifold/lib/cache"
+	"github.com/manifold-dev/manifold/lib/model"
+)
+
+// cachedWith runs the command with the cache on, under the name defs.
+func cachedWith(t *testing.T, name string, defs []model.App, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), Program{Apps: defs, Envs: apps.Envs(), Cache: name}, append([]string{"-schemas", "../../schemas"}, args...), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// warned is the example apps with one that draws a lint warning.
+func warned() []model.App {
+	return replace(withSpec(apps.Worker, func(env model.Env, s *model.Spec) {
+		if env.Production {
+			s.Spread = nil
+		}
+	}))
+}
+
+func TestCachedRunSaysWhatTheCompileSaid(t *testing.T) {
+	t.Setenv(cache.Variable, t.TempDir())
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := cachedWith(t, "warned", warned(), "-out", out)
+	if code != 0 || !strings.Contains(stdout, "warning spread-missing") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// The definitions under the same name are taken as the same: given
+	// others, the command answers from the cache, which proves it used
+	// it. (cmd/compile's definitions are built into its executable, whose
+	// hash is in the key.)
+	code2, stdout2, stderr2 := cachedWith(t, "warned", apps.All(), "-out", out)
+	if code2 != 0 || stdout2 != stdout || !strings.Contains(stderr2, "0 files written, 0 removed, 421 unchanged") {
+		t.Fatalf("cached run: exit %d\n%s\n%s\nwant\n%s", code2, stdout2, stderr2, stdout)
+	}
+	code3, stdout3, _ := cachedWith(t, "warned", apps.All(), "-out", out, "-check")
+	if code3 != 0 || stdout3 != stdout {
+		t.Fatalf("cached check: exit %d\n%s", code3, stdout3)
+	}
+	// Another name is another key: a real compile, which rewrites the
+	// worker's prod Deployment.
+	code4, stdout4, stderr4 := cachedWith(t, "examples", apps.All(), "-out", out)
+	if code4 != 0 || strings.Contains(stdout4, "spread-missing") || !strings.Contains(stderr4, "1 files written") {
+		t.Fatalf("other name: exit %d\n%s\n%s", code4, stdout4, stderr4)
+	}
+}
+
+func TestCachedRunSeesTheTreeOnDisk(t *testing.T) {
+	t.Setenv(cache.Variable, t.TempDir())
+	out := filepath.Join(t.TempDir(), "out")
+	if code, stdout, stderr := cachedWith(t, "examples", apps.All(), "-out", out); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// A hand edit with the cache warm: -check reports it from the cached
+	// hashes, and a compile repairs it.
+	dep := filepath.Join(out, "prod/myapp/deployment-myapp.yaml")
+	b, err := os.ReadFile(dep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dep, bytes.Replace(b, []byte("revisionHistoryLimit: 5"), []byte("revisionHistoryLimit: 9"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stray := filepath.Join(out, "dev/myapp/configmap-stray.yaml")
+	if err := os.WriteFile(stray, []byte("kind: ConfigMap\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := cachedWith(t, "examples", apps.All(), "-out", out, "-check")
+	if code != 1 || !strings.Contains(stdout, out+"/prod/myapp/deployment-myapp.yaml: error drift: stale: edited by hand") ||
+		!strings.Contains(stdout, out+"/dev/myapp/configmap-stray.yaml: error drift: unexpected: stray file") {
+		t.Fatalf("check after a hand edit: exit %d\n%s", code, stdout)
+	}
+	if err := os.Remove(stray); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := cachedWith(t, "examples", apps.All(), "-out", out)
+	if code != 0 || !strings.Contains(stderr, "1 files written") {
+		t.Fatalf("recompile: exit %d\n%s", code, stderr)
+	}
+	if got, _ := os.ReadFile(dep); !bytes.Equal(got, b) {
+		t.Error("the hand edit was not repaired")
+	}
+	// A deleted file is found too.
+	if err := os.Remove(dep); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ = cachedWith(t, "examples", apps.All(), "-out", out, "-check")
+	if code != 1 || !strings.Contains(stdout, "missing: not on disk") {
+		t.Fatalf("check after a delete: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestCorruptCacheIsAMiss(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(cache.Variable, dir)
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := cachedWith(t, "examples", apps.All(), "-out", out); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(names) != 2 {
+		t.Fatalf("cache holds %v, want a compile entry and an output record", names)
+	}
+	for _, n := range names {
+		if err := os.WriteFile(n, []byte("garbage"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := cachedWith(t, "examples", apps.All(), "-out", out, "-check")
+	if code != 0 || stdout != "" || !strings.Contains(stderr, "is current (421 files)") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+func TestCacheOff(t *testing.T) {
+	t.Setenv(cache.Variable, "off")
+	home := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", home)
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := cachedWith(t, "examples", apps.All(), "-out", out); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if names, _ := filepath.Glob(filepath.Join(home, "*")); len(names) != 0 {
+		t.Errorf("cache off, yet %v", names)
+	}
+}

@@ -1,0 +1,259 @@
+// Package compilecmd is the compile command (cmd/compile), given the
+// definitions to compile: it compiles them for every environment into the
+// tree under out/ (or -out DIR), or with -check tells whether that tree is
+// current, or with -diff reports what a compile would change.
+//
+// Exit status: 0 all good; 1 the input has problems (definition errors, an
+// ownership conflict, a stale tree under -check); 2 the tool could not run.
+package compilecmd
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/manifold-dev/manifold/lib/cache"
+	"github.com/manifold-dev/manifold/lib/cli"
+	"github.com/manifold-dev/manifold/lib/compile"
+	"github.com/manifold-dev/manifold/lib/diff"
+	"github.com/manifold-dev/manifold/lib/dryrun"
+	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/model"
+	"github.com/manifold-dev/manifold/lib/tree"
+	"github.com/manifold-dev/manifold/lib/version"
+)
+
+// Program is what the command compiles.
+type Program struct {
+	Apps []model.App
+	Envs []model.Env
+	// Cache names the definitions in the cache's key, next to the hash of
+	// the running executable: in one executable, one name must always mean
+	// the same definitions (cmd/compile compiles the apps/ built into it).
+	// Empty turns the cache off.
+	Cache string
+}
+
+// Run runs the command with args, and returns its exit status.
+func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("compile", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var envNames, appNames cli.Strings
+	out := fl.String("out", "out", "the generated tree's `dir`")
+	schemaDir := fl.String("schemas", "schemas", "the `dir` of JSON schemas objects are validated against")
+	fl.Var(&envNames, "env", "compile only this environment (repeatable)")
+	fl.Var(&appNames, "app", "compile only this app (repeatable)")
+	check := fl.Bool("check", false, "write nothing; exit 1 when the tree under -out is not what apps/ compiles to")
+	diffMode := fl.Bool("diff", false, "write nothing; report, object by object and field by field, what the compile changes in -out")
+	base := fl.String("base", "", "with -diff: compare with -out as Git `revision` holds it, not the files on disk")
+	exitCode := fl.Bool("exit-code", false, "with -diff: exit 1 when there are differences")
+	fsync := fl.Bool("fsync", false, "sync every written file to disk before its rename (safe against power loss, slower)")
+	format := fl.String("format", "text", "output format: text, json, sarif or github for findings; text, json or markdown for -diff")
+	output := fl.String("o", "", "write findings to `file` instead of stdout")
+	showVersion := fl.Bool("version", false, "print the version and exit")
+	var server cli.DryRun
+	server.Register(fl)
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if err := server.Check(); err != nil {
+		fmt.Fprintln(stderr, "compile:", err)
+		return 2
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "compile: unexpected argument %q\n", fl.Arg(0))
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "manifold", version.Version)
+		return 0
+	}
+	if *base != "" && !*diffMode {
+		fmt.Fprintln(stderr, "compile: -base needs -diff")
+		return 2
+	}
+	if *diffMode && *check {
+		fmt.Fprintln(stderr, "compile: -diff and -check are separate modes")
+		return 2
+	}
+	if *diffMode {
+		if *format != "text" && *format != "json" && *format != "markdown" {
+			fmt.Fprintf(stderr, "compile: -diff -format %q: want text, json or markdown\n", *format)
+			return 2
+		}
+	} else if err := cli.CheckFormat(*format); err != nil {
+		fmt.Fprintln(stderr, "compile:", err)
+		return 2
+	}
+	// A compile that writes or checks the tree is cached: the same
+	// compiler, schemas and selection give the same result, and a tree
+	// that is current needs neither compiling nor writing. The diff and
+	// the server's verdict depend on more than that, and always compile.
+	var store *cache.Cache
+	var key [sha256.Size]byte
+	if prog.Cache != "" && !*diffMode && !server.Enabled {
+		store, key = openCache(prog.Cache, *schemaDir, envNames, appNames, stderr)
+	}
+	known, saveKnown := store.Known(*out)
+	defer func() {
+		if err := saveKnown(); err != nil {
+			fmt.Fprintln(stderr, "compile: warning:", err)
+		}
+	}()
+	var res compile.Result
+	done, hit := store.Get(key)
+	if hit && !*check {
+		cur, err := tree.Current(*out, done.Tree, done.Scope, known)
+		hit = err == nil && cur // otherwise the files to write are needed: compile
+	}
+	if !hit {
+		var err error
+		res, err = compile.Compile(ctx, prog.Apps, prog.Envs, compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir, Sized: cli.SizeMemory})
+		if err != nil {
+			fmt.Fprintln(stderr, "compile:", err)
+			return 2
+		}
+		done = cache.Entry{Objects: len(res.Objects), Findings: res.Findings, Scope: res.Scope}
+	}
+	if server.Enabled && !finding.HasErrors(res.Findings) {
+		objs, err := dryrun.FromTree(*out, res.Tree.Files)
+		if err != nil {
+			fmt.Fprintln(stderr, "compile: internal error: rendered YAML does not read back:", err)
+			return 2
+		}
+		more, err := server.Run(ctx, objs, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "compile:", err)
+			return 2
+		}
+		res.Findings = append(res.Findings, more...)
+		if finding.HasErrors(more) {
+			res.Tree = tree.Tree{} // a rejected compile writes nothing
+		}
+	}
+	if *diffMode && !finding.HasErrors(res.Findings) {
+		for _, f := range res.Findings {
+			fmt.Fprintln(stderr, f) // warnings: the report goes to stdout
+		}
+		return runDiff(ctx, *out, *base, *format, *output, *exitCode, res, stdout, stderr)
+	}
+	if !hit {
+		done.Findings = res.Findings
+		done.Tree = res.Tree.Digest()
+	}
+	findings := done.Findings
+	code := 0
+	if finding.HasErrors(findings) {
+		code = 1
+	} else if *check {
+		diffs, err := tree.Check(*out, done.Tree, done.Scope, known)
+		if err != nil {
+			fmt.Fprintln(stderr, "compile:", err)
+			return 2
+		}
+		for _, d := range diffs {
+			findings = append(findings, treeFinding(*out, d.Path, "drift", string(d.State)+": "+d.Reason))
+		}
+		if len(diffs) > 0 {
+			code = 1
+			fmt.Fprintf(stderr, "compile: %s is not current: %d file(s) differ; run go run ./cmd/compile\n", *out, len(diffs))
+		} else {
+			fmt.Fprintf(stderr, "compile: %s is current (%d files)\n", *out, len(done.Tree.Files))
+		}
+	} else if hit {
+		fmt.Fprintf(stderr, "compile: %d objects; %d files written, %d removed, %d unchanged in %s\n",
+			done.Objects, 0, 0, len(done.Tree.Files), *out)
+	} else {
+		wr, err := tree.Writer{Fsync: *fsync, Known: known}.Write(*out, res.Tree, res.Scope)
+		var conflict *tree.ConflictError
+		switch {
+		case errors.As(err, &conflict):
+			for _, c := range conflict.Conflicts {
+				findings = append(findings, treeFinding(*out, c.Path, finding.RuleOwnership, c.Reason))
+			}
+			code = 1
+			fmt.Fprintf(stderr, "compile: refused to write %s: %d file(s) in the way\n", *out, len(conflict.Conflicts))
+		case err != nil:
+			fmt.Fprintln(stderr, "compile:", err)
+			return 2
+		default:
+			fmt.Fprintf(stderr, "compile: %d objects; %d files written, %d removed, %d unchanged in %s\n",
+				len(res.Objects), len(wr.Written), len(wr.Removed), wr.Unchanged, *out)
+		}
+	}
+	if !hit && !finding.HasErrors(done.Findings) {
+		if err := store.Put(key, done); err != nil {
+			fmt.Fprintln(stderr, "compile: warning:", err)
+		}
+	}
+	if err := cli.WriteFindings(stdout, *output, *format, findings); err != nil {
+		fmt.Fprintln(stderr, "compile:", err)
+		return 2
+	}
+	if code == 1 && finding.HasErrors(done.Findings) {
+		fmt.Fprintf(stderr, "compile: %d problem(s); nothing was written\n", len(done.Findings))
+	}
+	return code
+}
+
+// openCache opens the cache and computes this compile's key; a cache that
+// cannot be used is a warning, and the compile runs without it.
+func openCache(defs, schemaDir string, envs, apps []string, stderr io.Writer) (*cache.Cache, [sha256.Size]byte) {
+	var key [sha256.Size]byte
+	store, err := cache.Open()
+	if err == nil && store != nil {
+		key, err = cache.Key(defs, schemaDir, envs, apps)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "compile: warning:", err, "(compiling without the cache)")
+		return nil, key
+	}
+	return store, key
+}
+
+// treeFinding is a finding about a file of the tree on disk.
+func treeFinding(out, p, rule, msg string) finding.Finding {
+	return finding.Finding{Rule: rule, Severity: finding.Error, File: strings.TrimSuffix(out, "/") + "/" + p, Message: msg}
+}
+
+// runDiff writes the report of what the compile changes in out, and
+// returns the exit status: 0, or 1 with -exit-code when anything differs.
+func runDiff(ctx context.Context, out, base, format, output string, exitCode bool, res compile.Result, stdout, stderr io.Writer) int {
+	rep, err := diff.Compiled(ctx, out, base, res.Tree, res.Scope)
+	if err != nil {
+		fmt.Fprintln(stderr, "compile:", err)
+		return 2
+	}
+	w := stdout
+	if output != "" {
+		f, err := os.Create(output)
+		if err != nil {
+			fmt.Fprintln(stderr, "compile:", err)
+			return 2
+		}
+		defer f.Close()
+		w = f
+	}
+	switch format {
+	case "json":
+		err = diff.WriteJSON(w, version.Version, rep)
+	case "markdown":
+		err = diff.WriteMarkdown(w, rep)
+	default:
+		err = diff.WriteText(w, rep)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "compile:", err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "compile: %d object(s) differ, %d risky\n", len(rep.Entries), len(rep.Risky()))
+	if exitCode && len(rep.Entries) > 0 {
+		return 1
+	}
+	return 0
+}
