@@ -99,14 +99,22 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 	if prog.Cache != "" && !*diffMode && !server.Enabled {
 		store, key = openCache(prog.Cache, *schemaDir, envNames, appNames, stderr)
 	}
-	known, saveKnown := store.Known(*out)
+	// What is known of out/ loads while the entry is looked up.
+	var known *tree.Known
+	saveKnown := func() error { return nil }
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		known, saveKnown = store.Known(*out)
+	}()
+	done, hit := store.Get(key)
+	<-loaded
 	defer func() {
 		if err := saveKnown(); err != nil {
 			fmt.Fprintln(stderr, "compile: warning:", err)
 		}
 	}()
 	var res compile.Result
-	done, hit := store.Get(key)
 	if hit && !*check {
 		cur, err := tree.Current(*out, done.Tree, done.Scope, known)
 		hit = err == nil && cur // otherwise the files to write are needed: compile

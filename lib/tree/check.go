@@ -76,6 +76,15 @@ func Current(dir string, d Digest, scope Scope, known *Known) (bool, error) {
 
 // check is Check with the ownership record read.
 func check(dir string, t Digest, scope Scope, known *Known, rec Record) ([]Difference, error) {
+	// The folders are walked for unexpected files while the compiled
+	// files are compared.
+	var extra []Difference
+	var walkErr error
+	walked := make(chan struct{})
+	go func() {
+		defer close(walked)
+		extra, walkErr = unexpected(dir, t, scope, rec)
+	}()
 	var diffs []Difference
 	paths := slices.Sorted(maps.Keys(t.Files))
 	found := make([]*Difference, len(paths))
@@ -103,6 +112,19 @@ func check(dir string, t Digest, scope Scope, known *Known, rec Record) ([]Diffe
 			diffs = append(diffs, *d)
 		}
 	}
+	<-walked
+	if walkErr != nil {
+		return nil, walkErr
+	}
+	diffs = append(diffs, extra...)
+	slices.SortFunc(diffs, func(a, b Difference) int { return strings.Compare(a.Path, b.Path) })
+	return diffs, nil
+}
+
+// unexpected walks the scope's folders (every environment folder of t when
+// scope is nil) for files in scope that t does not have.
+func unexpected(dir string, t Digest, scope Scope, rec Record) ([]Difference, error) {
+	var diffs []Difference
 	roots := scope
 	if roots == nil {
 		for env := range t.Envs {
@@ -145,7 +167,6 @@ func check(dir string, t Digest, scope Scope, known *Known, rec Record) ([]Diffe
 			return nil, fmt.Errorf("check %s: %w", root, err)
 		}
 	}
-	slices.SortFunc(diffs, func(a, b Difference) int { return strings.Compare(a.Path, b.Path) })
 	return diffs, nil
 }
 

@@ -1,9 +1,6 @@
 package tree
 
 import (
-	"bytes"
-	"encoding/gob"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -49,16 +46,15 @@ type Fingerprint struct {
 // NewKnown returns an empty Known.
 func NewKnown() *Known { return &Known{files: map[string]seen{}} }
 
-// LoadKnown reads a Known that Save wrote to file. A missing or unreadable
-// file is an empty Known: it is a cache, and costs only reads.
+// LoadKnown reads a Known that Save wrote to file. A missing, unreadable
+// or corrupt file is an empty Known: it is a cache, and costs only reads.
 func LoadKnown(file string) *Known {
 	k := NewKnown()
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return k
 	}
-	var files map[string]seen
-	if gob.NewDecoder(bytes.NewReader(b)).Decode(&files) == nil && files != nil {
+	if files, ok := decodeKnown(b); ok {
 		k.files = files
 	}
 	return k
@@ -83,11 +79,7 @@ func (k *Known) Save(file string) error {
 			keep[p] = s
 		}
 	}
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(keep); err != nil {
-		return fmt.Errorf("save %s: %w", file, err)
-	}
-	if err := WriteAtomic(file, b.Bytes()); err != nil {
+	if err := WriteAtomic(file, encodeKnown(keep)); err != nil {
 		return err
 	}
 	k.changed = false

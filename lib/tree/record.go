@@ -71,6 +71,10 @@ func ParseRecord(name string, data []byte) (Record, error) {
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
+		if sum, p, ok := fileLine(text); ok {
+			r.Files[p] = sum
+			continue
+		}
 		fields := strings.Fields(text)
 		bad := func(why string) error { return fmt.Errorf("%s:%d: %s: %q", name, line, why, text) }
 		switch fields[0] {
@@ -103,6 +107,21 @@ func ParseRecord(name string, data []byte) (Record, error) {
 		return Record{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return r, nil
+}
+
+// fileLine reads the common line, "file <sha256> <path>" with a clean
+// path, without splitting it into fields; ok is false for anything else,
+// which ParseRecord then reads field by field (and explains).
+func fileLine(text string) (sum, p string, ok bool) {
+	rest, ok := strings.CutPrefix(text, "file ")
+	if !ok || len(rest) < sha256.Size*2+2 || rest[sha256.Size*2] != ' ' {
+		return "", "", false
+	}
+	sum, p = rest[:sha256.Size*2], rest[sha256.Size*2+1:]
+	if strings.ContainsAny(sum, " \t") || strings.ContainsAny(p, " \t\r\v\f") || !validPath(p) {
+		return "", "", false
+	}
+	return sum, p, true
 }
 
 // validPath reports whether p is a clean relative slash path inside the

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Tree is a compiled tree: file contents by slash path relative to out/,
@@ -318,19 +319,15 @@ func (c *checker) writeAtomic(p string, data []byte, sync bool) error {
 // forEach calls f(0..n-1) on a few goroutines: file system calls wait on
 // the kernel, so more of them than cores keep it busy.
 func forEach(n int, f func(i int)) {
-	next := make(chan int)
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range 4 * runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
-			for i := range next {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
 				f(i)
 			}
 		})
 	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 }
 
