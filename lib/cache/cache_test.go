@@ -1,0 +1,145 @@
+package cache
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/tree"
+)
+
+func TestKeyCoversEveryInput(t *testing.T) {
+	schemas := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(schemas, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(schemas, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("kubernetes/deployment.json", `{"type":"object"}`)
+	key := func(defs string, envs, apps []string) [32]byte {
+		t.Helper()
+		k, err := Key(defs, schemas, envs, apps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	base := key("apps", nil, nil)
+	if key("apps", nil, nil) != base {
+		t.Fatal("the same inputs give two keys")
+	}
+	seen := map[[32]byte]string{base: "base"}
+	differs := func(what string, k [32]byte) {
+		t.Helper()
+		if prev, dup := seen[k]; dup {
+			t.Errorf("%s gives the key of %s", what, prev)
+		}
+		seen[k] = what
+	}
+	differs("other definitions", key("fleet", nil, nil))
+	differs("an environment", key("apps", []string{"dev"}, nil))
+	differs("an app", key("apps", nil, []string{"dev"}))
+	write("kubernetes/deployment.json", `{"type":"array"}`)
+	differs("a changed schema", key("apps", nil, nil))
+	write("crds/x.json", `{}`)
+	differs("a new schema", key("apps", nil, nil))
+	if err := os.Rename(filepath.Join(schemas, "crds/x.json"), filepath.Join(schemas, "crds/y.json")); err != nil {
+		t.Fatal(err)
+	}
+	differs("a renamed schema", key("apps", nil, nil))
+	if _, err := Key("apps", filepath.Join(schemas, "nowhere"), nil, nil); err == nil {
+		t.Error("a missing schema folder keys")
+	}
+}
+
+func TestPutGetAndTrim(t *testing.T) {
+	c := &Cache{dir: t.TempDir()}
+	if _, ok := c.Get([32]byte{1}); ok {
+		t.Fatal("an empty cache hits")
+	}
+	e := Entry{
+		Objects:  2,
+		Findings: []finding.Finding{{Rule: "spread-missing", Severity: finding.Warning, File: "apps/worker.go", Line: 3, Message: "m"}},
+		Tree: tree.Digest{
+			Files: map[string]string{"dev/a/x.yaml": tree.Hash([]byte("x")), "dev/a/y.yaml": tree.Hash([]byte("y"))},
+			Envs:  map[string]map[string]string{"dev": {"kubernetes": "1.37.2"}},
+		},
+		Scope: tree.Scope{"dev/a/"},
+	}
+	if err := c.Put([32]byte{1}, e); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := c.Get([32]byte{1})
+	if !ok || got.Objects != 2 || !slices.Equal(got.Findings, e.Findings) || len(got.Tree.Files) != 2 ||
+		got.Tree.Files["dev/a/x.yaml"] != e.Tree.Files["dev/a/x.yaml"] || got.Tree.Envs["dev"]["kubernetes"] != "1.37.2" || !slices.Equal(got.Scope, e.Scope) {
+		t.Fatalf("got %+v, %v", got, ok)
+	}
+	// Beyond Keep entries, the least recently used go; a Get counts as a use.
+	old := time.Now().Add(-time.Hour)
+	keys := [][32]byte{{1}}
+	for i := range Keep - 1 {
+		keys = append(keys, [32]byte{byte(10 + i)})
+		if err := c.Put(keys[len(keys)-1], e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, k := range keys {
+		at := old.Add(time.Duration(i) * time.Minute)
+		if err := os.Chtimes(c.entryFile(k), at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := c.Get([32]byte{1}); !ok { // the oldest, used again
+		t.Fatal("entry 1 gone early")
+	}
+	if err := c.Put([32]byte{99}, e); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := filepath.Glob(filepath.Join(c.dir, "compile-*"))
+	if len(names) != Keep {
+		t.Errorf("%d entries kept, want %d", len(names), Keep)
+	}
+	for k, want := range map[byte]bool{1: true, 99: true, 10: false, 11: true} {
+		if _, ok := c.Get([32]byte{k}); ok != want {
+			t.Errorf("entry %d kept: %v, want %v", k, ok, want)
+		}
+	}
+	// A corrupt entry is a miss.
+	if err := os.WriteFile(c.entryFile([32]byte{99}), []byte("garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Get([32]byte{99}); ok {
+		t.Error("a corrupt entry hits")
+	}
+}
+
+func TestOpen(t *testing.T) {
+	t.Setenv(Variable, "off")
+	if c, err := Open(); c != nil || err != nil {
+		t.Errorf("off: %v %v", c, err)
+	}
+	var off *Cache
+	if _, ok := off.Get([32]byte{}); ok || off.Put([32]byte{}, Entry{}) != nil {
+		t.Error("a cache that is off keeps something")
+	}
+	if k, save := off.Known("out"); k != nil || save() != nil {
+		t.Error("a cache that is off knows files")
+	}
+	dir := t.TempDir()
+	t.Setenv(Variable, dir)
+	if c, err := Open(); err != nil || c.dir != dir {
+		t.Errorf("named: %v %v", c, err)
+	}
+	t.Setenv(Variable, "")
+	t.Setenv("XDG_CACHE_HOME", dir)
+	if c, err := Open(); err != nil || c.dir != filepath.Join(dir, "manifold") {
+		t.Errorf("default: %v %v", c, err)
+	}
+}
