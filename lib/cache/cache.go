@@ -28,6 +28,7 @@ import (
 
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/tree"
+	"github.com/manifold-dev/manifold/lib/validate"
 )
 
 // Variable is the environment variable that names the cache folder; "off"
@@ -84,7 +85,16 @@ func Key(defs, schemaDir string, envs, apps []string) ([sha256.Size]byte, error)
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "manifold compile\x00%x\x00%q\x00%q\x00%q\x00", exe, defs, envs, apps)
-	err = filepath.WalkDir(schemaDir, func(name string, d fs.DirEntry, err error) error {
+	if err := hashDir(h, schemaDir); err != nil {
+		return key, err
+	}
+	h.Sum(key[:0])
+	return key, nil
+}
+
+// hashDir writes the path and content of every file under dir to h.
+func hashDir(h io.Writer, dir string) error {
+	err := filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -92,16 +102,15 @@ func Key(defs, schemaDir string, envs, apps []string) ([sha256.Size]byte, error)
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(schemaDir, name)
+		rel, _ := filepath.Rel(dir, name)
 		fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(b))
 		h.Write(b)
 		return nil
 	})
 	if err != nil {
-		return key, fmt.Errorf("cache: hash the schemas: %w", err)
+		return fmt.Errorf("cache: hash the schemas: %w", err)
 	}
-	h.Sum(key[:0])
-	return key, nil
+	return nil
 }
 
 // executable returns the hash of the running executable's content,
@@ -201,6 +210,34 @@ func (c *Cache) Known(out string) (*tree.Known, func() error) {
 		}
 		return c.trim("out-")
 	}
+}
+
+// Valid returns the objects known to pass the schema gate over schemaDir,
+// for the gate's Identity and the folder's content, and a function that
+// saves what this run adds. Unlike a compile entry, the set outlives a
+// change to apps/: a compile after one app changed validates that app's
+// objects only.
+func (c *Cache) Valid(schemaDir string) (*validate.Valid, func() error, error) {
+	if c == nil {
+		return nil, func() error { return nil }, nil
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "manifold valid\x00%x\x00", validate.Identity())
+	if err := hashDir(h, schemaDir); err != nil {
+		return nil, nil, err
+	}
+	name := filepath.Join(c.dir, "valid-"+hex.EncodeToString(h.Sum(nil)))
+	b, _ := os.ReadFile(name) // missing or unreadable: nothing is known
+	v := validate.LoadValid(b)
+	return v, func() error {
+		if !v.Changed() {
+			return nil
+		}
+		if err := tree.WriteAtomic(name, v.Bytes()); err != nil {
+			return fmt.Errorf("cache: %w", err)
+		}
+		return c.trim("valid-")
+	}, nil
 }
 
 func (c *Cache) entryFile(key [sha256.Size]byte) string {

@@ -35,6 +35,9 @@ type Options struct {
 	Schemas string
 	// Lint configures the lint rules the compiled objects must pass.
 	Lint *lint.Config
+	// Valid, when set, holds the objects known to pass the schema gate
+	// from earlier runs (see validate.Valid); this run's are added.
+	Valid *validate.Valid
 	// Sized, when set, is told the number of objects once they are
 	// rendered, before the schema gate and the rules, the stages that hold
 	// them all at once (the commands size the runtime's memory limit by it).
@@ -197,7 +200,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	}
 	res.Scope = scope(selEnvs, selApps, opts, res.Objects)
 
-	schemaFindings, err := validateObjects(ctx, opts.Schemas, res.Objects, values, raw)
+	schemaFindings, err := validateObjects(ctx, opts.Schemas, opts.Valid, res.Objects, values, raw)
 	if err != nil {
 		return res, err
 	}
@@ -253,7 +256,7 @@ func lintObjects(worlds []model.World, selApps []model.App, objs []Object, value
 
 // validateObjects is the schema gate: every rendered object against the
 // schemas of its environment's versions.
-func validateObjects(ctx context.Context, dir string, objs []Object, values []any, raw [][]byte) ([]finding.Finding, error) {
+func validateObjects(ctx context.Context, dir string, valid *validate.Valid, objs []Object, values []any, raw [][]byte) ([]finding.Finding, error) {
 	if dir == "" {
 		return nil, &UsageError{"no schema folder given"}
 	}
@@ -261,7 +264,9 @@ func validateObjects(ctx context.Context, dir string, objs []Object, values []an
 	for i, o := range objs {
 		docs[i] = validate.Doc{Object: values[i], Kubernetes: o.Env.Kubernetes, Versions: o.Env.Versions, Encoded: raw[i]}
 	}
-	results, err := validate.New(dir).Validate(ctx, docs)
+	gate := validate.New(dir)
+	gate.Valid = valid
+	results, err := gate.Validate(ctx, docs)
 	if err != nil {
 		return nil, err
 	}

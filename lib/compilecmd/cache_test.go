@@ -110,8 +110,8 @@ func TestCorruptCacheIsAMiss(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	names, _ := filepath.Glob(filepath.Join(dir, "*"))
-	if len(names) != 2 {
-		t.Fatalf("cache holds %v, want a compile entry and an output record", names)
+	if len(names) != 3 {
+		t.Fatalf("cache holds %v, want a compile entry, an output record and the valid objects", names)
 	}
 	for _, n := range names {
 		if err := os.WriteFile(n, []byte("garbage"), 0o644); err != nil {

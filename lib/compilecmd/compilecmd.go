@@ -120,11 +120,19 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		hit = err == nil && cur // otherwise the files to write are needed: compile
 	}
 	if !hit {
-		var err error
-		res, err = compile.Compile(ctx, prog.Apps, prog.Envs, compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir, Sized: cli.SizeMemory})
+		valid, saveValid, err := store.Valid(*schemaDir)
+		if err != nil {
+			fmt.Fprintln(stderr, "compile: warning:", err, "(validating every object)")
+		}
+		res, err = compile.Compile(ctx, prog.Apps, prog.Envs, compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir, Valid: valid, Sized: cli.SizeMemory})
 		if err != nil {
 			fmt.Fprintln(stderr, "compile:", err)
 			return 2
+		}
+		if saveValid != nil {
+			if err := saveValid(); err != nil {
+				fmt.Fprintln(stderr, "compile: warning:", err)
+			}
 		}
 		done = cache.Entry{Objects: len(res.Objects), Findings: res.Findings, Scope: res.Scope}
 	}

@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"context"
+	_ "embed" // the layout's source identifies it to caches
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,6 +16,12 @@ import (
 
 	"github.com/manifold-dev/manifold/lib/model"
 )
+
+// LayoutSource is this file's source: where a schema is looked for is part
+// of what a cached verdict depends on (see validate.Identity).
+//
+//go:embed layout.go
+var LayoutSource []byte
 
 // Source is a Go module that ships CustomResourceDefinitions.
 type Source struct {

@@ -69,6 +69,9 @@ type Problem struct {
 // concurrent use.
 type Gate struct {
 	dir string
+	// Valid, when set, holds the documents known valid from earlier runs:
+	// they are not validated again, and this run's are added.
+	Valid *Valid
 
 	mu      sync.Mutex
 	regs    map[string][]registry.Registry // by environment versions
@@ -182,7 +185,8 @@ func versionsString(v model.Versions) string {
 
 // Validate validates every doc and returns each one's problems, in the
 // order of docs. Identical docs (same content and versions) are validated
-// once. The error is for a gate that cannot run (a cancelled context).
+// once, and docs g.Valid knows not at all. The error is for a gate that
+// cannot run (a cancelled context).
 func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 	type job struct {
 		doc  Doc
@@ -212,6 +216,9 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 	byKey := make(map[[32]byte]*job, len(docs))
 	var jobs []*job
 	for i, d := range docs {
+		if g.Valid.has(keys[i]) {
+			continue
+		}
 		if j, ok := byKey[keys[i]]; ok {
 			j.idxs = append(j.idxs, i)
 			continue
@@ -229,6 +236,9 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 				probs := g.One(j.doc)
 				for _, i := range j.idxs {
 					out[i] = probs
+				}
+				if len(probs) == 0 {
+					g.Valid.add(keys[j.idxs[0]])
 				}
 			}
 		})

@@ -33,6 +33,7 @@ func main() {
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the compile to `file`")
 	check := flag.Bool("check", false, "check the tree under -out instead of writing it")
 	cached := flag.Bool("cache", true, "use the compile cache (false: compile cold)")
+	edit := flag.Int("edit", -1, "edit app `i` as a change to one app would (its LOG_LEVEL becomes debug)")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "bench: -out is required")
@@ -54,8 +55,13 @@ func main() {
 		args = append(args, "-check")
 	}
 	prog := compilecmd.Program{Apps: fleet.Apps(*n, *seed), Envs: apps.Envs()}
+	if *edit >= 0 {
+		prog.Apps = fleet.Edit(prog.Apps, fleet.Name(*edit))
+	}
 	if *cached {
-		prog.Cache = fmt.Sprintf("bench fleet apps=%d seed=%d", *n, *seed)
+		// The definitions' name changes with them, as the compiler's
+		// executable does when an app in apps/ changes.
+		prog.Cache = fmt.Sprintf("bench fleet apps=%d seed=%d edit=%d", *n, *seed, *edit)
 	}
 	var said bytes.Buffer
 	start := time.Now()

@@ -8,6 +8,7 @@ package fleet
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/manifold-dev/manifold/lib/model"
@@ -56,6 +57,29 @@ func prometheus(team string) model.App {
 			}
 		},
 	}
+}
+
+// Edit returns apps with the named one edited as a change to one app would
+// be: its LOG_LEVEL variable is debug instead of info.
+func Edit(apps []model.App, name model.AppName) []model.App {
+	out := slices.Clone(apps)
+	for i, a := range out {
+		if a.Name != name {
+			continue
+		}
+		spec := a.Spec
+		out[i].Spec = func(env model.Env) model.Spec {
+			s := spec(env)
+			s.Vars = slices.Clone(s.Vars)
+			for j, v := range s.Vars {
+				if v.Name == "LOG_LEVEL" {
+					s.Vars[j].Value = model.Literal("debug")
+				}
+			}
+			return s
+		}
+	}
+	return out
 }
 
 // Name is the name of app i.

@@ -1,0 +1,125 @@
+package validate
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	_ "embed" // the gate's source is part of its identity
+	"fmt"
+	"maps"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"sync"
+
+	"github.com/manifold-dev/manifold/lib/schemas"
+)
+
+// Valid is a set of documents known to pass the gate, by the key Validate
+// gives each (its versions and encoding): what a cache keeps between runs,
+// so that an unchanged object is not validated again. It holds only for
+// one Identity and one schema folder's content. A nil *Valid knows
+// nothing. It is safe for concurrent use.
+type Valid struct {
+	mu      sync.Mutex
+	keys    map[[sha256.Size]byte]bool // true: confirmed by this run
+	changed bool
+}
+
+// NewValid returns an empty set.
+func NewValid() *Valid { return &Valid{keys: map[[sha256.Size]byte]bool{}} }
+
+// validHeader starts an encoded set; a new layout gets a new header.
+const validHeader = "manifold valid documents 1\n"
+
+// LoadValid reads a set Bytes wrote; anything else is an empty set.
+func LoadValid(b []byte) *Valid {
+	v := NewValid()
+	rest, ok := bytes.CutPrefix(b, []byte(validHeader))
+	if !ok || len(rest)%sha256.Size != 0 {
+		return v
+	}
+	for ; len(rest) > 0; rest = rest[sha256.Size:] {
+		v.keys[[sha256.Size]byte(rest)] = false
+	}
+	return v
+}
+
+// Changed reports whether this run added a document.
+func (v *Valid) Changed() bool {
+	if v == nil {
+		return false
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.changed
+}
+
+// Bytes encodes the set: the header and the keys, sorted. The keys this
+// run confirmed are kept; older ones too, unless they outnumber them (a
+// set that only grew would soon hold every version of every object).
+func (v *Valid) Bytes() []byte {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	confirmed := 0
+	for _, c := range v.keys {
+		if c {
+			confirmed++
+		}
+	}
+	keep := slices.SortedFunc(maps.Keys(v.keys), func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
+	if len(keep) > 2*confirmed {
+		keep = slices.DeleteFunc(keep, func(k [sha256.Size]byte) bool { return !v.keys[k] })
+	}
+	b := make([]byte, 0, len(validHeader)+len(keep)*sha256.Size)
+	b = append(b, validHeader...)
+	for _, k := range keep {
+		b = append(b, k[:]...)
+	}
+	return b
+}
+
+// has reports whether the document with key k is known valid, confirming
+// it for this run.
+func (v *Valid) has(k [sha256.Size]byte) bool {
+	if v == nil {
+		return false
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if _, ok := v.keys[k]; !ok {
+		return false
+	}
+	v.keys[k] = true
+	return true
+}
+
+// add records that the document with key k passed.
+func (v *Valid) add(k [sha256.Size]byte) {
+	if v == nil {
+		return
+	}
+	v.mu.Lock()
+	v.keys[k] = true
+	v.changed = true
+	v.mu.Unlock()
+}
+
+//go:embed validate.go
+var source []byte
+
+// Identity is a hash of what decides a verdict besides the document and
+// the schema folder: the gate's own code (its source, embedded), the code
+// that lays out the schema folder, the versions of the modules that find
+// and apply schemas, and Go's version. A Valid holds for one Identity.
+var Identity = sync.OnceValue(func() []byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%d\x00%s\x00", runtime.Version(), len(source), source, len(schemas.LayoutSource), schemas.LayoutSource)
+	if info, ok := debug.ReadBuildInfo(); ok {
+		deps := slices.SortedFunc(slices.Values(info.Deps), func(a, b *debug.Module) int { return cmp.Compare(a.Path, b.Path) })
+		for _, d := range deps {
+			fmt.Fprintf(h, "%s %s %s\x00", d.Path, d.Version, d.Sum)
+		}
+	}
+	return h.Sum(nil)
+})
