@@ -38,12 +38,23 @@ lint:
 golden:
 	$(GO) test ./tests/... -run Golden -update
 
-## bench: every stage and the whole compile for 100, 1,000 and 5,000 apps, then the built fleet command
+## bench: every stage and the whole compile for 100, 1,000 and 5,000 apps, then
+## the built compile command over 1,000 apps: a fresh tree with no cache, a
+## re-run and a -check with the cache warm, an edit to one app, and a re-run
+## with the cache emptied
+BENCH_CACHE := /tmp/manifold-bench-cache
+FLEET := /tmp/manifold-bench -apps 1000 -out /tmp/manifold-fleet
 bench:
 	$(GO) test ./tests/bench/fleet -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m
 	$(GO) test ./lib/validate -run '^$$' -bench . -benchmem
 	$(GO) build -o /tmp/manifold-bench ./tests/bench
-	rm -rf /tmp/manifold-fleet && /tmp/manifold-bench -apps 1000 -out /tmp/manifold-fleet
+	rm -rf /tmp/manifold-fleet $(BENCH_CACHE)
+	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET)
+	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET)
+	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET)
+	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -check
+	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -edit 7
+	rm -rf $(BENCH_CACHE) && MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET)
 
 ## hostile: cmd/lint over the hostile-input corpus, within 2 s and 512 MB each
 hostile:
@@ -62,3 +73,4 @@ fuzz:
 	$(GO) test ./lib/diff -run '^$$' -fuzz '^FuzzFields$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./lib/model -run '^$$' -fuzz '^FuzzValidateSpec$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./lib/render -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./lib/tree -run '^$$' -fuzz '^FuzzDecodeKnown$$' -fuzztime $(FUZZTIME)
