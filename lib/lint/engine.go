@@ -2,10 +2,12 @@ package lint
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -70,19 +72,32 @@ type Graph struct {
 	Facts   Facts
 	Objects []*Object
 
-	byKind    map[string][]*Object
-	byKindNS  map[string][]*Object // kind/namespace
-	byName    map[string]*Object   // kind/namespace/name, the first of duplicates
-	pods      []Pod
-	workloads []Workload
-	byNS      map[string][]Workload
-	nsLabels  map[string]labels.Set // namespace -> its labels, found once
-	hpas      map[*Object]*Object   // target -> autoscaler
-	drs       map[*Object][]*Object // Service -> DestinationRules for its host
-	ruleErrs  map[string][]ruleError
-	services  map[string][]*Object       // namespace -> Services
-	releases  map[string]map[string]bool // namespace -> Helm releases Argo CD deploys there
-	secrets   map[string]map[string]bool // namespace -> Secrets produced there
+	byKind   map[string][]*Object
+	byKindNS map[string][]*Object // kind/namespace
+	byName   map[string]*Object   // kind/namespace/name, the first of duplicates
+
+	// The indexes below are built on first use, once: the rules of a
+	// graph run in parallel.
+	pods          []Pod
+	podsOnce      sync.Once
+	workloads     []Workload
+	workloadsOnce sync.Once
+	byNS          map[string][]Workload
+	byNSOnce      sync.Once
+	nsLabels      map[string]labels.Set // namespace -> the labels of its Namespace object
+	nsLabelsOnce  sync.Once
+	hpas          map[*Object]*Object // target -> autoscaler
+	hpasOnce      sync.Once
+	drs           map[*Object][]*Object // Service -> DestinationRules for its host
+	drsOnce       sync.Once
+	ruleErrs      map[string]*ruleErrors // by promRule key
+	ruleErrsOnce  sync.Once
+	services      map[string][]*Object // namespace -> Services
+	servicesOnce  sync.Once
+	releases      map[string]map[string]bool // namespace -> Helm releases Argo CD deploys there
+	releasesOnce  sync.Once
+	secrets       map[string]map[string]bool // namespace -> Secrets produced there
+	secretsOnce   sync.Once
 }
 
 // NewGraph indexes objects.
@@ -185,61 +200,83 @@ func Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Finding {
 	for _, r := range rules {
 		known[r.ID] = true
 	}
-	results := make([][]finding.Finding, len(graphs))
-	var wg sync.WaitGroup
-	for i, g := range graphs {
-		wg.Go(func() { results[i] = runGraph(g, rules, cfg, known) })
-	}
-	wg.Wait()
+	// First each graph's suppressions, then every rule over every graph,
+	// a task each, on as many goroutines as cores.
+	suppressed := make([]map[*Object]map[string]bool, len(graphs))
+	results := make([][]finding.Finding, len(graphs)*(len(rules)+1))
+	parallel(len(graphs), func(i int) {
+		suppressed[i], results[i*(len(rules)+1)] = suppressions(graphs[i], cfg, known)
+	})
+	parallel(len(graphs)*len(rules), func(t int) {
+		i, r := t/len(rules), t%len(rules)
+		results[i*(len(rules)+1)+1+r] = runRule(graphs[i], rules[r], cfg, suppressed[i])
+	})
 	out := slices.Concat(results...)
 	finding.Sort(out)
 	return out
 }
 
-// runGraph runs the rules over one graph. Graphs share nothing, so they
-// run in parallel; the rules of one graph run in turn, as they share its
-// lazily built indexes.
-func runGraph(g *Graph, rules []*Rule, cfg *Config, known map[string]bool) []finding.Finding {
-	var out []finding.Finding
-	{
-		suppressed := map[*Object]map[string]bool{}
-		sp := &Pass{Graph: g, Config: cfg, rule: suppressionRule}
-		for _, o := range g.Objects {
-			for key, reason := range o.Annotations() {
-				id, ok := strings.CutPrefix(key, SuppressPrefix)
-				if !ok {
-					continue
-				}
-				segs := []string{"metadata", "annotations", key}
-				switch {
-				case !known[id]:
-					sp.Report(o, segs, "suppresses %q, which is not a rule (see -rules)", id)
-				case strings.TrimSpace(reason) == "":
-					sp.Report(o, segs, "suppresses %s without a reason: the annotation's value must say why", id)
-				default:
-					if suppressed[o] == nil {
-						suppressed[o] = map[string]bool{}
-					}
-					suppressed[o][id] = true
-				}
+// parallel calls f(0..n-1) on GOMAXPROCS goroutines.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
 			}
-		}
-		for _, r := range sp.reported {
-			out = append(out, r.Finding)
-		}
-		for _, r := range rules {
-			if cfg.disabled(r) || (r.Production && !g.Production) {
+		})
+	}
+	wg.Wait()
+}
+
+// suppressions reads the suppression annotations of a graph's objects:
+// the rules each suppresses, and the findings of those that name no rule
+// or give no reason.
+func suppressions(g *Graph, cfg *Config, known map[string]bool) (map[*Object]map[string]bool, []finding.Finding) {
+	suppressed := map[*Object]map[string]bool{}
+	sp := &Pass{Graph: g, Config: cfg, rule: suppressionRule}
+	for _, o := range g.Objects {
+		for key, reason := range o.Annotations() {
+			id, ok := strings.CutPrefix(key, SuppressPrefix)
+			if !ok {
 				continue
 			}
-			p := &Pass{Graph: g, Config: cfg, rule: r}
-			r.Check(p)
-			for _, f := range p.reported {
-				if suppressed[f.object][f.Rule] || cfg.accepted(f.Finding) {
-					continue
+			segs := []string{"metadata", "annotations", key}
+			switch {
+			case !known[id]:
+				sp.Report(o, segs, "suppresses %q, which is not a rule (see -rules)", id)
+			case strings.TrimSpace(reason) == "":
+				sp.Report(o, segs, "suppresses %s without a reason: the annotation's value must say why", id)
+			default:
+				if suppressed[o] == nil {
+					suppressed[o] = map[string]bool{}
 				}
-				out = append(out, f.Finding)
+				suppressed[o][id] = true
 			}
 		}
+	}
+	var out []finding.Finding
+	for _, r := range sp.reported {
+		out = append(out, r.Finding)
+	}
+	return suppressed, out
+}
+
+// runRule runs one rule over one graph, and keeps what is neither
+// suppressed nor accepted by the configuration.
+func runRule(g *Graph, r *Rule, cfg *Config, suppressed map[*Object]map[string]bool) []finding.Finding {
+	if cfg.disabled(r) || (r.Production && !g.Production) {
+		return nil
+	}
+	p := &Pass{Graph: g, Config: cfg, rule: r}
+	r.Check(p)
+	var out []finding.Finding
+	for _, f := range p.reported {
+		if suppressed[f.object][f.Rule] || cfg.accepted(f.Finding) {
+			continue
+		}
+		out = append(out, f.Finding)
 	}
 	return out
 }

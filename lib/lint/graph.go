@@ -42,9 +42,11 @@ type Workload struct {
 // Workloads returns the graph's objects that run pods: Pods and the
 // controllers with a pod template, found once.
 func (g *Graph) Workloads() []Workload {
-	if g.workloads != nil {
-		return g.workloads
-	}
+	g.workloadsOnce.Do(func() { g.workloads = g.findWorkloads() })
+	return g.workloads
+}
+
+func (g *Graph) findWorkloads() []Workload {
 	out := []Workload{}
 	for _, p := range g.Pods() {
 		var l map[string]string
@@ -59,7 +61,6 @@ func (g *Graph) Workloads() []Workload {
 		}
 		out = append(out, Workload{Object: p.Object, Pod: p, Labels: l})
 	}
-	g.workloads = out
 	return out
 }
 
@@ -102,12 +103,12 @@ func mapSelector(m map[string]any) (labels.Selector, bool) {
 
 // inNamespace returns the workloads of a namespace, indexed once.
 func (g *Graph) inNamespace(ns string) []Workload {
-	if g.byNS == nil {
+	g.byNSOnce.Do(func() {
 		g.byNS = map[string][]Workload{}
 		for _, w := range g.Workloads() {
 			g.byNS[w.Object.Namespace()] = append(g.byNS[w.Object.Namespace()], w)
 		}
-	}
+	})
 	return g.byNS[ns]
 }
 
@@ -136,14 +137,14 @@ func (g *Graph) find(kind, ns, name string) *Object {
 
 // autoscaler returns the HorizontalPodAutoscaler that scales o, or nil.
 func (g *Graph) autoscaler(o *Object) *Object {
-	if g.hpas == nil {
+	g.hpasOnce.Do(func() {
 		g.hpas = map[*Object]*Object{}
 		for _, hpa := range g.OfKind("HorizontalPodAutoscaler") {
 			if t := hpaTarget(g, hpa); t != nil {
 				g.hpas[t] = hpa
 			}
 		}
-	}
+	})
 	return g.hpas[o]
 }
 
@@ -168,11 +169,11 @@ func (g *Graph) hasWorkloads() bool { return len(g.Pods()) > 0 }
 
 // servicesIn returns the Services of a namespace.
 func (g *Graph) servicesIn(ns string) []*Object {
-	if g.services == nil {
+	g.servicesOnce.Do(func() {
 		g.services = map[string][]*Object{}
 		for _, svc := range g.OfKind("Service") {
 			g.services[svc.Namespace()] = append(g.services[svc.Namespace()], svc)
 		}
-	}
+	})
 	return g.services[ns]
 }

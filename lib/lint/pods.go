@@ -36,9 +36,7 @@ func (p Pod) Long() bool {
 
 // Pods returns the pod specs of the graph's workloads, found once.
 func (g *Graph) Pods() []Pod {
-	if g.pods == nil {
-		g.pods = g.findPods()
-	}
+	g.podsOnce.Do(func() { g.pods = g.findPods() })
 	return g.pods
 }
 

@@ -401,7 +401,7 @@ func checkConfigMaps(p *Pass) {
 // secrets cert-manager issues for annotated Ingresses. They are found once
 // for every namespace.
 func producedSecrets(g *Graph, ns string) map[string]bool {
-	if g.secrets == nil {
+	g.secretsOnce.Do(func() {
 		g.secrets = map[string]map[string]bool{}
 		add := func(ns, name string) {
 			if g.secrets[ns] == nil {
@@ -428,7 +428,7 @@ func producedSecrets(g *Graph, ns string) map[string]bool {
 				add(ing.Namespace(), str(asMap(tls), "secretName"))
 			}
 		}
-	}
+	})
 	return g.secrets[ns]
 }
 
@@ -534,14 +534,14 @@ func (g *Graph) externalHost(host string) bool {
 
 // rulesFor returns the DestinationRules whose host is the Service svc.
 func (g *Graph) rulesFor(svc *Object) []*Object {
-	if g.drs == nil {
+	g.drsOnce.Do(func() {
 		g.drs = map[*Object][]*Object{}
 		for _, dr := range g.OfKind("DestinationRule") {
 			if s := g.serviceOfHost(str(Map(dr.Value, "spec"), "host"), dr.Namespace()); isIstio(dr) && s != nil {
 				g.drs[s] = append(g.drs[s], dr)
 			}
 		}
-	}
+	})
 	return g.drs[svc]
 }
 
@@ -700,7 +700,7 @@ const helmInstance = "app.kubernetes.io/instance"
 // a Helm release of that name into ns: its pods are not in the tree, but
 // will exist.
 func (g *Graph) helmRelease(ns, release string) bool {
-	if g.releases == nil {
+	g.releasesOnce.Do(func() {
 		g.releases = map[string]map[string]bool{}
 		for _, app := range applications(g) {
 			spec := Map(app.Value, "spec")
@@ -718,6 +718,6 @@ func (g *Graph) helmRelease(ns, release string) bool {
 			}
 			g.releases[dst][name] = true
 		}
-	}
+	})
 	return release != "" && g.releases[ns][release]
 }

@@ -54,20 +54,25 @@ func checkRBACWildcards(p *Pass) {
 // object in the graph, and kubernetes.io/metadata.name, which the API
 // server sets on every namespace.
 func (g *Graph) namespaceLabels(ns string) labels.Set {
+	g.nsLabelsOnce.Do(func() {
+		g.nsLabels = map[string]labels.Set{}
+		for _, o := range g.OfKind("Namespace") {
+			if o.Namespace() != "" {
+				continue // as g.find would not see it
+			}
+			set := labels.Set{corev1.LabelMetadataName: o.Name()}
+			for k, v := range o.Labels() {
+				set[k] = v
+			}
+			if _, dup := g.nsLabels[o.Name()]; !dup {
+				g.nsLabels[o.Name()] = set
+			}
+		}
+	})
 	if set, ok := g.nsLabels[ns]; ok {
 		return set
 	}
-	set := labels.Set{corev1.LabelMetadataName: ns}
-	if o := g.find("Namespace", "", ns); o != nil {
-		for k, v := range o.Labels() {
-			set[k] = v
-		}
-	}
-	if g.nsLabels == nil {
-		g.nsLabels = map[string]labels.Set{}
-	}
-	g.nsLabels[ns] = set
-	return set
+	return labels.Set{corev1.LabelMetadataName: ns}
 }
 
 // promSelector is a Prometheus's selection of one kind, parsed once: no

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	prommodel "github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
@@ -184,16 +185,30 @@ func checkRuleValidation(id string) func(p *Pass) {
 // validated returns rulefmt's errors for a rule, validated once for the
 // three rule IDs that report them.
 func (g *Graph) validated(pr promRule) []ruleError {
-	if g.ruleErrs == nil {
-		g.ruleErrs = map[string][]ruleError{}
+	g.ruleErrsOnce.Do(func() {
+		g.ruleErrs = map[string]*ruleErrors{}
+		for _, r := range g.promRules() {
+			g.ruleErrs[r.key()] = &ruleErrors{}
+		}
+	})
+	cell := g.ruleErrs[pr.key()]
+	if cell == nil { // not a rule of this graph
+		return validateRule(pr)
 	}
-	key := pr.obj.Namespace() + "/" + pr.obj.Name() + "/" + strings.Join(pr.segs, "/")
-	errs, ok := g.ruleErrs[key]
-	if !ok {
-		errs = validateRule(pr)
-		g.ruleErrs[key] = errs
-	}
-	return errs
+	cell.once.Do(func() { cell.errs = validateRule(pr) })
+	return cell.errs
+}
+
+// ruleErrors are rulefmt's errors for one rule, found once by whichever
+// rule ID asks first.
+type ruleErrors struct {
+	once sync.Once
+	errs []ruleError
+}
+
+// key identifies a rule in its graph.
+func (pr promRule) key() string {
+	return pr.obj.Namespace() + "/" + pr.obj.Name() + "/" + strings.Join(pr.segs, "/")
 }
 
 type ruleError struct {
