@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 
 	"github.com/manifold-dev/manifold/lib/dryrun"
@@ -18,27 +17,6 @@ import (
 	"github.com/manifold-dev/manifold/lib/lint"
 	"github.com/manifold-dev/manifold/lib/version"
 )
-
-// Memory per compiled object that the runtime's soft memory limit allows,
-// and the least limit. A compile holds every object of the tree at once;
-// with no limit (GOGC=100) the heap grows to twice what is live, and zeroing
-// fresh memory costs more than collecting sooner. Sized by the tree, the
-// limit stays above what is live (a fixed one made the collector run
-// without pause on a large tree: 5,000 apps took 232 s instead of 49 s):
-// at 1,000 apps (62,702 objects) it takes peak RSS from 1.04 GB to 0.90 GB
-// and the compile from 9.2 s to 8.0 s.
-const (
-	MemoryPerObject = 14 << 10
-	MinMemoryLimit  = 256 << 20
-)
-
-// SizeMemory sets the runtime's soft memory limit for a compile of objects
-// objects, unless GOMEMLIMIT sets one.
-func SizeMemory(objects int) {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(max(MinMemoryLimit, int64(objects)*MemoryPerObject))
-	}
-}
 
 // Main runs a command's run function with the process's arguments and
 // standard streams, cancelled by an interrupt, and exits with its status.

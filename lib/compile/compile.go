@@ -38,10 +38,6 @@ type Options struct {
 	// Valid, when set, holds the objects known to pass the schema gate
 	// from earlier runs (see validate.Valid); this run's are added.
 	Valid *validate.Valid
-	// Sized, when set, is told the number of objects once they are
-	// rendered, before the schema gate and the rules, the stages that hold
-	// them all at once (the commands size the runtime's memory limit by it).
-	Sized func(objects int)
 }
 
 // Object is one compiled object and where it came from.
@@ -107,27 +103,62 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		return res, nil
 	}
 
-	// Expand and render every app of every environment in parallel; the
-	// results keep their order, so the output does not depend on it.
+	// One environment at a time: expand and render its apps in parallel,
+	// then validate and lint its objects, and keep only their bytes. So
+	// only one environment's decoded objects are held at once, which
+	// halves the peak memory and the collector's work.
+	if opts.Schemas == "" {
+		return res, &UsageError{"no schema folder given"}
+	}
+	gate := validate.New(opts.Schemas)
+	gate.Valid = opts.Valid
+	enc := new(render.Encoder)
+	res.Tree = tree.Tree{Files: map[string][]byte{}, Envs: map[string]map[string]string{}}
+	failed := false // an environment has name errors: the others are only rendered, for theirs
+	for i := range worlds {
+		objs, values, raw, err := renderEnv(ctx, enc, &worlds[i], selApps)
+		if err != nil {
+			return Result{}, err
+		}
+		fs := append(nameFindings(objs), duplicateFindings(objs)...)
+		res.Findings = append(res.Findings, fs...)
+		failed = failed || finding.HasErrors(fs)
+		if !failed {
+			place(objs, raw, res.Tree.Files)
+			more, err := checkEnv(ctx, gate, worlds[i], selApps, objs, values, raw, opts.Lint)
+			if err != nil {
+				return Result{}, err
+			}
+			res.Findings = append(res.Findings, more...)
+		}
+		res.Objects = append(res.Objects, objs...)
+		res.Tree.Envs[worlds[i].Env.Name] = worlds[i].Env.Pins()
+	}
+	finding.Sort(res.Findings)
+	if finding.HasErrors(res.Findings) {
+		return Result{Findings: res.Findings}, nil
+	}
+	res.Scope = scope(selEnvs, selApps, opts, res.Objects)
+	return res, nil
+}
+
+// renderEnv expands and renders the environment's own objects and every
+// app's, in parallel; the results keep their order, so the output does not
+// depend on it. The objects share w's Env.
+func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []model.App) ([]Object, []map[string]any, [][]byte, error) {
 	type unit struct {
-		w    model.World
-		env  *model.Env // the World's own, shared by the unit's objects
-		a    model.App  // zero for the environment's own objects
+		a    model.App // zero for the environment's own objects
 		objs []Object
 		vals []map[string]any
 		raw  [][]byte
 		err  error
 	}
-	var units []*unit
-	for i, w := range worlds {
-		env := &worlds[i].Env
-		units = append(units, &unit{w: w, env: env})
-		for _, a := range selApps {
-			units = append(units, &unit{w: w, env: env, a: a})
-		}
+	units := make([]*unit, 0, len(apps)+1)
+	units = append(units, &unit{})
+	for _, a := range apps {
+		units = append(units, &unit{a: a})
 	}
-	enc := new(render.Encoder)
-	err = parallel(ctx, len(units), func(i int) {
+	err := parallel(ctx, len(units), func(i int) {
 		u := units[i]
 		add := func(folder string, objs []expand.Object) {
 			for _, obj := range objs {
@@ -137,135 +168,104 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 					if b, err = enc.Encode(v); err == nil {
 						// The typed object is not kept: its rendered value and
 						// bytes say everything later stages need.
-						u.objs = append(u.objs, Object{Env: u.env, App: u.a, Folder: folder, GVK: obj.GetObjectKind().GroupVersionKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()})
+						u.objs = append(u.objs, Object{Env: &w.Env, App: u.a, Folder: folder, GVK: obj.GetObjectKind().GroupVersionKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()})
 						u.vals = append(u.vals, v)
 						u.raw = append(u.raw, b)
 						continue
 					}
 				}
-				u.err = fmt.Errorf("%s/%s %s: %w", u.w.Env.Name, u.a.Name, obj.GetName(), err)
+				u.err = fmt.Errorf("%s/%s %s: %w", w.Env.Name, u.a.Name, obj.GetName(), err)
 			}
 		}
 		if u.a.Name == "" {
-			add(expand.ArgoFolder, expand.Env(u.w))
+			add(expand.ArgoFolder, expand.Env(*w))
 			return
 		}
-		in := expand.Input{World: u.w, App: u.a, Spec: u.w.Specs[u.a.Name]}
+		in := expand.Input{World: *w, App: u.a, Spec: w.Specs[u.a.Name]}
 		add(expand.FolderOf(u.a), expand.App(in))
 		add(expand.ArgoFolder, expand.Argo(in))
 	})
 	if err != nil {
-		return res, err
+		return nil, nil, nil, err
 	}
-	total := 0
-	for _, u := range units {
-		total += len(u.objs)
-	}
-	res.Objects = make([]Object, 0, total)
-	values := make([]any, 0, total) // the rendered objects, for the schema gate and the rules
-	raw := make([][]byte, 0, total)
+	var objs []Object
+	var values []map[string]any
+	var raw [][]byte
 	for _, u := range units {
 		if u.err != nil {
-			return res, u.err
+			return nil, nil, nil, u.err
 		}
-		res.Objects = append(res.Objects, u.objs...)
-		for i := range u.vals {
-			values = append(values, u.vals[i])
-		}
+		objs = append(objs, u.objs...)
+		values = append(values, u.vals...)
 		raw = append(raw, u.raw...)
 	}
-	res.Findings = append(res.Findings, nameFindings(res.Objects)...)
-	res.Findings = append(res.Findings, duplicateFindings(res.Objects)...)
-	if finding.HasErrors(res.Findings) {
-		res.Objects = nil
-		return res, nil
-	}
-
-	if opts.Sized != nil {
-		opts.Sized(len(res.Objects))
-	}
-	res.Tree = tree.Tree{Files: make(map[string][]byte, len(res.Objects)), Envs: map[string]map[string]string{}}
-	qualify := ambiguousKinds(res.Objects)
-	for i := range res.Objects {
-		o := &res.Objects[i]
-		name := render.FileName(o.GVK.Kind, o.GVK.Group, o.Name, qualify[o.GVK.Kind])
-		o.Path = path.Join(o.Env.Name, o.Folder, name)
-		if _, dup := res.Tree.Files[o.Path]; dup {
-			return res, fmt.Errorf("internal error: two objects render to %s", o.Path) // duplicateFindings rules this out
-		}
-		res.Tree.Files[o.Path] = raw[i]
-	}
-	for _, w := range worlds {
-		res.Tree.Envs[w.Env.Name] = w.Env.Pins()
-	}
-	res.Scope = scope(selEnvs, selApps, opts, res.Objects)
-
-	schemaFindings, err := validateObjects(ctx, opts.Schemas, opts.Valid, res.Objects, values, raw)
-	if err != nil {
-		return res, err
-	}
-	res.Findings = append(res.Findings, schemaFindings...)
-	res.Findings = append(res.Findings, lintObjects(worlds, selApps, res.Objects, values, opts.Lint)...)
-	finding.Sort(res.Findings)
-	if finding.HasErrors(res.Findings) {
-		res.Tree = tree.Tree{}
-		res.Objects = nil
-	}
-	return res, nil
+	return objs, values, raw, nil
 }
 
-// lintObjects runs the lint rules over each environment's compiled graph.
+// place names the files of one environment's objects and adds them to
+// files. A kind that two API groups use in the environment is qualified
+// with its group in the file name.
+func place(objs []Object, raw [][]byte, files map[string][]byte) {
+	qualify := ambiguousKinds(objs)
+	for i := range objs {
+		o := &objs[i]
+		name := render.FileName(o.GVK.Kind, o.GVK.Group, o.Name, qualify[o.GVK.Kind])
+		o.Path = path.Join(o.Env.Name, o.Folder, name)
+		files[o.Path] = raw[i] // duplicateFindings ruled out two objects at one path
+	}
+}
+
+// checkEnv runs the schema gate and the lint rules over one environment's
+// rendered objects.
+func checkEnv(ctx context.Context, gate *validate.Gate, w model.World, selApps []model.App, objs []Object, values []map[string]any, raw [][]byte, cfg *lint.Config) ([]finding.Finding, error) {
+	fs, err := validateObjects(ctx, gate, objs, values, raw)
+	if err != nil {
+		return nil, err
+	}
+	return append(fs, lintObjects(w, selApps, objs, values, cfg)...), nil
+}
+
+// lintObjects runs the lint rules over an environment's compiled graph.
 // A finding is located at the app's definition; its path is the path in
 // the object, and cmd/lint on out/ reports the same finding at the file.
-func lintObjects(worlds []model.World, selApps []model.App, objs []Object, values []any, cfg *lint.Config) []finding.Finding {
+func lintObjects(w model.World, selApps []model.App, objs []Object, values []map[string]any, cfg *lint.Config) []finding.Finding {
 	selected := make(map[model.AppName]bool, len(selApps))
 	for _, a := range selApps {
 		selected[a.Name] = true
 	}
-	var graphs []*lint.Graph
-	for _, w := range worlds {
-		var gobjs []*lint.Object
-		for i, o := range objs {
-			if o.Env.Name != w.Env.Name {
-				continue
-			}
-			src := o.Source()
-			gobjs = append(gobjs, &lint.Object{
-				App:   string(o.App.Name),
-				File:  path.Join(w.Env.GitOps.Path, o.Path),
-				Value: values[i].(map[string]any),
-				Locate: func([]string) finding.Position {
-					return finding.Position{File: src.File, Line: src.Line}
-				},
-			})
+	gobjs := make([]*lint.Object, len(objs))
+	for i, o := range objs {
+		src := o.Source()
+		gobjs[i] = &lint.Object{
+			App:   string(o.App.Name),
+			File:  path.Join(w.Env.GitOps.Path, o.Path),
+			Value: values[i],
+			Locate: func([]string) finding.Position {
+				return finding.Position{File: src.File, Line: src.Line}
+			},
 		}
-		out := w.Env.Outside()
-		facts := lint.Facts{Principals: out.Principals, Namespaces: out.Namespaces, ClusterJobs: out.ClusterJobs}
-		for _, a := range w.Apps {
-			if !selected[a.Name] {
-				// An app this compile leaves out exists all the same.
-				facts.Principals = append(facts.Principals, expand.PrincipalOf(w.Env, a.Name))
-				facts.Namespaces = append(facts.Namespaces, w.Env.Namespace(a.Name))
-				facts.Folders = append(facts.Folders, expand.Folder(w.Env, expand.FolderOf(a)))
-			}
-		}
-		graphs = append(graphs, lint.NewGraph(w.Env.Name, w.Env.Kubernetes, w.Env.Production, facts, gobjs))
 	}
-	return lint.Run(graphs, lint.Rules(), cfg)
+	out := w.Env.Outside()
+	facts := lint.Facts{Principals: out.Principals, Namespaces: out.Namespaces, ClusterJobs: out.ClusterJobs}
+	for _, a := range w.Apps {
+		if !selected[a.Name] {
+			// An app this compile leaves out exists all the same.
+			facts.Principals = append(facts.Principals, expand.PrincipalOf(w.Env, a.Name))
+			facts.Namespaces = append(facts.Namespaces, w.Env.Namespace(a.Name))
+			facts.Folders = append(facts.Folders, expand.Folder(w.Env, expand.FolderOf(a)))
+		}
+	}
+	g := lint.NewGraph(w.Env.Name, w.Env.Kubernetes, w.Env.Production, facts, gobjs)
+	return lint.Run([]*lint.Graph{g}, lint.Rules(), cfg)
 }
 
 // validateObjects is the schema gate: every rendered object against the
 // schemas of its environment's versions.
-func validateObjects(ctx context.Context, dir string, valid *validate.Valid, objs []Object, values []any, raw [][]byte) ([]finding.Finding, error) {
-	if dir == "" {
-		return nil, &UsageError{"no schema folder given"}
-	}
+func validateObjects(ctx context.Context, gate *validate.Gate, objs []Object, values []map[string]any, raw [][]byte) ([]finding.Finding, error) {
 	docs := make([]validate.Doc, len(objs))
 	for i, o := range objs {
 		docs[i] = validate.Doc{Object: values[i], Kubernetes: o.Env.Kubernetes, Versions: o.Env.Versions, Encoded: raw[i]}
 	}
-	gate := validate.New(dir)
-	gate.Valid = valid
 	results, err := gate.Validate(ctx, docs)
 	if err != nil {
 		return nil, err

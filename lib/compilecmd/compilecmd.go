@@ -124,7 +124,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		if err != nil {
 			fmt.Fprintln(stderr, "compile: warning:", err, "(validating every object)")
 		}
-		res, err = compile.Compile(ctx, prog.Apps, prog.Envs, compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir, Valid: valid, Sized: cli.SizeMemory})
+		res, err = compile.Compile(ctx, prog.Apps, prog.Envs, compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir, Valid: valid})
 		if err != nil {
 			fmt.Fprintln(stderr, "compile:", err)
 			return 2
