@@ -65,13 +65,33 @@ func Open() (*Cache, error) {
 }
 
 // Entry is what a compile that found no error leaves for the next one with
-// the same key: its findings (warnings), its object count, and its tree by
-// content hashes and scope.
+// the same key: its findings (warnings), its object and file counts, and
+// its tree by content hashes, encoded (a run whose tree is unchanged never
+// decodes it), and scope.
 type Entry struct {
 	Objects  int
+	Files    int
 	Findings []finding.Finding
-	Tree     tree.Digest
+	Tree     []byte // a tree.Digest's MarshalBinary
 	Scope    tree.Scope
+}
+
+// NewEntry returns the entry of a compile.
+func NewEntry(objects int, findings []finding.Finding, d tree.Digest, scope tree.Scope) (Entry, error) {
+	b, err := d.MarshalBinary()
+	if err != nil {
+		return Entry{}, fmt.Errorf("cache: %w", err)
+	}
+	return Entry{Objects: objects, Files: len(d.Files), Findings: findings, Tree: b, Scope: scope}, nil
+}
+
+// Digest decodes the entry's tree.
+func (e Entry) Digest() (tree.Digest, error) {
+	var d tree.Digest
+	if err := d.UnmarshalBinary(e.Tree); err != nil {
+		return d, fmt.Errorf("cache: %w", err)
+	}
+	return d, nil
 }
 
 // Key is the key of a compile: a hash of the running executable, of the

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -64,22 +65,28 @@ func TestPutGetAndTrim(t *testing.T) {
 	if _, ok := c.Get([32]byte{1}); ok {
 		t.Fatal("an empty cache hits")
 	}
-	e := Entry{
-		Objects:  2,
-		Findings: []finding.Finding{{Rule: "spread-missing", Severity: finding.Warning, File: "apps/worker.go", Line: 3, Message: "m"}},
-		Tree: tree.Digest{
-			Files: map[string]string{"dev/a/x.yaml": tree.Hash([]byte("x")), "dev/a/y.yaml": tree.Hash([]byte("y"))},
-			Envs:  map[string]map[string]string{"dev": {"kubernetes": "1.37.2"}},
-		},
-		Scope: tree.Scope{"dev/a/"},
+	d := tree.Digest{
+		Files: map[string]string{"dev/a/x.yaml": tree.Hash([]byte("x")), "dev/a/y.yaml": tree.Hash([]byte("y"))},
+		Envs:  map[string]map[string]string{"dev": {"kubernetes": "1.37.2"}},
+	}
+	warning := []finding.Finding{{Rule: "spread-missing", Severity: finding.Warning, File: "apps/worker.go", Line: 3, Message: "m"}}
+	e, err := NewEntry(2, warning, d, tree.Scope{"dev/a/"})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if err := c.Put([32]byte{1}, e); err != nil {
 		t.Fatal(err)
 	}
 	got, ok := c.Get([32]byte{1})
-	if !ok || got.Objects != 2 || !slices.Equal(got.Findings, e.Findings) || len(got.Tree.Files) != 2 ||
-		got.Tree.Files["dev/a/x.yaml"] != e.Tree.Files["dev/a/x.yaml"] || got.Tree.Envs["dev"]["kubernetes"] != "1.37.2" || !slices.Equal(got.Scope, e.Scope) {
+	if !ok || got.Objects != 2 || got.Files != 2 || !slices.Equal(got.Findings, warning) || !slices.Equal(got.Scope, e.Scope) {
 		t.Fatalf("got %+v, %v", got, ok)
+	}
+	gd, err := got.Digest()
+	if err != nil || !maps.Equal(gd.Files, d.Files) || gd.Envs["dev"]["kubernetes"] != "1.37.2" {
+		t.Fatalf("digest %+v, %v", gd, err)
+	}
+	if _, err := (Entry{Tree: []byte("garbage")}).Digest(); err == nil {
+		t.Error("a corrupt tree decodes")
 	}
 	// Beyond Keep entries, the least recently used go; a Get counts as a use.
 	old := time.Now().Add(-time.Hour)

@@ -10,6 +10,7 @@ package compilecmd
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -114,11 +115,19 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 			fmt.Fprintln(stderr, "compile: warning:", err)
 		}
 	}()
-	var res compile.Result
-	if hit && !*check {
-		cur, err := tree.Current(*out, done.Tree, done.Scope, known)
-		hit = err == nil && cur // otherwise the files to write are needed: compile
+	// A hit whose tree is current needs nothing more; -check reports the
+	// differences from the entry's tree; a write needs the files: compile.
+	stamp := hex.EncodeToString(key[:])
+	current := hit && known.Unchanged(*out, stamp)
+	var digest tree.Digest
+	if hit && !current {
+		var err error
+		if digest, err = done.Digest(); err == nil {
+			current, err = tree.Current(*out, digest, done.Scope, known, stamp)
+		}
+		hit = err == nil && (current || *check)
 	}
+	var res compile.Result
 	if !hit {
 		valid, saveValid, err := store.Valid(*schemaDir)
 		if err != nil {
@@ -134,7 +143,11 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 				fmt.Fprintln(stderr, "compile: warning:", err)
 			}
 		}
-		done = cache.Entry{Objects: len(res.Objects), Findings: res.Findings, Scope: res.Scope}
+		digest = res.Tree.Digest()
+		if done, err = cache.NewEntry(len(res.Objects), res.Findings, digest, res.Scope); err != nil {
+			fmt.Fprintln(stderr, "compile: internal error:", err)
+			return 2
+		}
 	}
 	if server.Enabled && !finding.HasErrors(res.Findings) {
 		objs, err := dryrun.FromTree(*out, res.Tree.Files)
@@ -159,18 +172,20 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		return runDiff(ctx, *out, *base, *format, *output, *exitCode, res, stdout, stderr)
 	}
 	if !hit {
-		done.Findings = res.Findings
-		done.Tree = res.Tree.Digest()
+		done.Findings = res.Findings // and the server's
 	}
 	findings := done.Findings
 	code := 0
 	if finding.HasErrors(findings) {
 		code = 1
 	} else if *check {
-		diffs, err := tree.Check(*out, done.Tree, done.Scope, known)
-		if err != nil {
-			fmt.Fprintln(stderr, "compile:", err)
-			return 2
+		var diffs []tree.Difference
+		if !current {
+			var err error
+			if diffs, err = tree.Check(*out, digest, done.Scope, known); err != nil {
+				fmt.Fprintln(stderr, "compile:", err)
+				return 2
+			}
 		}
 		for _, d := range diffs {
 			findings = append(findings, treeFinding(*out, d.Path, "drift", string(d.State)+": "+d.Reason))
@@ -179,11 +194,11 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 			code = 1
 			fmt.Fprintf(stderr, "compile: %s is not current: %d file(s) differ; run go run ./cmd/compile\n", *out, len(diffs))
 		} else {
-			fmt.Fprintf(stderr, "compile: %s is current (%d files)\n", *out, len(done.Tree.Files))
+			fmt.Fprintf(stderr, "compile: %s is current (%d files)\n", *out, done.Files)
 		}
 	} else if hit {
 		fmt.Fprintf(stderr, "compile: %d objects; %d files written, %d removed, %d unchanged in %s\n",
-			done.Objects, 0, 0, len(done.Tree.Files), *out)
+			done.Objects, 0, 0, done.Files, *out)
 	} else {
 		wr, err := tree.Writer{Fsync: *fsync, Known: known}.Write(*out, res.Tree, res.Scope)
 		var conflict *tree.ConflictError

@@ -38,14 +38,16 @@ func Check(dir string, d Digest, scope Scope, known *Known) ([]Difference, error
 	if err != nil {
 		return nil, err
 	}
-	return check(dir, d, scope, known, rec)
+	diffs, _, err := check(dir, d, scope, known, rec, nil)
+	return diffs, err
 }
 
 // Current reports whether the tree under dir is exactly d within scope:
 // Check finds no difference, and Write would write, prune and record
 // nothing (every file is owned with its hash, no owned file in scope is
-// left over, the pinned versions are the recorded ones).
-func Current(dir string, d Digest, scope Scope, known *Known) (bool, error) {
+// left over, the pinned versions are the recorded ones). A tree found
+// current is stamped in known under key (see Known.Unchanged).
+func Current(dir string, d Digest, scope Scope, known *Known, key string) (bool, error) {
 	rec, err := ReadRecord(dir)
 	if err != nil {
 		return false, err
@@ -70,12 +72,25 @@ func Current(dir string, d Digest, scope Scope, known *Known) (bool, error) {
 			return false, nil
 		}
 	}
-	diffs, err := check(dir, d, scope, known, rec)
-	return err == nil && len(diffs) == 0, err
+	var dirs map[string]Fingerprint
+	if known != nil {
+		dirs = map[string]Fingerprint{}
+	}
+	diffs, stampable, err := check(dir, d, scope, known, rec, dirs)
+	if err != nil || len(diffs) > 0 {
+		return false, err
+	}
+	if stampable && dirs != nil {
+		known.stampCurrent(dir, key, slices.Collect(maps.Keys(d.Files)), dirs)
+	}
+	return true, nil
 }
 
-// check is Check with the ownership record read.
-func check(dir string, t Digest, scope Scope, known *Known, rec Record) ([]Difference, error) {
+// check is Check with the ownership record read. When dirs is set, it
+// collects the fingerprint of every folder walked; stampable is false when
+// a root is missing or a folder has no fingerprint, as a stamp would not
+// see that change.
+func check(dir string, t Digest, scope Scope, known *Known, rec Record, dirs map[string]Fingerprint) (diffs []Difference, stampable bool, err error) {
 	// The folders are walked for unexpected files while the compiled
 	// files are compared.
 	var extra []Difference
@@ -83,9 +98,8 @@ func check(dir string, t Digest, scope Scope, known *Known, rec Record) ([]Diffe
 	walked := make(chan struct{})
 	go func() {
 		defer close(walked)
-		extra, walkErr = unexpected(dir, t, scope, rec)
+		extra, stampable, walkErr = unexpected(dir, t, scope, rec, dirs)
 	}()
-	var diffs []Difference
 	paths := slices.Sorted(maps.Keys(t.Files))
 	found := make([]*Difference, len(paths))
 	c := &checker{dir: dir, dirs: map[string]error{}, known: known}
@@ -114,16 +128,18 @@ func check(dir string, t Digest, scope Scope, known *Known, rec Record) ([]Diffe
 	}
 	<-walked
 	if walkErr != nil {
-		return nil, walkErr
+		return nil, false, walkErr
 	}
 	diffs = append(diffs, extra...)
 	slices.SortFunc(diffs, func(a, b Difference) int { return strings.Compare(a.Path, b.Path) })
-	return diffs, nil
+	return diffs, stampable, nil
 }
 
 // unexpected walks the scope's folders (every environment folder of t when
-// scope is nil) for files in scope that t does not have.
-func unexpected(dir string, t Digest, scope Scope, rec Record) ([]Difference, error) {
+// scope is nil) for files in scope that t does not have, and collects the
+// folders' fingerprints in dirs when it is set.
+func unexpected(dir string, t Digest, scope Scope, rec Record, dirs map[string]Fingerprint) ([]Difference, bool, error) {
+	stampable := true
 	var diffs []Difference
 	roots := scope
 	if roots == nil {
@@ -136,19 +152,25 @@ func unexpected(dir string, t Digest, scope Scope, rec Record) ([]Difference, er
 		base := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(root, "/")))
 		err := filepath.WalkDir(base, func(name string, d fs.DirEntry, err error) error {
 			if errors.Is(err, fs.ErrNotExist) {
+				stampable = false
 				return nil
 			}
 			if err != nil {
 				return err
-			}
-			if d.IsDir() {
-				return nil
 			}
 			rel, err := filepath.Rel(dir, name)
 			if err != nil {
 				return err
 			}
 			p := filepath.ToSlash(rel)
+			if d.IsDir() {
+				if dirs != nil {
+					fp, ok := dirFingerprint(d)
+					stampable = stampable && ok
+					dirs[p] = fp
+				}
+				return nil
+			}
 			if _, ok := t.Files[p]; ok || seen[p] || !scope.Contains(p) {
 				return nil
 			}
@@ -164,10 +186,19 @@ func unexpected(dir string, t Digest, scope Scope, rec Record) ([]Difference, er
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("check %s: %w", root, err)
+			return nil, false, fmt.Errorf("check %s: %w", root, err)
 		}
 	}
-	return diffs, nil
+	return diffs, stampable, nil
+}
+
+// dirFingerprint returns the fingerprint of a folder met in a walk.
+func dirFingerprint(d fs.DirEntry) (Fingerprint, bool) {
+	fi, err := d.Info()
+	if err != nil {
+		return Fingerprint{}, false
+	}
+	return fingerprint(fi)
 }
 
 // ReadFiles returns the .yaml files under dir that lie in scope (every

@@ -11,54 +11,128 @@ import (
 )
 
 // knownHeader starts a saved Known; a new layout gets a new header.
-const knownHeader = "manifold known files 1\n"
+const knownHeader = "manifold known files 2\n"
 
-// entrySize is the size of one saved file after its path: the five
-// numbers of its fingerprint and its SHA-256.
-const entrySize = 5*8 + sha256.Size
+// fpSize is the size of an encoded Fingerprint: its five numbers.
+const fpSize = 5 * 8
 
-// encodeKnown lays out files as the header, then for each file, by path:
-// the path's length (uvarint) and bytes, the fingerprint's five numbers
-// (little-endian) and the raw SHA-256. Decoding it is a tenth of gob's
-// cost, and a cached run reads it whole.
-func encodeKnown(files map[string]seen) []byte {
-	b := make([]byte, 0, len(knownHeader)+len(files)*(64+entrySize))
+// encodeKnown lays out files and st as the header; then for each file, by
+// path, the path's length (uvarint) and bytes, its fingerprint, its raw
+// SHA-256 and a byte, 1 when st holds it; then st's key (empty for none),
+// the record's fingerprint, and the number of folders and each folder's
+// path and fingerprint. Decoding it is a tenth of gob's cost, and a cached
+// run reads it whole.
+func encodeKnown(files map[string]seen, st *stamp) []byte {
+	inStamp := map[string]bool{}
+	if st != nil {
+		for _, p := range st.Files {
+			inStamp[p] = true
+		}
+	}
+	b := make([]byte, 0, len(knownHeader)+len(files)*(64+fpSize+sha256.Size+1))
 	b = append(b, knownHeader...)
-	for _, p := range slices.Sorted(maps.Keys(files)) {
-		s := files[p]
-		sum, err := hex.DecodeString(s.Sum)
-		if err != nil || len(sum) != sha256.Size {
-			continue
+	sums := make(map[string][]byte, len(files))
+	for p, s := range files {
+		if sum, err := hex.DecodeString(s.Sum); err == nil && len(sum) == sha256.Size {
+			sums[p] = sum
 		}
-		b = appendString(b, p)
-		for _, n := range []uint64{uint64(s.FP.Size), uint64(s.FP.ModTime), uint64(s.FP.ChangeTime), s.FP.Inode, s.FP.Device} {
-			b = binary.LittleEndian.AppendUint64(b, n)
-		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(sums)))
+	for _, p := range slices.Sorted(maps.Keys(sums)) {
+		s, sum := files[p], sums[p]
+		b = appendFingerprint(appendString(b, p), s.FP)
 		b = append(b, sum...)
+		if inStamp[p] {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+	}
+	if st == nil {
+		return appendString(b, "")
+	}
+	b = appendFingerprint(appendString(b, st.Key), st.Record)
+	b = binary.AppendUvarint(b, uint64(len(st.Dirs)))
+	for _, d := range slices.Sorted(maps.Keys(st.Dirs)) {
+		b = appendFingerprint(appendString(b, d), st.Dirs[d])
 	}
 	return b
 }
 
 // decodeKnown reads what encodeKnown wrote; ok is false for anything else.
-func decodeKnown(b []byte) (files map[string]seen, ok bool) {
+func decodeKnown(b []byte) (files map[string]seen, st *stamp, ok bool) {
 	rest, found := bytes.CutPrefix(b, []byte(knownHeader))
 	if !found {
-		return nil, false
+		return nil, nil, false
 	}
-	files = make(map[string]seen, len(rest)/(64+entrySize))
-	for len(rest) > 0 {
-		p, e, ok := cutString(rest)
-		if !ok || len(e) < entrySize {
-			return nil, false
-		}
-		num := func(i int) uint64 { return binary.LittleEndian.Uint64(e[8*i:]) }
-		files[p] = seen{
-			FP:  Fingerprint{Size: int64(num(0)), ModTime: int64(num(1)), ChangeTime: int64(num(2)), Inode: num(3), Device: num(4)},
-			Sum: hex.EncodeToString(e[5*8 : entrySize]),
-		}
-		rest = e[entrySize:]
+	n, w := binary.Uvarint(rest)
+	if w <= 0 || n > uint64(len(rest)) {
+		return nil, nil, false
 	}
-	return files, true
+	rest = rest[w:]
+	files = make(map[string]seen, n)
+	var stamped []string
+	for range n {
+		var p string
+		var fp Fingerprint
+		if p, rest, ok = cutString(rest); !ok {
+			return nil, nil, false
+		}
+		if fp, rest, ok = cutFingerprint(rest); !ok || len(rest) < sha256.Size+1 || rest[sha256.Size] > 1 {
+			return nil, nil, false
+		}
+		files[p] = seen{FP: fp, Sum: hex.EncodeToString(rest[:sha256.Size])}
+		if rest[sha256.Size] == 1 {
+			stamped = append(stamped, p)
+		}
+		rest = rest[sha256.Size+1:]
+	}
+	key, rest, ok := cutString(rest)
+	if !ok {
+		return nil, nil, false
+	}
+	if key == "" {
+		return files, nil, len(rest) == 0
+	}
+	st = &stamp{Key: key, Files: stamped, Dirs: map[string]Fingerprint{}}
+	if st.Record, rest, ok = cutFingerprint(rest); !ok {
+		return nil, nil, false
+	}
+	ndirs, w := binary.Uvarint(rest)
+	if w <= 0 || ndirs > uint64(len(rest)) {
+		return nil, nil, false
+	}
+	rest = rest[w:]
+	for range ndirs {
+		var d string
+		var fp Fingerprint
+		if d, rest, ok = cutString(rest); !ok {
+			return nil, nil, false
+		}
+		if fp, rest, ok = cutFingerprint(rest); !ok {
+			return nil, nil, false
+		}
+		st.Dirs[d] = fp
+	}
+	return files, st, len(rest) == 0
+}
+
+// appendFingerprint appends fp's five numbers, little-endian.
+func appendFingerprint(b []byte, fp Fingerprint) []byte {
+	for _, n := range []uint64{uint64(fp.Size), uint64(fp.ModTime), uint64(fp.ChangeTime), fp.Inode, fp.Device} {
+		b = binary.LittleEndian.AppendUint64(b, n)
+	}
+	return b
+}
+
+// cutFingerprint reads a fingerprint appendFingerprint wrote at the start
+// of b.
+func cutFingerprint(b []byte) (Fingerprint, []byte, bool) {
+	if len(b) < fpSize {
+		return Fingerprint{}, nil, false
+	}
+	num := func(i int) uint64 { return binary.LittleEndian.Uint64(b[8*i:]) }
+	return Fingerprint{Size: int64(num(0)), ModTime: int64(num(1)), ChangeTime: int64(num(2)), Inode: num(3), Device: num(4)}, b[fpSize:], true
 }
 
 // digestHeader starts an encoded Digest; a new layout gets a new header.

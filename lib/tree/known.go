@@ -2,9 +2,12 @@ package tree
 
 import (
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,10 +21,25 @@ import (
 // is saved is not remembered: an edit in the same tick of the file
 // system's clock would leave its fingerprint as it was. Any later change
 // moves the change time, which no user-space call can set back.
+//
+// It also remembers the last tree Current found current, as a stamp: the
+// fingerprints of the ownership record and of every folder then. A folder's
+// times move when an entry is added, removed or renamed in it, so while
+// they and the files' fingerprints are as they were, so is the tree, and
+// Unchanged says so without reading the record or listing a folder.
 type Known struct {
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	files   map[string]seen // by slash path relative to the folder
+	stamp   *stamp
 	changed bool
+}
+
+// stamp is a tree Current found current.
+type stamp struct {
+	Key    string                 // the caller's name for what was found current
+	Record Fingerprint            // the ownership record's
+	Dirs   map[string]Fingerprint // every folder under the roots, by slash path
+	Files  []string               // the files compared: all in files, as they were
 }
 
 // RacyWindow is how recent a change may be for a file not to be
@@ -54,8 +72,8 @@ func LoadKnown(file string) *Known {
 	if err != nil {
 		return k
 	}
-	if files, ok := decodeKnown(b); ok {
-		k.files = files
+	if files, st, ok := decodeKnown(b); ok {
+		k.files, k.stamp = files, st
 	}
 	return k
 }
@@ -73,17 +91,103 @@ func (k *Known) Save(file string) error {
 		return nil
 	}
 	racy := now().Add(-RacyWindow).UnixNano()
+	old := func(fp Fingerprint) bool { return fp.ChangeTime < racy && fp.ModTime < racy }
 	keep := make(map[string]seen, len(k.files))
 	for p, s := range k.files {
-		if s.FP.ChangeTime < racy && s.FP.ModTime < racy {
+		if old(s.FP) {
 			keep[p] = s
 		}
 	}
-	if err := WriteAtomic(file, encodeKnown(keep)); err != nil {
+	st := k.stamp
+	if st != nil {
+		fresh := !old(st.Record)
+		for _, fp := range st.Dirs {
+			fresh = fresh || !old(fp)
+		}
+		for _, p := range st.Files {
+			_, kept := keep[p]
+			fresh = fresh || !kept
+		}
+		if fresh {
+			st = nil
+		}
+	}
+	if err := WriteAtomic(file, encodeKnown(keep, st)); err != nil {
 		return err
 	}
 	k.changed = false
 	return nil
+}
+
+// Unchanged reports whether the tree under dir is as it was when Current
+// last found it current under key: the record, every folder and every
+// file compared then still have their fingerprints. It reads no file and
+// lists no folder.
+func (k *Known) Unchanged(dir, key string) bool {
+	if k == nil {
+		return false
+	}
+	k.mu.RLock()
+	st := k.stamp
+	k.mu.RUnlock()
+	if st == nil || st.Key != key {
+		return false
+	}
+	if fp, ok := lstatFingerprint(filepath.Join(dir, RecordName)); !ok || fp != st.Record {
+		return false
+	}
+	dirs := slices.Collect(maps.Keys(st.Dirs))
+	var changed atomic.Bool
+	forEach(len(dirs)+len(st.Files), func(i int) {
+		if changed.Load() {
+			return
+		}
+		var p string
+		var want Fingerprint
+		if i < len(dirs) {
+			p, want = dirs[i], st.Dirs[dirs[i]]
+		} else {
+			p = st.Files[i-len(dirs)]
+			k.mu.RLock()
+			s, ok := k.files[p]
+			k.mu.RUnlock()
+			if !ok {
+				changed.Store(true)
+				return
+			}
+			want = s.FP
+		}
+		if fp, ok := lstatFingerprint(filepath.Join(dir, filepath.FromSlash(p))); !ok || fp != want {
+			changed.Store(true)
+		}
+	})
+	return !changed.Load()
+}
+
+// stampCurrent remembers that the tree under dir was found current under
+// key, having compared files and seen folders dirs under it.
+func (k *Known) stampCurrent(dir, key string, files []string, dirs map[string]Fingerprint) {
+	if k == nil || key == "" {
+		return
+	}
+	record, ok := lstatFingerprint(filepath.Join(dir, RecordName))
+	if !ok {
+		return
+	}
+	k.mu.Lock()
+	k.stamp = &stamp{Key: key, Record: record, Dirs: dirs, Files: files}
+	k.changed = true
+	k.mu.Unlock()
+}
+
+// lstatFingerprint returns the fingerprint of name, not following a
+// symlink.
+func lstatFingerprint(name string) (Fingerprint, bool) {
+	fi, err := os.Lstat(name)
+	if err != nil {
+		return Fingerprint{}, false
+	}
+	return fingerprint(fi)
 }
 
 // WriteAtomic writes the file name, creating its folder, through a temp
@@ -98,9 +202,9 @@ func WriteAtomic(name string, data []byte) error {
 func (k *Known) sum(dir, p string, fi fs.FileInfo) (string, error) {
 	fp, ok := fingerprint(fi)
 	if k != nil && ok {
-		k.mu.Lock()
+		k.mu.RLock()
 		s, hit := k.files[p]
-		k.mu.Unlock()
+		k.mu.RUnlock()
 		if hit && s.FP == fp {
 			return s.Sum, nil
 		}
@@ -126,7 +230,8 @@ func (k *Known) remember(p string, fi fs.FileInfo, sum string) {
 	k.mu.Unlock()
 }
 
-// forget drops what k knows of p (a file removed or about to change).
+// forget drops what k knows of p, a file removed or about to change, and
+// the stamp: the tree is changing.
 func (k *Known) forget(p string) {
 	if k == nil {
 		return
@@ -134,6 +239,10 @@ func (k *Known) forget(p string) {
 	k.mu.Lock()
 	if _, ok := k.files[p]; ok {
 		delete(k.files, p)
+		k.changed = true
+	}
+	if k.stamp != nil {
+		k.stamp = nil
 		k.changed = true
 	}
 	k.mu.Unlock()

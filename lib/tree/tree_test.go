@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -366,7 +367,7 @@ func TestCurrent(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := want.Digest()
-			got, err := Current(dir, d, c.scope, NewKnown())
+			got, err := Current(dir, d, c.scope, NewKnown(), "")
 			if err != nil || got != c.want {
 				t.Fatalf("Current = %v, %v; want %v", got, err, c.want)
 			}
@@ -384,58 +385,130 @@ func TestKnownEncoding(t *testing.T) {
 		"dev/a/x.yaml":  {FP: Fingerprint{Size: 2, ModTime: 1e18, ChangeTime: 1e18 + 1, Inode: 7, Device: 2049}, Sum: Hash([]byte("x1"))},
 		"prod/b/y.yaml": {FP: Fingerprint{Size: 1 << 40, ModTime: -1, Inode: 1<<64 - 1}, Sum: Hash([]byte("y1"))},
 	}
-	b := encodeKnown(files)
-	got, ok := decodeKnown(b)
-	if !ok || !maps.Equal(got, files) {
-		t.Fatalf("round trip: %v %v", ok, got)
-	}
-	// Every truncation or flipped byte reads as corrupt or as fewer files,
-	// never as a panic.
-	for n := range len(b) {
-		if got, ok := decodeKnown(b[:n]); ok && len(got) >= len(files) {
-			t.Errorf("truncated at %d: %v", n, got)
+	st := &stamp{Key: "k", Record: Fingerprint{Size: 9}, Dirs: map[string]Fingerprint{"dev": {Inode: 3}, "dev/a": {Inode: 4}}, Files: []string{"dev/a/x.yaml"}}
+	for _, st := range []*stamp{nil, st} {
+		b := encodeKnown(files, st)
+		got, gotStamp, ok := decodeKnown(b)
+		if !ok || !maps.Equal(got, files) || (st == nil) != (gotStamp == nil) {
+			t.Fatalf("round trip: %v %v %+v", ok, got, gotStamp)
 		}
-		c := bytes.Clone(b)
-		c[n] ^= 0xff
-		decodeKnown(c)
+		if st != nil && (gotStamp.Key != "k" || gotStamp.Record != st.Record || !maps.Equal(gotStamp.Dirs, st.Dirs) || !slices.Equal(gotStamp.Files, st.Files)) {
+			t.Errorf("stamp %+v, want %+v", gotStamp, st)
+		}
+		// Every truncation or flipped byte reads as corrupt, never as a
+		// panic.
+		for n := range len(b) {
+			if _, _, ok := decodeKnown(b[:n]); ok {
+				t.Errorf("truncated at %d reads", n)
+			}
+			c := bytes.Clone(b)
+			c[n] ^= 0xff
+			decodeKnown(c)
+		}
 	}
 }
 
 func FuzzDecodeKnown(f *testing.F) {
-	f.Add(encodeKnown(map[string]seen{"dev/a/x.yaml": {Sum: Hash(nil)}}))
+	f.Add(encodeKnown(map[string]seen{"dev/a/x.yaml": {Sum: Hash(nil)}}, nil))
+	f.Add(encodeKnown(map[string]seen{"dev/a/x.yaml": {Sum: Hash(nil)}}, &stamp{Key: "k", Dirs: map[string]Fingerprint{"dev": {}}, Files: []string{"dev/a/x.yaml"}}))
 	f.Add([]byte(knownHeader + "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if files, ok := decodeKnown(b); ok {
-			if again, ok := decodeKnown(encodeKnown(files)); !ok || !maps.Equal(again, files) {
+		if files, st, ok := decodeKnown(b); ok {
+			again, st2, ok := decodeKnown(encodeKnown(files, st))
+			if !ok || !maps.Equal(again, files) || (st == nil) != (st2 == nil) {
 				t.Errorf("re-encoding %v gives %v", files, again)
 			}
 		}
 	})
 }
 
-func TestDigestEncoding(t *testing.T) {
-	d := files("dev/a/x.yaml", "x1", "prod/b/y.yaml", "y1").Digest()
-	d.Envs["prod"] = map[string]string{"kubernetes": "1.36.3", "istio": "1.32.0"}
-	b, err := d.MarshalBinary()
-	if err != nil {
+func TestUnchangedSeesEveryChange(t *testing.T) {
+	want := files("dev/a/x.yaml", "x1", "dev/b/y.yaml", "y1")
+	cases := []struct {
+		name   string
+		change func(dir string) error
+	}{
+		{"nothing", func(string) error { return nil }},
+		{"a file edited", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "dev/a/x.yaml"), []byte("x2"), 0o644)
+		}},
+		{"a file removed", func(dir string) error { return os.Remove(filepath.Join(dir, "dev/a/x.yaml")) }},
+		{"a stray file", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "dev/a/z.yaml"), []byte("z"), 0o644)
+		}},
+		{"a stray folder", func(dir string) error { return os.MkdirAll(filepath.Join(dir, "dev/c/d"), 0o755) }},
+		{"the record rewritten", func(dir string) error {
+			b, err := os.ReadFile(filepath.Join(dir, RecordName))
+			if err != nil {
+				return err
+			}
+			return WriteAtomic(filepath.Join(dir, RecordName), b)
+		}},
+		{"a folder swapped for a symlink", func(dir string) error {
+			if err := os.Rename(filepath.Join(dir, "dev/b"), filepath.Join(dir, "elsewhere")); err != nil {
+				return err
+			}
+			return os.Symlink(filepath.Join(dir, "elsewhere"), filepath.Join(dir, "dev/b"))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := Write(dir, want, nil); err != nil {
+				t.Fatal(err)
+			}
+			k := NewKnown()
+			if k.Unchanged(dir, "key") {
+				t.Fatal("unchanged with no stamp")
+			}
+			if cur, err := Current(dir, want.Digest(), nil, k, "key"); !cur || err != nil {
+				t.Fatalf("not current: %v", err)
+			}
+			if !k.Unchanged(dir, "key") || k.Unchanged(dir, "other key") {
+				t.Fatal("the stamp does not hold for its key alone")
+			}
+			if err := c.change(dir); err != nil {
+				t.Fatal(err)
+			}
+			if got, wantSame := k.Unchanged(dir, "key"), c.name == "nothing"; got != wantSame {
+				t.Errorf("Unchanged = %v after %s", got, c.name)
+			}
+		})
+	}
+}
+
+func TestStampSurvivesSaveOnlyWhenSettled(t *testing.T) {
+	dir := t.TempDir()
+	want := files("dev/a/x.yaml", "x1")
+	if _, err := Write(dir, want, nil); err != nil {
 		t.Fatal(err)
 	}
-	var got Digest
-	if err := got.UnmarshalBinary(b); err != nil || !maps.Equal(got.Files, d.Files) || len(got.Envs) != 2 ||
-		!maps.Equal(got.Envs["prod"], d.Envs["prod"]) || !maps.Equal(got.Envs["dev"], d.Envs["dev"]) {
-		t.Fatalf("round trip: %v %+v", err, got)
+	k := NewKnown()
+	if cur, err := Current(dir, want.Digest(), nil, k, "key"); !cur || err != nil {
+		t.Fatalf("not current: %v", err)
 	}
-	for n := range len(b) {
-		var short Digest
-		if err := short.UnmarshalBinary(b[:n]); err == nil && len(short.Files) >= len(d.Files) {
-			t.Errorf("truncated at %d: %+v", n, short)
-		}
-		c := bytes.Clone(b)
-		c[n] ^= 0xff
-		_ = new(Digest).UnmarshalBinary(c)
+	file := filepath.Join(t.TempDir(), "known")
+	if err := k.Save(file); err != nil {
+		t.Fatal(err)
 	}
-	d.Files["bad"] = "not a hash"
-	if _, err := d.MarshalBinary(); err == nil {
-		t.Error("a digest with a bad hash encodes")
+	if LoadKnown(file).Unchanged(dir, "key") {
+		t.Error("a stamp of folders changed within the racy window was saved")
+	}
+	k.changed = true
+	now = func() time.Time { return time.Now().Add(time.Hour) }
+	defer func() { now = time.Now }()
+	if err := k.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	loaded := LoadKnown(file)
+	if !loaded.Unchanged(dir, "key") {
+		t.Fatal("a settled stamp was not saved")
+	}
+	// A write drops the stamp.
+	if _, err := (Writer{Known: loaded}).Write(dir, files("dev/a/x.yaml", "x2"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if loaded.stamp != nil {
+		t.Error("a write kept the stamp")
 	}
 }
