@@ -48,6 +48,9 @@ func Check(dir string, d Digest, scope Scope, known *Known) ([]Difference, error
 // left over, the pinned versions are the recorded ones). A tree found
 // current is stamped in known under key (see Known.Unchanged).
 func Current(dir string, d Digest, scope Scope, known *Known, key string) (bool, error) {
+	// The record's fingerprint is taken before it is read: a change after
+	// this moment makes the stamp stale, never wrong.
+	recordFP, stampable := lstatFingerprint(filepath.Join(dir, RecordName))
 	rec, err := ReadRecord(dir)
 	if err != nil {
 		return false, err
@@ -76,12 +79,12 @@ func Current(dir string, d Digest, scope Scope, known *Known, key string) (bool,
 	if known != nil {
 		dirs = map[string]Fingerprint{}
 	}
-	diffs, stampable, err := check(dir, d, scope, known, rec, dirs)
+	diffs, walked, err := check(dir, d, scope, known, rec, dirs)
 	if err != nil || len(diffs) > 0 {
 		return false, err
 	}
-	if stampable && dirs != nil {
-		known.stampCurrent(dir, key, slices.Collect(maps.Keys(d.Files)), dirs)
+	if stampable && walked && dirs != nil {
+		known.stampCurrent(key, recordFP, slices.Collect(maps.Keys(d.Files)), dirs)
 	}
 	return true, nil
 }

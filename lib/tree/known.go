@@ -164,14 +164,11 @@ func (k *Known) Unchanged(dir, key string) bool {
 	return !changed.Load()
 }
 
-// stampCurrent remembers that the tree under dir was found current under
-// key, having compared files and seen folders dirs under it.
-func (k *Known) stampCurrent(dir, key string, files []string, dirs map[string]Fingerprint) {
+// stampCurrent remembers that the tree was found current under key, with
+// the record's fingerprint taken before it was read, having compared files
+// and seen folders dirs.
+func (k *Known) stampCurrent(key string, record Fingerprint, files []string, dirs map[string]Fingerprint) {
 	if k == nil || key == "" {
-		return
-	}
-	record, ok := lstatFingerprint(filepath.Join(dir, RecordName))
-	if !ok {
 		return
 	}
 	k.mu.Lock()
