@@ -29,6 +29,7 @@ type stage struct {
 	objs   []expand.Object
 	envOf  []model.Env
 	values []map[string]any
+	raw    [][]byte // the rendered values
 	tree   tree.Tree
 }
 
@@ -60,6 +61,7 @@ func prepare(b *testing.B, n int) stage {
 				s.objs = append(s.objs, o)
 				s.envOf = append(s.envOf, w.Env)
 				s.values = append(s.values, v)
+				s.raw = append(s.raw, raw)
 				s.tree.Files[fmt.Sprintf("%s/%s/%s", w.Env.Name, a.Name, render.FileName(o.GetObjectKind().GroupVersionKind().Kind, "", o.GetName(), false))] = raw
 			}
 		}
@@ -105,7 +107,7 @@ func BenchmarkStages(b *testing.B) {
 		b.Run(fmt.Sprintf("validate/apps=%d", n), func(b *testing.B) {
 			docs := make([]validate.Doc, len(s.values))
 			for i, v := range s.values {
-				docs[i] = validate.Doc{Object: v, Kubernetes: s.envOf[i].Kubernetes, Versions: s.envOf[i].Versions}
+				docs[i] = validate.Doc{Object: v, Kubernetes: s.envOf[i].Kubernetes, Versions: s.envOf[i].Versions, Encoded: s.raw[i]}
 			}
 			for b.Loop() {
 				if _, err := validate.New(schemaDir).Validate(context.Background(), docs); err != nil {
