@@ -13,7 +13,9 @@ import (
 	"github.com/manifold-dev/manifold/lib/model"
 )
 
-// cachedWith runs the command with the cache on, under the name defs.
+// cachedWith runs the command in-process with the cache on, the
+// definitions named name (off when name is empty), and returns its exit
+// code, stdout and stderr.
 func cachedWith(t *testing.T, name string, defs []model.App, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
@@ -65,14 +67,8 @@ func TestCachedRunSeesTheTreeOnDisk(t *testing.T) {
 	}
 	// A hand edit with the cache warm: -check reports it from the cached
 	// hashes, and a compile repairs it.
+	b := editByHand(t, out)
 	dep := filepath.Join(out, "prod/myapp/deployment-myapp.yaml")
-	b, err := os.ReadFile(dep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dep, bytes.Replace(b, []byte("revisionHistoryLimit: 5"), []byte("revisionHistoryLimit: 9"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	stray := filepath.Join(out, "dev/myapp/configmap-stray.yaml")
 	if err := os.WriteFile(stray, []byte("kind: ConfigMap\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -20,13 +20,26 @@ import (
 	"github.com/manifold-dev/manifold/lib/model"
 )
 
-// compileWith runs the command in-process and returns its exit code, stdout
-// and stderr.
+// compileWith runs the command in-process, with the cache off, and returns
+// its exit code, stdout and stderr.
 func compileWith(t *testing.T, defs []model.App, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := Run(context.Background(), Program{Apps: defs, Envs: apps.Envs()}, append([]string{"-schemas", "../../schemas"}, args...), &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
+	return cachedWith(t, "", defs, args...)
+}
+
+// editByHand changes prod/myapp's Deployment under out as a hand edit
+// would, and returns its content before.
+func editByHand(t *testing.T, out string) []byte {
+	t.Helper()
+	dep := filepath.Join(out, "prod/myapp/deployment-myapp.yaml")
+	b, err := os.ReadFile(dep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dep, bytes.Replace(b, []byte("revisionHistoryLimit: 5"), []byte("revisionHistoryLimit: 9"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // broken is an app with several definition errors in one environment and
@@ -110,14 +123,7 @@ func TestCompileThenCheck(t *testing.T) {
 	if code, stdout, _ := compileWith(t, apps.All(), "-out", out, "-check"); code != 0 || stdout != "" {
 		t.Fatalf("check after compile: exit %d\n%s", code, stdout)
 	}
-	dep := filepath.Join(out, "prod/myapp/deployment-myapp.yaml")
-	b, err := os.ReadFile(dep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dep, bytes.Replace(b, []byte("revisionHistoryLimit: 5"), []byte("revisionHistoryLimit: 9"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editByHand(t, out)
 	code, stdout, _ := compileWith(t, apps.All(), "-out", out, "-check")
 	if code != 1 || !strings.Contains(stdout, out+"/prod/myapp/deployment-myapp.yaml: error drift: stale: edited by hand") {
 		t.Fatalf("check after a hand edit: exit %d\n%s", code, stdout)
