@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -29,7 +28,7 @@ func (e *Encoder) emit(b *bytes.Buffer, v map[string]any) error {
 }
 
 func (e *Encoder) emitMap(b *bytes.Buffer, m map[string]any, indent int) error {
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	for _, k := range sortedKeys(m) {
 		writeIndent(b, indent)
 		if err := e.emitScalar(b, k, indent, true); err != nil {
 			return err
@@ -40,6 +39,16 @@ func (e *Encoder) emitMap(b *bytes.Buffer, m map[string]any, indent int) error {
 		}
 	}
 	return nil
+}
+
+// sortedKeys returns m's keys, sorted, in a slice of exactly their number.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // emitValue writes the value of a mapping key, after the "key:".
@@ -85,8 +94,7 @@ func (e *Encoder) emitItem(b *bytes.Buffer, v any, indent int) error {
 			b.WriteString("{}\n")
 			return nil
 		}
-		keys := slices.Sorted(maps.Keys(x))
-		for i, k := range keys {
+		for i, k := range sortedKeys(x) {
 			if i > 0 {
 				writeIndent(b, indent)
 			}

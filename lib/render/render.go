@@ -83,11 +83,15 @@ func Encode(v map[string]any) ([]byte, error) { return new(Encoder).Encode(v) }
 // Clean returns obj as generic JSON values (maps, slices, strings, numbers,
 // booleans) without its status, nulls and the noise paths.
 func Clean(obj any) (map[string]any, error) {
-	raw, err := json.Marshal(obj)
-	if err != nil {
+	// The JSON is written to a scratch buffer and decoded from it: nothing
+	// of it outlives the call.
+	raw := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(raw)
+	raw.Reset()
+	if err := json.NewEncoder(raw).Encode(obj); err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec := json.NewDecoder(raw)
 	dec.UseNumber()
 	var v map[string]any
 	if err := dec.Decode(&v); err != nil {
