@@ -90,6 +90,8 @@ type Graph struct {
 	hpasOnce      sync.Once
 	drs           map[*Object][]*Object // Service -> DestinationRules for its host
 	drsOnce       sync.Once
+	promRuleList  []promRule
+	promRulesOnce sync.Once
 	ruleErrs      map[string]*ruleErrors // by promRule key
 	ruleErrsOnce  sync.Once
 	services      map[string][]*Object // namespace -> Services

@@ -131,6 +131,7 @@ type promRule struct {
 	obj  *Object
 	segs []string
 	r    map[string]any
+	key  string // identifies the rule in its graph
 }
 
 func (pr promRule) at(more ...string) []string { return join(pr.segs, more...) }
@@ -142,13 +143,19 @@ func (pr promRule) name() string {
 	return str(pr.r, "record")
 }
 
-// promRules returns every rule of every PrometheusRule.
+// promRules returns every rule of every PrometheusRule, found once.
 func (g *Graph) promRules() []promRule {
+	g.promRulesOnce.Do(func() { g.promRuleList = g.findPromRules() })
+	return g.promRuleList
+}
+
+func (g *Graph) findPromRules() []promRule {
 	var out []promRule
 	for _, o := range g.OfKind("PrometheusRule") {
 		for i, grp := range List(Map(o.Value, "spec"), "groups") {
 			for j, r := range List(asMap(grp), "rules") {
-				out = append(out, promRule{o, []string{"spec", "groups", strconv.Itoa(i), "rules", strconv.Itoa(j)}, asMap(r)})
+				segs := []string{"spec", "groups", strconv.Itoa(i), "rules", strconv.Itoa(j)}
+				out = append(out, promRule{o, segs, asMap(r), o.Namespace() + "/" + o.Name() + "/" + strings.Join(segs, "/")})
 			}
 		}
 	}
@@ -188,10 +195,10 @@ func (g *Graph) validated(pr promRule) []ruleError {
 	g.ruleErrsOnce.Do(func() {
 		g.ruleErrs = map[string]*ruleErrors{}
 		for _, r := range g.promRules() {
-			g.ruleErrs[r.key()] = &ruleErrors{}
+			g.ruleErrs[r.key] = &ruleErrors{}
 		}
 	})
-	cell := g.ruleErrs[pr.key()]
+	cell := g.ruleErrs[pr.key]
 	if cell == nil { // not a rule of this graph
 		return validateRule(pr)
 	}
@@ -206,10 +213,6 @@ type ruleErrors struct {
 	errs []ruleError
 }
 
-// key identifies a rule in its graph.
-func (pr promRule) key() string {
-	return pr.obj.Namespace() + "/" + pr.obj.Name() + "/" + strings.Join(pr.segs, "/")
-}
 
 type ruleError struct {
 	id, msg string
