@@ -213,7 +213,6 @@ type ruleErrors struct {
 	errs []ruleError
 }
 
-
 type ruleError struct {
 	id, msg string
 	segs    []string
