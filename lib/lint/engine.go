@@ -92,8 +92,8 @@ type Graph struct {
 	drsOnce       sync.Once
 	promRuleList  []promRule
 	promRulesOnce sync.Once
-	ruleErrs      map[string]*ruleErrors // by promRule key
-	ruleErrsOnce  sync.Once
+	promCells     map[string]*promCell // by promRule key
+	promCellsOnce sync.Once
 	services      map[string][]*Object // namespace -> Services
 	servicesOnce  sync.Once
 	releases      map[string]map[string]bool // namespace -> Helm releases Argo CD deploys there

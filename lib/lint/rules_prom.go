@@ -192,25 +192,46 @@ func checkRuleValidation(id string) func(p *Pass) {
 // validated returns rulefmt's errors for a rule, validated once for the
 // three rule IDs that report them.
 func (g *Graph) validated(pr promRule) []ruleError {
-	g.ruleErrsOnce.Do(func() {
-		g.ruleErrs = map[string]*ruleErrors{}
-		for _, r := range g.promRules() {
-			g.ruleErrs[r.key] = &ruleErrors{}
-		}
-	})
-	cell := g.ruleErrs[pr.key]
+	cell := g.promCell(pr)
 	if cell == nil { // not a rule of this graph
 		return validateRule(pr)
 	}
-	cell.once.Do(func() { cell.errs = validateRule(pr) })
+	cell.errsOnce.Do(func() { cell.errs = validateRule(pr) })
 	return cell.errs
 }
 
-// ruleErrors are rulefmt's errors for one rule, found once by whichever
-// rule ID asks first.
-type ruleErrors struct {
-	once sync.Once
-	errs []ruleError
+// parsed returns a rule's expression as Prometheus parses it, parsed once
+// for the rules that inspect it. The expression is shared: read it only.
+func (g *Graph) parsed(pr promRule) (parser.Expr, error) {
+	parse := func() (parser.Expr, error) { return promParser.ParseExpr(fmt.Sprint(pr.r["expr"])) }
+	cell := g.promCell(pr)
+	if cell == nil {
+		return parse()
+	}
+	cell.exprOnce.Do(func() { cell.expr, cell.exprErr = parse() })
+	return cell.expr, cell.exprErr
+}
+
+// promCell returns what is found once of a rule of the graph, nil for a
+// rule that is not one.
+func (g *Graph) promCell(pr promRule) *promCell {
+	g.promCellsOnce.Do(func() {
+		g.promCells = map[string]*promCell{}
+		for _, r := range g.promRules() {
+			g.promCells[r.key] = &promCell{}
+		}
+	})
+	return g.promCells[pr.key]
+}
+
+// promCell is what is found once of one Prometheus rule, by whichever
+// lint rule asks first: rulefmt's errors, and the parsed expression.
+type promCell struct {
+	errsOnce sync.Once
+	errs     []ruleError
+	exprOnce sync.Once
+	expr     parser.Expr
+	exprErr  error
 }
 
 type ruleError struct {
@@ -345,7 +366,7 @@ func checkAlertValueInLabels(p *Pass) {
 
 func checkAlertComparison(p *Pass) {
 	for _, pr := range alerts(p.Graph) {
-		expr, err := promParser.ParseExpr(fmt.Sprint(pr.r["expr"]))
+		expr, err := p.Graph.parsed(pr)
 		if err != nil {
 			continue // promql-invalid
 		}
@@ -387,11 +408,14 @@ func scraped(g *Graph) []scrapeTarget {
 }
 
 func checkAlertJobs(p *Pass) {
-	targets := scraped(p.Graph)
+	targets := map[string][]scrapeTarget{} // by job
+	for _, t := range scraped(p.Graph) {
+		targets[t.job] = append(targets[t.job], t)
+	}
 	cluster := p.Facts().ClusterJobs
 	quiet := len(p.Graph.OfKind("ServiceMonitor")) == 0
 	for _, pr := range alerts(p.Graph) {
-		expr, err := promParser.ParseExpr(fmt.Sprint(pr.r["expr"]))
+		expr, err := p.Graph.parsed(pr)
 		if err != nil {
 			continue
 		}
@@ -413,8 +437,8 @@ func checkAlertJobs(p *Pass) {
 			}
 			ns, hasNS := eq["namespace"]
 			svc, hasSvc := eq["service"]
-			match := slices.ContainsFunc(targets, func(t scrapeTarget) bool {
-				return t.job == job && (!hasNS || t.namespace == ns) && (!hasSvc || t.service == svc)
+			match := slices.ContainsFunc(targets[job], func(t scrapeTarget) bool {
+				return (!hasNS || t.namespace == ns) && (!hasSvc || t.service == svc)
 			})
 			key := job + "/" + ns
 			if !match && !reported[key] {
