@@ -18,7 +18,6 @@ import (
 	"github.com/manifold-dev/manifold/lib/dryrun"
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/lint"
-	"github.com/manifold-dev/manifold/lib/version"
 )
 
 func main() { cli.Main(run) }
@@ -38,21 +37,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	configFile := fl.String("config", "", "a config `file`: rules disabled or with other severities, outside facts, a baseline")
 	profile := fl.String("profile", "", "\"production\" turns on the rules that only matter in production")
 	listRules := fl.Bool("rules", false, "list every rule and exit")
-	output := fl.String("o", "", "write findings to `file` instead of stdout")
-	showVersion := fl.Bool("version", false, "print the version and exit")
-	var server cli.DryRun
-	server.Register(fl)
-	if err := fl.Parse(args); err != nil {
-		return 2
+	var common cli.Common
+	common.Register(fl)
+	if code, done := common.Parse(fl, args, stdout, stderr); done {
+		return code
 	}
-	if err := server.Check(); err != nil {
-		fmt.Fprintln(stderr, "lint:", err)
-		return 2
-	}
-	if *showVersion {
-		fmt.Fprintln(stdout, "manifold", version.Version)
-		return 0
-	}
+	server, output := &common.Server, &common.Output
 	if *listRules {
 		if err := cli.WriteRules(stdout); err != nil {
 			fmt.Fprintln(stderr, "lint:", err)

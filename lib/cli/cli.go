@@ -90,6 +90,39 @@ func WriteRules(w io.Writer) error {
 	return nil
 }
 
+// Common are the flags both commands have: -o, -version and the server-side
+// dry run's.
+type Common struct {
+	Output  string // -o: the findings' file, stdout when empty
+	Server  DryRun
+	version bool
+}
+
+// Register adds the flags to fl.
+func (c *Common) Register(fl *flag.FlagSet) {
+	fl.StringVar(&c.Output, "o", "", "write findings to `file` instead of stdout")
+	fl.BoolVar(&c.version, "version", false, "print the version and exit")
+	c.Server.Register(fl)
+}
+
+// Parse parses args with fl and checks the common flags. When done is set
+// the command exits with code: 2 for a bad flag, 0 once -version printed
+// the version.
+func (c *Common) Parse(fl *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	if err := fl.Parse(args); err != nil {
+		return 2, true
+	}
+	if err := c.Server.Check(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", fl.Name(), err)
+		return 2, true
+	}
+	if c.version {
+		fmt.Fprintln(stdout, "manifold", version.Version)
+		return 0, true
+	}
+	return 0, false
+}
+
 // DryRun is the server-side gate's flags, shared by the commands.
 type DryRun struct {
 	Enabled       bool

@@ -55,24 +55,15 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 	exitCode := fl.Bool("exit-code", false, "with -diff: exit 1 when there are differences")
 	fsync := fl.Bool("fsync", false, "sync every written file to disk before its rename (safe against power loss, slower)")
 	format := fl.String("format", "text", "output format: text, json, sarif or github for findings; text, json or markdown for -diff")
-	output := fl.String("o", "", "write findings to `file` instead of stdout")
-	showVersion := fl.Bool("version", false, "print the version and exit")
-	var server cli.DryRun
-	server.Register(fl)
-	if err := fl.Parse(args); err != nil {
-		return 2
+	var common cli.Common
+	common.Register(fl)
+	if code, done := common.Parse(fl, args, stdout, stderr); done {
+		return code
 	}
-	if err := server.Check(); err != nil {
-		fmt.Fprintln(stderr, "compile:", err)
-		return 2
-	}
+	server, output := &common.Server, &common.Output
 	if fl.NArg() > 0 {
 		fmt.Fprintf(stderr, "compile: unexpected argument %q\n", fl.Arg(0))
 		return 2
-	}
-	if *showVersion {
-		fmt.Fprintln(stdout, "manifold", version.Version)
-		return 0
 	}
 	if *base != "" && !*diffMode {
 		fmt.Fprintln(stderr, "compile: -base needs -diff")
