@@ -132,3 +132,30 @@ func TestCacheOff(t *testing.T) {
 		t.Errorf("cache off, yet %v", names)
 	}
 }
+
+func TestCachedNarrowedRunSeesItsScopeOnly(t *testing.T) {
+	t.Setenv(cache.Variable, t.TempDir())
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := cachedWith(t, "examples", apps.All(), "-out", out); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for range 2 { // the second from the cache
+		if code, stdout, stderr := cachedWith(t, "examples", apps.All(), "-out", out, "-app", "worker", "-check"); code != 0 {
+			t.Fatalf("narrowed check: exit %d\n%s\n%s", code, stdout, stderr)
+		}
+	}
+	// myapp lies outside -app worker's scope: a hand edit there is not its
+	// business; one in worker's folder is.
+	editByHand(t, out)
+	if code, stdout, _ := cachedWith(t, "examples", apps.All(), "-out", out, "-app", "worker", "-check"); code != 0 {
+		t.Fatalf("narrowed check sees outside its scope: exit %d\n%s", code, stdout)
+	}
+	stray := filepath.Join(out, "prod/worker/configmap-stray.yaml")
+	if err := os.WriteFile(stray, []byte("kind: ConfigMap\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := cachedWith(t, "examples", apps.All(), "-out", out, "-app", "worker", "-check")
+	if code != 1 || !strings.Contains(stdout, "prod/worker/configmap-stray.yaml: error drift: unexpected") {
+		t.Fatalf("narrowed check misses a stray file in its scope: exit %d\n%s", code, stdout)
+	}
+}
