@@ -87,11 +87,14 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 	// that is current needs neither compiling nor writing. The diff and
 	// the server's verdict depend on more than that, and always compile.
 	var store *cache.Cache
-	var key [sha256.Size]byte
 	if prog.Cache != "" && !*diffMode && !server.Enabled {
-		store, key = openCache(prog.Cache, *schemaDir, envNames, appNames, stderr)
+		var err error
+		if store, err = cache.Open(); err != nil {
+			fmt.Fprintln(stderr, "compile: warning:", err, "(compiling without the cache)")
+		}
 	}
-	// What is known of out/ loads while the entry is looked up.
+	// What is known of out/ loads while the compile's key is computed and
+	// its entry looked up.
 	var known *tree.Known
 	saveKnown := func() error { return nil }
 	loaded := make(chan struct{})
@@ -99,7 +102,18 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		defer close(loaded)
 		known, saveKnown = store.Known(*out)
 	}()
-	done, hit := store.Get(key)
+	var key [sha256.Size]byte
+	var done cache.Entry
+	hit, keyed := false, false
+	if store != nil {
+		var err error
+		if key, err = cache.Key(prog.Cache, *schemaDir, envNames, appNames); err != nil {
+			fmt.Fprintln(stderr, "compile: warning:", err, "(compiling without the cache)")
+		} else {
+			keyed = true
+			done, hit = store.Get(key)
+		}
+	}
 	<-loaded
 	defer func() {
 		if err := saveKnown(); err != nil {
@@ -208,7 +222,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 				len(res.Objects), len(wr.Written), len(wr.Removed), wr.Unchanged, *out)
 		}
 	}
-	if !hit && !finding.HasErrors(done.Findings) {
+	if keyed && !hit && !finding.HasErrors(done.Findings) {
 		if err := store.Put(key, done); err != nil {
 			fmt.Fprintln(stderr, "compile: warning:", err)
 		}
@@ -221,21 +235,6 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "compile: %d problem(s); nothing was written\n", len(done.Findings))
 	}
 	return code
-}
-
-// openCache opens the cache and computes this compile's key; a cache that
-// cannot be used is a warning, and the compile runs without it.
-func openCache(defs, schemaDir string, envs, apps []string, stderr io.Writer) (*cache.Cache, [sha256.Size]byte) {
-	var key [sha256.Size]byte
-	store, err := cache.Open()
-	if err == nil && store != nil {
-		key, err = cache.Key(defs, schemaDir, envs, apps)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "compile: warning:", err, "(compiling without the cache)")
-		return nil, key
-	}
-	return store, key
 }
 
 // treeFinding is a finding about a file of the tree on disk.
