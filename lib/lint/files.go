@@ -87,22 +87,26 @@ func Read(paths []string, opts Options) ([]File, []finding.Finding, error) {
 	if opts.Kubernetes != "" {
 		defKube = opts.Kubernetes
 	}
+	// Each file is placed in its tree in turn (the trees' records are read
+	// once), then read and parsed in parallel; results keep the files'
+	// order.
 	pins := pinsFinder{records: map[string]*tree.Record{}}
-	var fs []finding.Finding
-	var files []File
-	for _, name := range names {
+	type read struct {
+		file  File
+		fs    []finding.Finding // in the order the serial loop found them
+		skip  bool              // not a manifest: only its findings count
+		err   error
+		large int64 // the size of a file too large to read, else 0
+	}
+	out := make([]read, len(names))
+	for i, name := range names {
 		fi, err := os.Stat(name)
 		if err != nil {
 			return nil, nil, fmt.Errorf("read %s: %w", name, err)
 		}
 		if fi.Size() > manifest.MaxFileSize {
-			fs = append(fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: name,
-				Message: fmt.Sprintf("the file is %d MiB, more than the %d MiB a manifest may have: not read", fi.Size()>>20, manifest.MaxFileSize>>20)})
+			out[i] = read{skip: true, large: fi.Size()}
 			continue
-		}
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return nil, nil, fmt.Errorf("read %s: %w", name, err)
 		}
 		f := File{Path: name, Kubernetes: defKube, Versions: defVersions, Production: opts.Production}
 		if env, app, p, ok := pins.find(name); ok {
@@ -114,19 +118,47 @@ func Read(paths []string, opts Options) ([]File, []finding.Finding, error) {
 				f.Kubernetes, f.Versions = model.FromPins(p)
 			}
 		}
+		out[i].file = f
+	}
+	parallel(len(names), func(i int) {
+		r := &out[i]
+		if r.skip {
+			return
+		}
+		f := &r.file
+		data, err := os.ReadFile(f.Path)
+		if err != nil {
+			r.err = fmt.Errorf("read %s: %w", f.Path, err)
+			return
+		}
 		if !utf8.Valid(data) {
-			fs = append(fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: name, Line: 1, Env: f.Env, Message: "not UTF-8 text: not a manifest"})
-			continue
+			r.fs = append(r.fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: f.Path, Line: 1, Env: f.Env, Message: "not UTF-8 text: not a manifest"})
+			r.skip = true
+			return
 		}
 		docs, probs := manifest.Read(data)
 		if len(docs) == 0 && len(probs) == 0 {
-			fs = append(fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: name, Line: 1, Env: f.Env, Message: "the file holds no Kubernetes object (it is empty, or only comments and separators)"})
+			r.fs = append(r.fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: f.Path, Line: 1, Env: f.Env, Message: "the file holds no Kubernetes object (it is empty, or only comments and separators)"})
 		}
 		for _, p := range probs {
-			fs = append(fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: name, Line: p.Line, Column: p.Column, Env: f.Env, Message: p.Message})
+			r.fs = append(r.fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: f.Path, Line: p.Line, Column: p.Column, Env: f.Env, Message: p.Message})
 		}
 		f.Docs = docs
-		files = append(files, f)
+	})
+	var fs []finding.Finding
+	var files []File
+	for i, r := range out {
+		if r.err != nil {
+			return nil, nil, r.err
+		}
+		if r.large > 0 {
+			fs = append(fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: names[i],
+				Message: fmt.Sprintf("the file is %d MiB, more than the %d MiB a manifest may have: not read", r.large>>20, manifest.MaxFileSize>>20)})
+		}
+		fs = append(fs, r.fs...)
+		if !r.skip {
+			files = append(files, r.file)
+		}
 	}
 	return files, fs, nil
 }
