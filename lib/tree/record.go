@@ -1,7 +1,8 @@
 // Package tree writes the generated tree under out/ and keeps the record of
 // the files manifold owns there: atomic writes (temp file and rename),
 // pruning of owned files only, refusal to overwrite a file it does not own,
-// and the comparison of a compiled tree with the one on disk.
+// and the comparison of a compiled tree with the one on disk, in which
+// files seen before are told by their stat fingerprint (Known).
 package tree
 
 import (
