@@ -23,31 +23,38 @@ const fpSize = 5 * 8
 // path and fingerprint. Decoding it is a tenth of gob's cost, and a cached
 // run reads it whole.
 func encodeKnown(files map[string]seen, st *stamp) []byte {
-	inStamp := map[string]bool{}
+	var stamped []string // sorted, to be walked beside the sorted paths
 	if st != nil {
-		for _, p := range st.Files {
-			inStamp[p] = true
-		}
+		stamped = slices.Sorted(slices.Values(st.Files))
 	}
-	b := make([]byte, 0, len(knownHeader)+len(files)*(64+fpSize+sha256.Size+1))
-	b = append(b, knownHeader...)
-	sums := make(map[string][]byte, len(files))
-	for p, s := range files {
-		if sum, err := hex.DecodeString(s.Sum); err == nil && len(sum) == sha256.Size {
-			sums[p] = sum
+	body := make([]byte, 0, len(files)*(64+fpSize+sha256.Size+1))
+	n, j := 0, 0
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		s := files[p]
+		if len(s.Sum) != 2*sha256.Size {
+			continue // not a SHA-256: not remembered
 		}
-	}
-	b = binary.AppendUvarint(b, uint64(len(sums)))
-	for _, p := range slices.Sorted(maps.Keys(sums)) {
-		s, sum := files[p], sums[p]
-		b = appendFingerprint(appendString(b, p), s.FP)
-		b = append(b, sum...)
-		if inStamp[p] {
-			b = append(b, 1)
+		start := len(body)
+		body = appendFingerprint(appendString(body, p), s.FP)
+		var err error
+		if body, err = hex.AppendDecode(body, []byte(s.Sum)); err != nil {
+			body = body[:start]
+			continue
+		}
+		for j < len(stamped) && stamped[j] < p {
+			j++
+		}
+		if j < len(stamped) && stamped[j] == p {
+			body = append(body, 1)
 		} else {
-			b = append(b, 0)
+			body = append(body, 0)
 		}
+		n++
 	}
+	b := make([]byte, 0, len(knownHeader)+binary.MaxVarintLen64+len(body))
+	b = append(b, knownHeader...)
+	b = binary.AppendUvarint(b, uint64(n))
+	b = append(b, body...)
 	if st == nil {
 		return appendString(b, "")
 	}
