@@ -9,10 +9,8 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -24,6 +22,7 @@ import (
 	"github.com/manifold-dev/manifold/lib/render"
 	"github.com/manifold-dev/manifold/lib/tree"
 	"github.com/manifold-dev/manifold/lib/validate"
+	"github.com/manifold-dev/manifold/lib/workers"
 )
 
 // Options narrow a compile to some environments and apps.
@@ -158,7 +157,7 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 	for _, a := range apps {
 		units = append(units, &unit{a: a})
 	}
-	err := parallel(ctx, len(units), func(i int) {
+	err := workers.EachCtx(ctx, len(units), func(i int) {
 		u := units[i]
 		add := func(folder string, objs []expand.Object) {
 			for _, obj := range objs {
@@ -441,28 +440,4 @@ func ambiguousKinds(objs []Object) map[string]bool {
 		}
 	}
 	return out
-}
-
-// parallel calls f(0..n-1) on GOMAXPROCS goroutines, and returns the
-// context's error if it is cancelled first.
-func parallel(ctx context.Context, n int, f func(i int)) error {
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range next {
-				f(i)
-			}
-		})
-	}
-	var err error
-	for i := 0; i < n; i++ {
-		if err = ctx.Err(); err != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return err
 }

@@ -2,18 +2,17 @@ package lint
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/manifold-dev/manifold/lib/expand"
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/validate"
+	"github.com/manifold-dev/manifold/lib/workers"
 )
 
 // Locator returns where the value at a path of an object is.
@@ -206,30 +205,16 @@ func Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Finding {
 	// a task each, on as many goroutines as cores.
 	suppressed := make([]map[*Object]map[string]bool, len(graphs))
 	results := make([][]finding.Finding, len(graphs)*(len(rules)+1))
-	parallel(len(graphs), func(i int) {
+	workers.Each(len(graphs), func(i int) {
 		suppressed[i], results[i*(len(rules)+1)] = suppressions(graphs[i], cfg, known)
 	})
-	parallel(len(graphs)*len(rules), func(t int) {
+	workers.Each(len(graphs)*len(rules), func(t int) {
 		i, r := t/len(rules), t%len(rules)
 		results[i*(len(rules)+1)+1+r] = runRule(graphs[i], rules[r], cfg, suppressed[i])
 	})
 	out := slices.Concat(results...)
 	finding.Sort(out)
 	return out
-}
-
-// parallel calls f(0..n-1) on GOMAXPROCS goroutines.
-func parallel(n int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(n, runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // suppressions reads the suppression annotations of a graph's objects:

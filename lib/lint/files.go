@@ -22,6 +22,7 @@ import (
 	"github.com/manifold-dev/manifold/lib/schemas"
 	"github.com/manifold-dev/manifold/lib/tree"
 	"github.com/manifold-dev/manifold/lib/validate"
+	"github.com/manifold-dev/manifold/lib/workers"
 )
 
 // Options configure a lint run.
@@ -120,7 +121,7 @@ func Read(paths []string, opts Options) ([]File, []finding.Finding, error) {
 		}
 		out[i].file = f
 	}
-	parallel(len(names), func(i int) {
+	workers.Each(len(names), func(i int) {
 		r := &out[i]
 		if r.skip {
 			return

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/manifold-dev/manifold/lib/workers"
 )
 
 // Difference is one way the tree on disk differs from the compiled one.
@@ -106,7 +108,7 @@ func check(dir string, t Digest, scope Scope, known *Known, rec Record, dirs map
 	paths := slices.Sorted(maps.Keys(t.Files))
 	found := make([]*Difference, len(paths))
 	c := &checker{dir: dir, dirs: map[string]error{}, known: known}
-	forEach(len(paths), func(i int) {
+	workers.EachOn(fsWorkers(), len(paths), func(i int) {
 		p := paths[i]
 		cur, err := c.sum(p)
 		switch {

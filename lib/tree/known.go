@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/manifold-dev/manifold/lib/workers"
 )
 
 // Known remembers, for the files under one folder, the content hash last
@@ -138,7 +140,7 @@ func (k *Known) Unchanged(dir, key string) bool {
 	}
 	dirs := slices.Collect(maps.Keys(st.Dirs))
 	var changed atomic.Bool
-	forEach(len(dirs)+len(st.Files), func(i int) {
+	workers.EachOn(fsWorkers(), len(dirs)+len(st.Files), func(i int) {
 		if changed.Load() {
 			return
 		}

@@ -12,7 +12,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
+
+	"github.com/manifold-dev/manifold/lib/workers"
 )
 
 // Tree is a compiled tree: file contents by slash path relative to out/,
@@ -33,7 +34,7 @@ type Digest struct {
 func (t Tree) Digest() Digest {
 	paths := slices.Collect(maps.Keys(t.Files))
 	sums := make([]string, len(paths))
-	forEach(len(paths), func(i int) { sums[i] = Hash(t.Files[paths[i]]) })
+	workers.EachOn(fsWorkers(), len(paths), func(i int) { sums[i] = Hash(t.Files[paths[i]]) })
 	d := Digest{Files: make(map[string]string, len(paths)), Envs: t.Envs}
 	for i, p := range paths {
 		d.Files[p] = sums[i]
@@ -125,7 +126,7 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	verdicts := make([]error, len(paths)) // errWrite, nil (unchanged), or a conflict
 	errWrite := errors.New("write")
 	c := &checker{dir: dir, dirs: map[string]error{}, known: w.Known}
-	forEach(len(paths), func(i int) {
+	workers.EachOn(fsWorkers(), len(paths), func(i int) {
 		p := paths[i]
 		cur, err := c.sum(p)
 		switch {
@@ -185,7 +186,7 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		return res, err
 	}
 	errs := make([]error, len(write))
-	forEach(len(write), func(i int) {
+	workers.EachOn(fsWorkers(), len(write), func(i int) {
 		p := write[i]
 		c.known.forget(p)
 		errs[i] = c.writeAtomic(p, t.Files[p], w.Fsync)
@@ -316,20 +317,9 @@ func (c *checker) writeAtomic(p string, data []byte, sync bool) error {
 	return writeFile(name, p, data, sync)
 }
 
-// forEach calls f(0..n-1) on a few goroutines: file system calls wait on
+// fsWorkers is how many goroutines make file system calls: they wait on
 // the kernel, so more of them than cores keep it busy.
-func forEach(n int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range 4 * runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
-}
+func fsWorkers() int { return 4 * runtime.GOMAXPROCS(0) }
 
 // writeAtomic writes data to dir/p through a temp file in the same folder
 // and a rename, so that a reader sees the old or the new content, never a

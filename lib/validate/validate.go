@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +33,7 @@ import (
 
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/schemas"
+	"github.com/manifold-dev/manifold/lib/workers"
 )
 
 // Doc is one object to validate, with the versions of its environment.
@@ -195,7 +195,7 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 	keys := make([][32]byte, len(docs))
 	var keyErr error
 	var once sync.Once
-	parallel(len(docs), func(i int) {
+	workers.Each(len(docs), func(i int) {
 		d := docs[i]
 		b := d.Encoded
 		if b == nil {
@@ -228,46 +228,17 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 		jobs = append(jobs, j)
 	}
 	out := make([][]Problem, len(docs))
-	work := make(chan *job)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for j := range work {
-				probs := g.One(j.doc)
-				for _, i := range j.idxs {
-					out[i] = probs
-				}
-				if len(probs) == 0 {
-					g.Valid.add(keys[j.idxs[0]])
-				}
-			}
-		})
-	}
-	var err error
-	for _, j := range jobs {
-		if err = ctx.Err(); err != nil {
-			break
+	err := workers.EachCtx(ctx, len(jobs), func(k int) {
+		j := jobs[k]
+		probs := g.One(j.doc)
+		for _, i := range j.idxs {
+			out[i] = probs
 		}
-		work <- j
-	}
-	close(work)
-	wg.Wait()
+		if len(probs) == 0 {
+			g.Valid.add(keys[j.idxs[0]])
+		}
+	})
 	return out, err
-}
-
-// parallel calls f(0..n-1) on GOMAXPROCS goroutines, each taking a
-// contiguous share.
-func parallel(n int, f func(i int)) {
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w * n / workers; i < (w+1)*n/workers; i++ {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // One validates one document.
