@@ -45,6 +45,9 @@ const Keep = 8
 // keeps nothing.
 type Cache struct {
 	dir string
+
+	mu      sync.Mutex
+	schemas map[string][]byte // schema folder -> hashDir's digest, found once
 }
 
 // Open returns the cache folder that $MANIFOLD_CACHE names, or the user's
@@ -97,23 +100,31 @@ func (e Entry) Digest() (tree.Digest, error) {
 // Key is the key of a compile: a hash of the running executable, of the
 // name of the definitions it compiles (see compilecmd.Program), of every
 // file under schemaDir (path and content), and of the selection.
-func Key(defs, schemaDir string, envs, apps []string) ([sha256.Size]byte, error) {
+func (c *Cache) Key(defs, schemaDir string, envs, apps []string) ([sha256.Size]byte, error) {
 	var key [sha256.Size]byte
 	exe, err := executable()
 	if err != nil {
 		return key, err
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "manifold compile\x00%x\x00%q\x00%q\x00%q\x00", exe, defs, envs, apps)
-	if err := hashDir(h, schemaDir); err != nil {
+	schemas, err := c.schemaDigest(schemaDir)
+	if err != nil {
 		return key, err
 	}
+	h := sha256.New()
+	fmt.Fprintf(h, "manifold compile\x00%x\x00%q\x00%q\x00%q\x00%x", exe, defs, envs, apps, schemas)
 	h.Sum(key[:0])
 	return key, nil
 }
 
-// hashDir writes the path and content of every file under dir to h.
-func hashDir(h io.Writer, dir string) error {
+// schemaDigest returns the hash of the path and content of every file
+// under dir, read once per Cache (which serves one run).
+func (c *Cache) schemaDigest(dir string) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.schemas[dir]; ok {
+		return d, nil
+	}
+	h := sha256.New()
 	err := filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -128,9 +139,13 @@ func hashDir(h io.Writer, dir string) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("cache: hash the schemas: %w", err)
+		return nil, fmt.Errorf("cache: hash the schemas: %w", err)
 	}
-	return nil
+	if c.schemas == nil {
+		c.schemas = map[string][]byte{}
+	}
+	c.schemas[dir] = h.Sum(nil)
+	return c.schemas[dir], nil
 }
 
 // executable returns the hash of the running executable's content,
@@ -241,11 +256,12 @@ func (c *Cache) Valid(schemaDir string) (*validate.Valid, func() error, error) {
 	if c == nil {
 		return nil, func() error { return nil }, nil
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "manifold valid\x00%x\x00", validate.Identity())
-	if err := hashDir(h, schemaDir); err != nil {
+	schemas, err := c.schemaDigest(schemaDir)
+	if err != nil {
 		return nil, nil, err
 	}
+	h := sha256.New()
+	fmt.Fprintf(h, "manifold valid\x00%x\x00%x", validate.Identity(), schemas)
 	name := filepath.Join(c.dir, "valid-"+hex.EncodeToString(h.Sum(nil)))
 	b, _ := os.ReadFile(name) // missing or unreadable: nothing is known
 	v := validate.LoadValid(b)

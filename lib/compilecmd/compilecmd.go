@@ -107,7 +107,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 	hit, keyed := false, false
 	if store != nil {
 		var err error
-		if key, err = cache.Key(prog.Cache, *schemaDir, envNames, appNames); err != nil {
+		if key, err = store.Key(prog.Cache, *schemaDir, envNames, appNames); err != nil {
 			fmt.Fprintln(stderr, "compile: warning:", err, "(compiling without the cache)")
 		} else {
 			keyed = true
