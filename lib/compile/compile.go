@@ -92,9 +92,10 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	for _, env := range selEnvs {
 		w, p := model.Resolve(env, apps)
 		probs = append(probs, p...)
-		for _, a := range selApps {
-			probs = append(probs, model.ValidateSpec(w, a)...)
-		}
+		// Each app's spec is checked on its own: in parallel, in order.
+		specProbs := make([][]model.Problem, len(selApps))
+		workers.Each(len(selApps), func(i int) { specProbs[i] = model.ValidateSpec(w, selApps[i]) })
+		probs = append(probs, slices.Concat(specProbs...)...)
 		worlds = append(worlds, w)
 	}
 	res.Findings = definitionFindings(probs)

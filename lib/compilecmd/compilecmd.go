@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/manifold-dev/manifold/lib/cache"
@@ -42,6 +44,7 @@ type Program struct {
 
 // Run runs the command with args, and returns its exit status.
 func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Writer) int {
+	defer debug.SetGCPercent(debug.SetGCPercent(gcPercent()))
 	fl := flag.NewFlagSet("compile", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	var envNames, appNames cli.Strings
@@ -235,6 +238,23 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "compile: %d problem(s); nothing was written\n", len(done.Findings))
 	}
 	return code
+}
+
+// gcPercent is the collector's setting for a compile: 200 unless GOGC
+// says otherwise. A compile allocates several times its peak heap (2.5 GB
+// for 1,000 apps, whose decoded objects peak at 0.6 GB); letting the heap
+// grow to three times the live data instead of twice halves the number of
+// collections, for some 10% of the compile's time, at 0.8 GB peak instead
+// of 0.6 GB (tests/bench/README.md). The Go compiler trades memory for
+// collections the same way.
+func gcPercent() int {
+	if g, err := strconv.Atoi(os.Getenv("GOGC")); err == nil {
+		return g
+	}
+	if os.Getenv("GOGC") == "off" {
+		return -1
+	}
+	return 200
 }
 
 // treeFinding is a finding about a file of the tree on disk.

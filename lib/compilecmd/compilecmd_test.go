@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -489,5 +490,30 @@ func TestSeedVPAConflictIsRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Error("something was written")
+	}
+}
+
+func TestGCPercent(t *testing.T) {
+	for _, tc := range []struct {
+		gogc string
+		want int
+	}{{"", 200}, {"50", 50}, {"off", -1}, {"nonsense", 200}} {
+		t.Setenv("GOGC", tc.gogc)
+		if got := gcPercent(); got != tc.want {
+			t.Errorf("GOGC=%q: gcPercent() = %d, want %d", tc.gogc, got, tc.want)
+		}
+	}
+}
+
+func TestRunRestoresTheCollectorSetting(t *testing.T) {
+	t.Setenv("GOGC", "")
+	before := debug.SetGCPercent(77)
+	defer debug.SetGCPercent(before)
+	var out, errs bytes.Buffer
+	if code := Run(context.Background(), Program{Apps: apps.All(), Envs: apps.Envs()}, []string{"-version"}, &out, &errs); code != 0 {
+		t.Fatalf("-version: exit %d: %s", code, errs.String())
+	}
+	if got := debug.SetGCPercent(77); got != 77 {
+		t.Errorf("after Run the collector runs at %d, want the 77 set before it", got)
 	}
 }

@@ -25,16 +25,43 @@ type Object struct {
 	// File is the path of the object's file in the repository, as Argo CD
 	// reads it ("out/prod/myapp/deployment-myapp.yaml").
 	File string
-	// Value is the object as decoded JSON.
+	// Value is the object as decoded JSON. The rules only read it.
 	Value  map[string]any
 	Locate Locator
+
+	// meta is the object's identity, read from Value once by NewGraph:
+	// every rule asks for it, many times.
+	meta *objectMeta
+}
+
+// objectMeta is what an object's accessors return.
+type objectMeta struct {
+	apiVersion, kind, name, namespace string
+	labels, annotations               map[string]string
+}
+
+// identity returns the object's identity, from Value unless NewGraph
+// read it already.
+func (o *Object) identity() *objectMeta {
+	if o.meta != nil {
+		return o.meta
+	}
+	md := Map(o.Value, "metadata")
+	return &objectMeta{
+		apiVersion:  str(o.Value, "apiVersion"),
+		kind:        str(o.Value, "kind"),
+		name:        str(md, "name"),
+		namespace:   str(md, "namespace"),
+		labels:      stringMap(md, "labels"),
+		annotations: stringMap(md, "annotations"),
+	}
 }
 
 // APIVersion returns the object's apiVersion.
-func (o *Object) APIVersion() string { return str(o.Value, "apiVersion") }
+func (o *Object) APIVersion() string { return o.identity().apiVersion }
 
 // Kind returns the object's kind.
-func (o *Object) Kind() string { return str(o.Value, "kind") }
+func (o *Object) Kind() string { return o.identity().kind }
 
 // Group returns the API group of the object's apiVersion, "" for the core group.
 func (o *Object) Group() string {
@@ -46,18 +73,18 @@ func (o *Object) Group() string {
 }
 
 // Name returns metadata.name.
-func (o *Object) Name() string { return str(Map(o.Value, "metadata"), "name") }
+func (o *Object) Name() string { return o.identity().name }
 
 // Namespace returns metadata.namespace.
-func (o *Object) Namespace() string { return str(Map(o.Value, "metadata"), "namespace") }
+func (o *Object) Namespace() string { return o.identity().namespace }
 
-// Labels returns metadata.labels.
-func (o *Object) Labels() map[string]string { return stringMap(Map(o.Value, "metadata"), "labels") }
+// Labels returns metadata.labels: the string values, in a map shared by
+// every caller, which must not change it.
+func (o *Object) Labels() map[string]string { return o.identity().labels }
 
-// Annotations returns metadata.annotations.
-func (o *Object) Annotations() map[string]string {
-	return stringMap(Map(o.Value, "metadata"), "annotations")
-}
+// Annotations returns metadata.annotations, in a map shared by every
+// caller, which must not change it.
+func (o *Object) Annotations() map[string]string { return o.identity().annotations }
 
 // Graph is every object of one environment, indexed once.
 type Graph struct {
@@ -105,6 +132,7 @@ type Graph struct {
 func NewGraph(env, kubernetes string, production bool, facts Facts, objs []*Object) *Graph {
 	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Facts: facts, Objects: objs, byKind: map[string][]*Object{}, byKindNS: map[string][]*Object{}, byName: map[string]*Object{}}
 	for _, o := range objs {
+		o.meta = o.identity()
 		g.byKind[o.Kind()] = append(g.byKind[o.Kind()], o)
 		g.byKindNS[o.Kind()+"/"+o.Namespace()] = append(g.byKindNS[o.Kind()+"/"+o.Namespace()], o)
 		key := o.Kind() + "/" + o.Namespace() + "/" + o.Name()
