@@ -194,9 +194,9 @@ func checkRuleValidation(id string) func(p *Pass) {
 func (g *Graph) validated(pr promRule) []ruleError {
 	cell := g.promCell(pr)
 	if cell == nil { // not a rule of this graph
-		return validateRule(pr)
+		return validateRule(g, pr)
 	}
-	cell.errsOnce.Do(func() { cell.errs = validateRule(pr) })
+	cell.errsOnce.Do(func() { cell.errs = validateRule(g, pr) })
 	return cell.errs
 }
 
@@ -239,15 +239,11 @@ type ruleError struct {
 	segs    []string
 }
 
-// validateRule runs rulefmt's validation of one rule and sorts its errors
-// into rule IDs by the field they concern.
-func validateRule(pr promRule) []ruleError {
-	// rulefmt builds a template expander for every label and annotation;
-	// a value without "{{" cannot fail to parse, so only templated values
-	// are given to it, and the names of the others are checked here as
-	// rulefmt checks them.
-	labels, plainLabels := templated(stringMap(pr.r, "labels"))
-	annotations, plainAnnotations := templated(stringMap(pr.r, "annotations"))
+// validateRule runs rulefmt's validation of one rule, as promtool does,
+// and sorts its errors into rule IDs by the field they concern. Every
+// message is rulefmt's own.
+func validateRule(g *Graph, pr promRule) []ruleError {
+	labels, annotations := stringMap(pr.r, "labels"), stringMap(pr.r, "annotations")
 	r := rulefmt.Rule{
 		Record:      str(pr.r, "record"),
 		Alert:       str(pr.r, "alert"),
@@ -258,25 +254,41 @@ func validateRule(pr promRule) []ruleError {
 	if pr.r["expr"] == nil {
 		r.Expr = ""
 	}
+	// A duration that does not parse is alert-for-invalid's to report.
 	if d, err := prommodel.ParseDuration(str(pr.r, "for")); err == nil {
 		r.For = d
 	}
+	if d, err := prommodel.ParseDuration(str(pr.r, "keep_firing_for")); err == nil {
+		r.KeepFiringFor = d
+	}
+	var errs []error
+	if r.Alert == "" || r.Record != "" {
+		errs = unwrap(r.Validate(rulefmt.RuleNode{}, prommodel.UTF8Validation, promParser))
+	} else {
+		// For an alert rulefmt parses every label and annotation value as a
+		// template, with a new expander each: most of its cost, and the
+		// same few templates in every app. So the rule is validated without
+		// them; their names and values as a recording rule's, which parses
+		// no template; and each templated value once per graph.
+		shape := r
+		shape.Labels, shape.Annotations = nil, nil
+		errs = unwrap(shape.Validate(rulefmt.RuleNode{}, prommodel.UTF8Validation, promParser))
+		names := rulefmt.Rule{Record: "names", Expr: "1", Labels: labels, Annotations: annotations}
+		for _, err := range unwrap(names.Validate(rulefmt.RuleNode{}, prommodel.UTF8Validation, promParser)) {
+			if !strings.HasPrefix(err.Error(), "invalid field 'annotations'") { // allowed in an alert
+				errs = append(errs, err)
+			}
+		}
+		errs = append(errs, g.templateErrors(r.Alert, labels, annotations)...)
+	}
 	var out []ruleError
-	for _, k := range plainLabels {
-		if !prommodel.UTF8Validation.IsValidLabelName(k) || k == prommodel.MetricNameLabel {
-			out = append(out, ruleError{"alert-shape", "invalid label name: " + k, pr.at("labels", k)})
-		}
+	// rulefmt names a bad label value, not its label: the messages for one
+	// value go to its labels in turn.
+	byValue := map[string][]string{}
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		byValue[labels[k]] = append(byValue[labels[k]], k)
 	}
-	for _, k := range plainAnnotations {
-		if !prommodel.UTF8Validation.IsValidLabelName(k) {
-			out = append(out, ruleError{"alert-shape", "invalid annotation name: " + k, pr.at("annotations", k)})
-		}
-	}
-	for _, we := range r.Validate(rulefmt.RuleNode{}, prommodel.UTF8Validation, promParser) {
-		err := errors.Unwrap(&we)
-		if err == nil {
-			continue
-		}
+	for _, err := range errs {
 		msg := err.Error()
 		switch {
 		case strings.HasPrefix(msg, "could not parse expression"):
@@ -288,6 +300,14 @@ func validateRule(pr promRule) []ruleError {
 				field = "annotations"
 			}
 			out = append(out, ruleError{"alert-template-invalid", msg, pr.at(field, key)})
+		case strings.HasPrefix(msg, "invalid label name: "):
+			out = append(out, ruleError{"alert-shape", msg, pr.at("labels", strings.TrimPrefix(msg, "invalid label name: "))})
+		case strings.HasPrefix(msg, "invalid annotation name: "):
+			out = append(out, ruleError{"alert-shape", msg, pr.at("annotations", strings.TrimPrefix(msg, "invalid annotation name: "))})
+		case strings.HasPrefix(msg, "invalid label value: ") && len(byValue[strings.TrimPrefix(msg, "invalid label value: ")]) > 0:
+			v := strings.TrimPrefix(msg, "invalid label value: ")
+			out = append(out, ruleError{"alert-shape", msg, pr.at("labels", byValue[v][0])})
+			byValue[v] = byValue[v][1:]
 		default:
 			out = append(out, ruleError{"alert-shape", msg, pr.segs})
 		}
@@ -295,18 +315,63 @@ func validateRule(pr promRule) []ruleError {
 	return out
 }
 
-// templated splits a map into the entries whose value is a template and
-// the names of the others, sorted.
-func templated(m map[string]string) (tmpl map[string]string, plain []string) {
-	tmpl = map[string]string{}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		if strings.Contains(m[k], "{{") {
-			tmpl[k] = m[k]
-		} else {
-			plain = append(plain, k)
+// unwrap returns the errors of rulefmt's wrapped errors.
+func unwrap(wrapped []rulefmt.WrappedError) []error {
+	var out []error
+	for _, we := range wrapped {
+		if err := errors.Unwrap(&we); err != nil {
+			out = append(out, err)
 		}
 	}
-	return tmpl, plain
+	return out
+}
+
+// templateKey is one templated value of an alert: its verdict depends on
+// nothing else, the alert's name being in the message.
+type templateKey struct{ alert, field, key, text string }
+
+// templateErrors returns what rulefmt finds of an alert's templated label
+// and annotation values, in the order of their names, each value parsed
+// once per graph. A value without "{{" is text, which always parses.
+func (g *Graph) templateErrors(alert string, labels, annotations map[string]string) []error {
+	var out []error
+	for _, field := range []string{"labels", "annotations"} {
+		m := labels
+		if field == "annotations" {
+			m = annotations
+		}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !strings.Contains(m[k], "{{") {
+				continue
+			}
+			tk := templateKey{alert, field, k, m[k]}
+			verdict, known := g.templates.Load(tk)
+			if !known {
+				verdict = parseTemplate(tk)
+				g.templates.Store(tk, verdict)
+			}
+			out = append(out, verdict.([]error)...)
+		}
+	}
+	return out
+}
+
+// parseTemplate runs rulefmt's template check on one value, as the only
+// label or annotation of an alert with a valid expression.
+func parseTemplate(tk templateKey) []error {
+	r := rulefmt.Rule{Alert: tk.alert, Expr: "1"}
+	if tk.field == "labels" {
+		r.Labels = map[string]string{tk.key: tk.text}
+	} else {
+		r.Annotations = map[string]string{tk.key: tk.text}
+	}
+	var out []error
+	for _, err := range unwrap(r.Validate(rulefmt.RuleNode{}, prommodel.UTF8Validation, promParser)) {
+		if strings.HasPrefix(err.Error(), "label \"") || strings.HasPrefix(err.Error(), "annotation \"") {
+			out = append(out, err) // names and values are checked with the rule's others
+		}
+	}
+	return out
 }
 
 func checkAlertFor(p *Pass) {
