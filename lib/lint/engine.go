@@ -120,7 +120,7 @@ type Graph struct {
 	promRulesOnce sync.Once
 	promCells     map[string]*promCell // by promRule key
 	promCellsOnce sync.Once
-	templates     sync.Map // templateKey -> []error: what rulefmt finds of an alert's template
+	templates     sync.Map             // templateKey -> []error: what rulefmt finds of an alert's template
 	services      map[string][]*Object // namespace -> Services
 	servicesOnce  sync.Once
 	releases      map[string]map[string]bool // namespace -> Helm releases Argo CD deploys there
