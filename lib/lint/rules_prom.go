@@ -261,9 +261,12 @@ func validateRule(g *Graph, pr promRule) []ruleError {
 	if d, err := prommodel.ParseDuration(str(pr.r, "keep_firing_for")); err == nil {
 		r.KeepFiringFor = d
 	}
+	// The expression is the one the graph parsed for the other rules.
+	expr, exprErr := g.parsed(pr)
+	p := parsedOnce{Parser: promParser, input: r.Expr, expr: expr, err: exprErr}
 	var errs []error
 	if r.Alert == "" || r.Record != "" {
-		errs = unwrap(r.Validate(rulefmt.RuleNode{}, prommodel.UTF8Validation, promParser))
+		errs = unwrap(r.Validate(rulefmt.RuleNode{}, prommodel.UTF8Validation, p))
 	} else {
 		// For an alert rulefmt parses every label and annotation value as a
 		// template, with a new expander each: most of its cost, and the
@@ -272,7 +275,7 @@ func validateRule(g *Graph, pr promRule) []ruleError {
 		// no template; and each templated value once per graph.
 		shape := r
 		shape.Labels, shape.Annotations = nil, nil
-		errs = unwrap(shape.Validate(rulefmt.RuleNode{}, prommodel.UTF8Validation, promParser))
+		errs = unwrap(shape.Validate(rulefmt.RuleNode{}, prommodel.UTF8Validation, p))
 		names := rulefmt.Rule{Record: "names", Expr: "1", Labels: labels, Annotations: annotations}
 		for _, err := range unwrap(names.Validate(rulefmt.RuleNode{}, prommodel.UTF8Validation, promParser)) {
 			if !strings.HasPrefix(err.Error(), "invalid field 'annotations'") { // allowed in an alert
@@ -313,6 +316,23 @@ func validateRule(g *Graph, pr promRule) []ruleError {
 		}
 	}
 	return out
+}
+
+// parsedOnce is a PromQL parser that knows one input's result already.
+type parsedOnce struct {
+	parser.Parser
+	input string
+	expr  parser.Expr
+	err   error
+}
+
+// ParseExpr returns the known result for the known input, and parses any
+// other.
+func (p parsedOnce) ParseExpr(input string) (parser.Expr, error) {
+	if input == p.input {
+		return p.expr, p.err
+	}
+	return p.Parser.ParseExpr(input)
 }
 
 // unwrap returns the errors of rulefmt's wrapped errors.
