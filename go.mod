@@ -3,6 +3,7 @@ module github.com/manifold-dev/manifold
 go 1.26.7
 
 require (
+	github.com/go-json-experiment/json v1.27.0
 	github.com/google/go-cmp v0.7.0
 	github.com/owenrumney/go-sarif/v3 v3.3.1
 	github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring v0.85.0
