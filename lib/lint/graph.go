@@ -3,6 +3,7 @@ package lint
 import (
 	"encoding/json"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -83,6 +84,30 @@ func selector(m map[string]any) (labels.Selector, bool) {
 		return nil, false
 	}
 	return s, true
+}
+
+// selector is the package's selector of m, parsed once per graph: the
+// cross-object rules ask for the same policy's selectors once for every
+// workload they consider. The graph's values do not change while its rules
+// run, so a selector is known by its map.
+func (g *Graph) selector(m map[string]any) (labels.Selector, bool) {
+	if m == nil {
+		return nil, false
+	}
+	key := reflect.ValueOf(m).UnsafePointer()
+	if known, ok := g.selectors.Load(key); ok {
+		p := known.(parsedSelector)
+		return p.sel, p.ok
+	}
+	sel, ok := selector(m)
+	g.selectors.Store(key, parsedSelector{sel, ok})
+	return sel, ok
+}
+
+// parsedSelector is what selector returned.
+type parsedSelector struct {
+	sel labels.Selector
+	ok  bool
 }
 
 // mapSelector reads a plain map of labels (a Service's selector).

@@ -243,7 +243,7 @@ func checkHPARequests(p *Pass) {
 
 // pdbWorkloads returns the workloads a disruption budget selects.
 func pdbWorkloads(g *Graph, pdb *Object) ([]Workload, bool) {
-	sel, ok := selector(Map(Map(pdb.Value, "spec"), "selector"))
+	sel, ok := g.selector(Map(Map(pdb.Value, "spec"), "selector"))
 	if !ok {
 		return nil, false
 	}

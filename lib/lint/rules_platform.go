@@ -207,7 +207,7 @@ func peerAdmits(g *Graph, policyNS string, peer map[string]any, src source) bool
 	}
 	nsRaw, hasNS := peer["namespaceSelector"].(map[string]any)
 	if hasNS {
-		sel, ok := selector(nsRaw)
+		sel, ok := g.selector(nsRaw)
 		if !ok || !sel.Matches(g.namespaceLabels(src.namespace)) {
 			return false
 		}
@@ -221,7 +221,7 @@ func peerAdmits(g *Graph, policyNS string, peer map[string]any, src source) bool
 	if src.labels == nil {
 		return true
 	}
-	sel, ok := selector(podRaw)
+	sel, ok := g.selector(podRaw)
 	return ok && sel.Matches(labels.Set(src.labels))
 }
 
@@ -268,7 +268,7 @@ func policiesOf(g *Graph, w Workload) (nets []netRule, l3 bool, authz []authzRul
 		if np.Group() != "networking.k8s.io" {
 			continue
 		}
-		if sel, ok := selector(Map(spec, "podSelector")); !ok && len(Map(spec, "podSelector")) > 0 || ok && !sel.Matches(lbls) {
+		if sel, ok := g.selector(Map(spec, "podSelector")); !ok && len(Map(spec, "podSelector")) > 0 || ok && !sel.Matches(lbls) {
 			continue
 		}
 		types := List(spec, "policyTypes")

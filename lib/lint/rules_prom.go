@@ -64,7 +64,7 @@ var promParser = parser.NewParser(parser.Options{})
 // smServices returns the Services a ServiceMonitor selects.
 func smServices(g *Graph, sm *Object) []*Object {
 	spec := Map(sm.Value, "spec")
-	sel, ok := selector(Map(spec, "selector"))
+	sel, ok := g.selector(Map(spec, "selector"))
 	if !ok {
 		return nil
 	}

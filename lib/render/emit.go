@@ -230,7 +230,9 @@ func (e *Encoder) emitScalar(b *bytes.Buffer, s string, indent int, key bool) er
 }
 
 func obviouslyPlain(s string) bool {
-	if s == "" || plainWords[strings.ToLower(s)] {
+	// The plain words are at most five letters: a longer string needs no
+	// lowercase copy to be told apart from them.
+	if s == "" || len(s) <= 5 && plainWords[strings.ToLower(s)] {
 		return false
 	}
 	c := s[0]
@@ -267,7 +269,11 @@ func blockSafe(s string) bool {
 }
 
 func writeIndent(b *bytes.Buffer, n int) {
-	for range n {
-		b.WriteByte(' ')
+	for n > len(spaces) {
+		b.WriteString(spaces)
+		n -= len(spaces)
 	}
+	b.WriteString(spaces[:n])
 }
+
+const spaces = "                                " // 32

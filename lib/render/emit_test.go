@@ -97,6 +97,10 @@ func TestEncodeScalars(t *testing.T) {
 		`{"multi": "a\nb\n", "keep": "a\n\n", "strip": "a\nb", "lead": " a\nb", "tab": "\ta\nb", "cr": "a\r\nb", "trailsp": "a \nb"}`,
 		`{"list": [[1, 2], [], {}, [{"a": 1}]], "empty": {}, "none": [], "f": 1.5, "big": 12345678901234567890, "neg": -3, "b": true}`,
 		`{"y": {"n": [{"on": "off"}]}, "key with space": 1, "ünï": "çødé", "k:": "v"}`,
+		`{"TRUE": "Yes", "Off": "NULL", "nullable": "offline", "yesterday": "false-ish"}`,
+		// Deeper than the indent's 32 spaces at once, in maps and lists.
+		strings.Repeat(`{"a": [`, 12) + `{"deep": "x
+y"}` + strings.Repeat(`]}`, 12),
 	}
 	for _, c := range cases {
 		roundTrip(t, []byte(c))
