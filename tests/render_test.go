@@ -78,3 +78,17 @@ func TestCleanWritesNumbersAsEncodingJSON(t *testing.T) {
 		t.Error("a Number that is no number was written")
 	}
 }
+
+// TestCleanReplacesInvalidUTF8AsEncodingJSON: invalid UTF-8 in a name or a
+// value becomes U+FFFD, as encoding/json writes it, and HTML characters
+// stay as they are.
+func TestCleanReplacesInvalidUTF8AsEncodingJSON(t *testing.T) {
+	got, err := render.Clean(map[string]any{"kind": "X", "a": "bad\xffx", "b\xfe": "<&>\u2028"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"kind": "X", "a": "bad\uFFFDx", "b\uFFFD": "<&>\u2028"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
