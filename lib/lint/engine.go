@@ -122,8 +122,8 @@ type Graph struct {
 	promCellsOnce sync.Once
 	templates     sync.Map             // templateKey -> []error: what rulefmt finds of an alert's template
 	services      map[string][]*Object // namespace -> Services
-	selectors     sync.Map             // a selector's map (its pointer) -> parsedSelector
 	servicesOnce  sync.Once
+	selectors     sync.Map                   // a selector's map (its pointer) -> parsedSelector
 	releases      map[string]map[string]bool // namespace -> Helm releases Argo CD deploys there
 	releasesOnce  sync.Once
 	secrets       map[string]map[string]bool // namespace -> Secrets produced there
