@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -120,11 +121,11 @@ type Graph struct {
 	promRulesOnce sync.Once
 	promCells     map[string]*promCell // by promRule key
 	promCellsOnce sync.Once
-	templates     sync.Map             // templateKey -> []error: what rulefmt finds of an alert's template
-	services      map[string][]*Object // namespace -> Services
+	templates     memo[templateKey, []error] // what rulefmt finds of an alert's template
+	services      map[string][]*Object       // namespace -> Services
 	servicesOnce  sync.Once
-	selectors     sync.Map                   // a selector's map (its pointer) -> parsedSelector
-	releases      map[string]map[string]bool // namespace -> Helm releases Argo CD deploys there
+	selectors     memo[unsafe.Pointer, parsedSelector] // by the selector's map
+	releases      map[string]map[string]bool           // namespace -> Helm releases Argo CD deploys there
 	releasesOnce  sync.Once
 	secrets       map[string]map[string]bool // namespace -> Secrets produced there
 	secretsOnce   sync.Once

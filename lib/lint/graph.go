@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -94,20 +95,31 @@ func (g *Graph) selector(m map[string]any) (labels.Selector, bool) {
 	if m == nil {
 		return nil, false
 	}
-	key := reflect.ValueOf(m).UnsafePointer()
-	if known, ok := g.selectors.Load(key); ok {
-		p := known.(parsedSelector)
-		return p.sel, p.ok
-	}
-	sel, ok := selector(m)
-	g.selectors.Store(key, parsedSelector{sel, ok})
-	return sel, ok
+	p := g.selectors.get(reflect.ValueOf(m).UnsafePointer(), func() parsedSelector {
+		sel, ok := selector(m)
+		return parsedSelector{sel, ok}
+	})
+	return p.sel, p.ok
 }
 
 // parsedSelector is what selector returned.
 type parsedSelector struct {
 	sel labels.Selector
 	ok  bool
+}
+
+// memo remembers what a function found for each key. It is safe for
+// concurrent use: two callers may find one key at once, and both get the
+// value stored first.
+type memo[K comparable, V any] struct{ m sync.Map }
+
+// get returns the value remembered for k, or finds it with find.
+func (c *memo[K, V]) get(k K, find func() V) V {
+	if v, ok := c.m.Load(k); ok {
+		return v.(V)
+	}
+	v, _ := c.m.LoadOrStore(k, find())
+	return v.(V)
 }
 
 // mapSelector reads a plain map of labels (a Service's selector).

@@ -365,12 +365,7 @@ func (g *Graph) templateErrors(alert string, labels, annotations map[string]stri
 				continue
 			}
 			tk := templateKey{alert, field, k, m[k]}
-			verdict, known := g.templates.Load(tk)
-			if !known {
-				verdict = parseTemplate(tk)
-				g.templates.Store(tk, verdict)
-			}
-			out = append(out, verdict.([]error)...)
+			out = append(out, g.templates.get(tk, func() []error { return parseTemplate(tk) })...)
 		}
 	}
 	return out
