@@ -248,10 +248,11 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 // of 0.6 GB (tests/bench/README.md). The Go compiler trades memory for
 // collections the same way.
 func gcPercent() int {
-	if g, err := strconv.Atoi(os.Getenv("GOGC")); err == nil {
+	gogc := os.Getenv("GOGC")
+	if g, err := strconv.Atoi(gogc); err == nil {
 		return g
 	}
-	if os.Getenv("GOGC") == "off" {
+	if gogc == "off" {
 		return -1
 	}
 	return 200
