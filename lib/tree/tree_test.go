@@ -512,3 +512,38 @@ func TestStampSurvivesSaveOnlyWhenSettled(t *testing.T) {
 		t.Error("a write kept the stamp")
 	}
 }
+
+func TestWriteWhenTheTempNameIsTaken(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "x.yaml")
+	// Another process is writing the same file: its temp file stays.
+	other, err := createTemp(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := writeFile(name, "x.yaml", []byte("mine"), false); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, dir, "x.yaml"); got != "mine" {
+		t.Errorf("content %q", got)
+	}
+	if _, err := os.Lstat(other.Name()); err != nil {
+		t.Errorf("the other temp file: %v", err)
+	}
+}
+
+func TestByFolder(t *testing.T) {
+	for _, c := range []struct {
+		paths []string
+		want  []int
+	}{
+		{nil, []int{0}},
+		{[]string{"a/x"}, []int{0, 1}},
+		{[]string{"a/x", "a/y", "b/x", "b/c/x", "b/c/y", "c"}, []int{0, 2, 3, 5, 6}},
+	} {
+		if got := byFolder(c.paths); !slices.Equal(got, c.want) {
+			t.Errorf("byFolder(%q) = %v, want %v", c.paths, got, c.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package tree
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"maps"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -186,12 +188,18 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		return res, err
 	}
 	errs := make([]error, len(write))
-	workers.EachOn(fsWorkers(), len(write), func(i int) {
-		p := write[i]
-		c.known.forget(p)
-		errs[i] = c.writeAtomic(p, t.Files[p], w.Fsync)
-		if fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(p))); errs[i] == nil && err == nil {
-			c.known.remember(p, fi, d.Files[p])
+	// One folder at a time per goroutine: files created side by side in
+	// one folder would queue on its lock in the kernel.
+	folders := byFolder(write)
+	workers.EachOn(fsWorkers(), len(folders)-1, func(g int) {
+		for i := folders[g]; i < folders[g+1]; i++ {
+			p := write[i]
+			c.known.forget(p)
+			var fi fs.FileInfo
+			fi, errs[i] = c.writeAtomic(p, t.Files[p], w.Fsync)
+			if errs[i] == nil {
+				c.known.remember(p, fi, d.Files[p])
+			}
 		}
 	})
 	for i, err := range errs {
@@ -304,13 +312,29 @@ func (c *checker) checkDir(d string) error {
 	return verdict
 }
 
-// writeAtomic writes a file of the tree, creating its folder once.
-func (c *checker) writeAtomic(p string, data []byte, sync bool) error {
+// byFolder returns the bounds of the runs of sorted paths that share a
+// folder: run g is paths[b[g]:b[g+1]].
+func byFolder(paths []string) []int {
+	b := []int{0}
+	for i := 1; i < len(paths); i++ {
+		if path.Dir(paths[i]) != path.Dir(paths[i-1]) {
+			b = append(b, i)
+		}
+	}
+	if len(paths) > 0 {
+		b = append(b, len(paths))
+	}
+	return b
+}
+
+// writeAtomic writes a file of the tree, creating its folder once, and
+// returns the file's stat.
+func (c *checker) writeAtomic(p string, data []byte, sync bool) (fs.FileInfo, error) {
 	name := filepath.Join(c.dir, filepath.FromSlash(p))
 	d := filepath.Dir(name)
 	if _, done := c.made.Load(d); !done {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return fmt.Errorf("write %s: %w", p, err)
+			return nil, fmt.Errorf("write %s: %w", p, err)
 		}
 		c.made.Store(d, true)
 	}
@@ -330,34 +354,61 @@ func writeAtomic(dir, p string, data []byte, sync bool) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
-	return writeFile(name, p, data, sync)
+	_, err := writeFile(name, p, data, sync)
+	return err
 }
 
-// writeFile writes name through a temp file and a rename; its folder exists.
-func writeFile(name, p string, data []byte, sync bool) error {
-	f, err := os.CreateTemp(filepath.Dir(name), tempPrefix+"*")
+// writeFile writes name through a temp file and a rename; its folder
+// exists. It returns the stat of the file written, taken through the open
+// file after the rename (which changes its ctime), so that a tree of many
+// files costs two path lookups per file: the create and the rename.
+func writeFile(name, p string, data []byte, sync bool) (fs.FileInfo, error) {
+	f, err := createTemp(name)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
+		return nil, fmt.Errorf("write %s: %w", p, err)
 	}
 	tmp := f.Name()
 	_, err = f.Write(data)
+	var fi fs.FileInfo
 	if err == nil {
+		fi, err = f.Stat()
+	}
+	if err == nil && fi.Mode().Perm() != 0o644 { // the umask took bits away
 		err = f.Chmod(0o644)
 	}
 	if err == nil && sync {
 		err = f.Sync()
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
 	if err == nil {
 		err = os.Rename(tmp, name)
 	}
+	if err == nil {
+		fi, err = f.Stat()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", p, err)
+		return nil, fmt.Errorf("write %s: %w", p, err)
 	}
-	return nil
+	return fi, nil
+}
+
+// createTemp creates the temp file for name in its folder, mode 0644 less
+// the umask. Its name is the prefix and a hash of name's base (which keeps
+// it short); when that name is taken (another process writing the same
+// file), a random one is used.
+func createTemp(name string) (*os.File, error) {
+	dir := filepath.Dir(name)
+	h := fnv.New64a()
+	h.Write([]byte(filepath.Base(name)))
+	tmp := filepath.Join(dir, tempPrefix+strconv.FormatUint(h.Sum64(), 36))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return os.CreateTemp(dir, tempPrefix+"*")
+	}
+	return f, err
 }
 
 // removeTemps deletes the temp files an interrupted run left behind. Only
