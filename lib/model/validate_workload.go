@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // CronJob time zones are checked the same on every machine
 
@@ -244,12 +245,30 @@ func (c *specChecker) cronJob(w CronJob) {
 	}
 	c.jobRun("Workload.Run", w.Run)
 	c.seconds("Workload.MaxAge", w.MaxAge)
-	switch gap := longestGap(sched); {
+	switch gap := scheduleGap(w.Schedule, sched); {
 	case w.MaxAge <= 0:
 		c.bad("Workload.MaxAge", "is required: how old the last successful run may be before the CronJobLate alert fires")
 	case sched != nil && w.MaxAge <= gap:
 		c.bad("Workload.MaxAge", "%s is not longer than the %s between two runs of %q: the alert would fire between healthy runs", w.MaxAge, gap, w.Schedule)
 	}
+}
+
+// gaps memoizes longestGap by schedule text: a fleet has few schedules,
+// each checked once per app and environment, and a schedule that runs
+// every minute takes half a million steps to walk.
+var gaps sync.Map // string -> time.Duration
+
+// scheduleGap is longestGap of s, the parsed text.
+func scheduleGap(text string, s cron.Schedule) time.Duration {
+	if s == nil {
+		return 0
+	}
+	if g, ok := gaps.Load(text); ok {
+		return g.(time.Duration)
+	}
+	g := longestGap(s)
+	gaps.Store(text, g)
+	return g
 }
 
 // longestGap is the longest time between two runs of a schedule over a

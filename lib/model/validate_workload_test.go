@@ -265,3 +265,21 @@ func TestPlatformEnvAndTeam(t *testing.T) {
 		t.Errorf("platform components of two teams: %+v", probs)
 	}
 }
+
+func TestScheduleGapIsPerSchedule(t *testing.T) {
+	// Asked twice each, in turn: the memo answers for the schedule asked.
+	for range 2 {
+		for text, want := range map[string]time.Duration{"0 * * * *": time.Hour, "0 2 * * *": 24 * time.Hour, "0 2 * * 1": 7 * 24 * time.Hour} {
+			s, err := ParseSchedule(text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := scheduleGap(text, s); got != want {
+				t.Errorf("scheduleGap(%q) = %s, want %s", text, got, want)
+			}
+		}
+	}
+	if got := scheduleGap("", nil); got != 0 {
+		t.Errorf("no schedule: %s", got)
+	}
+}
