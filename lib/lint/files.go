@@ -271,6 +271,9 @@ func manifestFiles(paths []string, skip []string) ([]string, error) {
 			if err != nil {
 				return err
 			}
+			if d.IsDir() && name != p && tree.IsTemp(d.Name()) {
+				return filepath.SkipDir // what an interrupted compile left, not the tree
+			}
 			if d.IsDir() || skipped(name) {
 				return nil
 			}

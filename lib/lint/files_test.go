@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,4 +118,24 @@ func schemaOnly(fs []finding.Finding) []finding.Finding {
 		}
 	}
 	return out
+}
+
+func TestManifestFilesSkipsInterruptedCompiles(t *testing.T) {
+	dir := t.TempDir()
+	half := filepath.Join(dir, "dev", ".manifold-tmp-app")
+	for _, p := range []string{filepath.Join(dir, "dev", "app"), half} {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(p, "x.yaml"), []byte("kind: x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !tree.IsTemp(filepath.Base(half)) {
+		t.Fatal("the folder is not named as the writer names its temp folders")
+	}
+	got, err := manifestFiles([]string{dir}, nil)
+	if err != nil || !slices.Equal(got, []string{filepath.Join(dir, "dev", "app", "x.yaml")}) {
+		t.Errorf("files %v, %v", got, err)
+	}
 }

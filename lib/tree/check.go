@@ -168,6 +168,10 @@ func unexpected(dir string, t Digest, scope Scope, rec Record, dirs map[string]F
 				return err
 			}
 			p := filepath.ToSlash(rel)
+			if d.IsDir() && IsTemp(d.Name()) {
+				diffs = append(diffs, Difference{p, Unexpected, "temp folder of an interrupted run: the next compile removes it"})
+				return filepath.SkipDir
+			}
 			if d.IsDir() {
 				if dirs != nil {
 					fp, ok := dirFingerprint(d)
@@ -181,7 +185,7 @@ func unexpected(dir string, t Digest, scope Scope, rec Record, dirs map[string]F
 			}
 			seen[p] = true
 			switch {
-			case strings.HasPrefix(d.Name(), tempPrefix):
+			case IsTemp(d.Name()):
 				diffs = append(diffs, Difference{p, Unexpected, "temp file of an interrupted run: the next compile removes it"})
 			case rec.Files[p] != "":
 				diffs = append(diffs, Difference{p, Unexpected, "owned by manifold but no longer compiled: the next compile prunes it"})
@@ -223,7 +227,10 @@ func ReadFiles(dir string, envs []string, scope Scope) (map[string][]byte, error
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil
 			}
-			if err != nil || d.IsDir() || !strings.HasSuffix(name, ".yaml") || strings.HasPrefix(d.Name(), tempPrefix) {
+			if err == nil && d.IsDir() && IsTemp(d.Name()) {
+				return filepath.SkipDir
+			}
+			if err != nil || d.IsDir() || !strings.HasSuffix(name, ".yaml") || IsTemp(d.Name()) {
 				return err
 			}
 			rel, err := filepath.Rel(dir, name)

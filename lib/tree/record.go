@@ -24,6 +24,11 @@ const RecordName = ".manifold-owned"
 // that a later run recognises an interrupted run's leftovers as its own.
 const tempPrefix = ".manifold-tmp-"
 
+// IsTemp reports whether a file or folder name is one of the writer's temp
+// names: what an interrupted compile leaves behind, which the next removes
+// and no reader of the tree should take for part of it.
+func IsTemp(name string) bool { return strings.HasPrefix(name, tempPrefix) }
+
 const recordHeader = "# manifold ownership record: the files under this folder that manifold wrote,\n# with the SHA-256 of their content. Written before the files it names. DO NOT EDIT.\n"
 
 // Record is the ownership record: the pinned versions of each environment,

@@ -3,8 +3,11 @@ package tree
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -534,16 +537,122 @@ func TestWriteWhenTheTempNameIsTaken(t *testing.T) {
 }
 
 func TestByFolder(t *testing.T) {
-	for _, c := range []struct {
-		paths []string
-		want  []int
-	}{
-		{nil, []int{0}},
-		{[]string{"a/x"}, []int{0, 1}},
-		{[]string{"a/x", "a/y", "b/x", "b/c/x", "b/c/y", "c"}, []int{0, 2, 3, 5, 6}},
-	} {
-		if got := byFolder(c.paths); !slices.Equal(got, c.want) {
-			t.Errorf("byFolder(%q) = %v, want %v", c.paths, got, c.want)
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "dev/old"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := &checker{dir: dir, dirs: map[string]error{}}
+	// "dev/a" is split by "dev/a/b" in sorted order, and holds a folder
+	// to write: it is written file by file, as is a folder that exists.
+	paths := []string{"dev/a-z/x", "dev/a/a", "dev/a/b/x", "dev/a/c", "dev/new/x", "dev/new/y", "dev/old/x", "top"}
+	slices.Sort(paths)
+	var got []string
+	for _, f := range c.byFolder(paths) {
+		var files []string
+		for k, i := range f.files {
+			if path.Base(paths[i]) != f.names[k] {
+				t.Errorf("%s: name %s for %s", f.dir, f.names[k], paths[i])
+			}
+			files = append(files, paths[i])
+		}
+		got = append(got, fmt.Sprintf("%s %v %s", f.dir, f.fresh, strings.Join(files, ",")))
+	}
+	want := []string{
+		". false top",
+		"dev/a false dev/a/a,dev/a/c",
+		"dev/a-z true dev/a-z/x",
+		"dev/a/b true dev/a/b/x",
+		"dev/new true dev/new/x,dev/new/y",
+		"dev/old false dev/old/x",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("folders:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestWriteNewFoldersWhole(t *testing.T) {
+	dir := t.TempDir()
+	tr := files("dev/a/x.yaml", "x1", "dev/a/y.yaml", "y1", "dev/a/b/z.yaml", "z1", "prod/c/w.yaml", "w1")
+	res, err := Write(dir, tr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Written) != 4 {
+		t.Errorf("written %v", res.Written)
+	}
+	for p, want := range tr.Files {
+		if got := read(t, dir, p); got != string(want) {
+			t.Errorf("%s: %q", p, got)
+		}
+		fi, err := os.Stat(filepath.Join(dir, p))
+		if err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, err %v", p, fi.Mode(), err)
 		}
 	}
+	if leftovers := temps(t, dir); len(leftovers) > 0 {
+		t.Errorf("temp names left: %v", leftovers)
+	}
+	// A new folder beside existing ones, and one more file in an old one.
+	tr.Files["dev/d/v.yaml"] = []byte("v1")
+	tr.Files["dev/a/u.yaml"] = []byte("u1")
+	if res, err = Write(dir, tr, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Written, []string{"dev/a/u.yaml", "dev/d/v.yaml"}) || res.Unchanged != 4 {
+		t.Errorf("written %v, %d unchanged", res.Written, res.Unchanged)
+	}
+	if read(t, dir, "dev/d/v.yaml") != "v1" || read(t, dir, "dev/a/u.yaml") != "u1" || len(temps(t, dir)) > 0 {
+		t.Errorf("second write: temps %v", temps(t, dir))
+	}
+}
+
+func TestInterruptedFolderIsNotPartOfTheTree(t *testing.T) {
+	dir := t.TempDir()
+	tr := files("dev/a/x.yaml", "x1")
+	if _, err := Write(dir, tr, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A run killed while writing the new folder dev/b.
+	half := filepath.Join(dir, "dev", tempPrefix+"b")
+	if err := os.MkdirAll(half, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(half, "y.yaml"), []byte("y1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := Check(dir, tr.Digest(), nil, nil)
+	if err != nil || len(diffs) != 1 || diffs[0].Path != "dev/"+tempPrefix+"b" || diffs[0].State != Unexpected {
+		t.Errorf("check: %+v %v", diffs, err)
+	}
+	got, err := ReadFiles(dir, []string{"dev"}, nil)
+	if err != nil || len(got) != 1 || got["dev/a/x.yaml"] == nil {
+		t.Errorf("read: %v %v", slices.Collect(maps.Keys(got)), err)
+	}
+	// The next write removes it, and writes the folder when it is compiled.
+	tr.Files["dev/b/y.yaml"] = []byte("y2")
+	if _, err := Write(dir, tr, nil); err != nil {
+		t.Fatal(err)
+	}
+	if exists(dir, "dev/"+tempPrefix+"b") || read(t, dir, "dev/b/y.yaml") != "y2" {
+		t.Errorf("temp folder kept (%v) or dev/b not written", exists(dir, "dev/"+tempPrefix+"b"))
+	}
+	if diffs, err := Check(dir, tr.Digest(), nil, nil); err != nil || len(diffs) != 0 {
+		t.Errorf("check after: %+v %v", diffs, err)
+	}
+}
+
+// temps lists the temp names under dir.
+func temps(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && IsTemp(d.Name()) {
+			out = append(out, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -190,15 +190,31 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	errs := make([]error, len(write))
 	// One folder at a time per goroutine: files created side by side in
 	// one folder would queue on its lock in the kernel.
-	folders := byFolder(write)
-	workers.EachOn(fsWorkers(), len(folders)-1, func(g int) {
-		for i := folders[g]; i < folders[g+1]; i++ {
-			p := write[i]
-			c.known.forget(p)
-			var fi fs.FileInfo
-			fi, errs[i] = c.writeAtomic(p, t.Files[p], w.Fsync)
+	folders := c.byFolder(write)
+	workers.EachOn(fsWorkers(), len(folders), func(g int) {
+		f := folders[g]
+		for _, i := range f.files {
+			c.known.forget(write[i])
+		}
+		fis := make([]fs.FileInfo, len(f.files))
+		if f.fresh {
+			contents := make([][]byte, len(f.files))
+			for k, i := range f.files {
+				contents[k] = t.Files[write[i]]
+			}
+			var err error
+			if fis, err = c.writeFolder(f.dir, f.names, contents, w.Fsync); err != nil {
+				errs[f.files[0]] = err
+				return
+			}
+		} else {
+			for k, i := range f.files {
+				fis[k], errs[i] = c.writeAtomic(write[i], t.Files[write[i]], w.Fsync)
+			}
+		}
+		for k, i := range f.files {
 			if errs[i] == nil {
-				c.known.remember(p, fi, d.Files[p])
+				c.known.remember(write[i], fis[k], d.Files[write[i]])
 			}
 		}
 	})
@@ -312,33 +328,101 @@ func (c *checker) checkDir(d string) error {
 	return verdict
 }
 
-// byFolder returns the bounds of the runs of sorted paths that share a
-// folder: run g is paths[b[g]:b[g+1]].
-func byFolder(paths []string) []int {
-	b := []int{0}
-	for i := 1; i < len(paths); i++ {
-		if path.Dir(paths[i]) != path.Dir(paths[i-1]) {
-			b = append(b, i)
+// folder is the files of one folder to write.
+type folder struct {
+	dir   string // slash path
+	files []int  // indexes of the paths to write, in order
+	// fresh: the folder does not exist and no folder to write lies in it,
+	// so it is written whole (writeFolder).
+	fresh bool
+	names []string // the files' base names
+}
+
+// byFolder groups the sorted paths to write by folder, in the folders'
+// order, and tells which folders are new.
+func (c *checker) byFolder(paths []string) []folder {
+	idx := map[string]int{}
+	var out []folder
+	nested := map[string]bool{}
+	for i, p := range paths {
+		d := path.Dir(p)
+		k, ok := idx[d]
+		if !ok {
+			k = len(out)
+			idx[d] = k
+			out = append(out, folder{dir: d})
+			for up := path.Dir(d); up != "."; up = path.Dir(up) {
+				nested[up] = true
+			}
 		}
+		out[k].files = append(out[k].files, i)
+		out[k].names = append(out[k].names, path.Base(p))
 	}
-	if len(paths) > 0 {
-		b = append(b, len(paths))
+	for k := range out {
+		f := &out[k]
+		f.fresh = f.dir != "." && !nested[f.dir] && errors.Is(c.checkDir(f.dir), fs.ErrNotExist)
 	}
-	return b
+	slices.SortFunc(out, func(a, b folder) int { return strings.Compare(a.dir, b.dir) })
+	return out
+}
+
+// mkdirAll creates the folder name and its parents, once per run.
+func (c *checker) mkdirAll(name string) error {
+	if _, done := c.made.Load(name); done {
+		return nil
+	}
+	if err := os.MkdirAll(name, 0o755); err != nil {
+		return err
+	}
+	c.made.Store(name, true)
+	return nil
 }
 
 // writeAtomic writes a file of the tree, creating its folder once, and
 // returns the file's stat.
 func (c *checker) writeAtomic(p string, data []byte, sync bool) (fs.FileInfo, error) {
 	name := filepath.Join(c.dir, filepath.FromSlash(p))
-	d := filepath.Dir(name)
-	if _, done := c.made.Load(d); !done {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, fmt.Errorf("write %s: %w", p, err)
-		}
-		c.made.Store(d, true)
+	if err := c.mkdirAll(filepath.Dir(name)); err != nil {
+		return nil, fmt.Errorf("write %s: %w", p, err)
 	}
 	return writeFile(name, p, data, sync)
+}
+
+// writeFolder writes a folder that does not exist yet whole, the files of
+// f with contents: into a temp folder beside it, renamed once they are all
+// written, so that a reader (Argo CD) sees none of a new app's files or
+// all of them, and each file costs one path lookup. It returns the files'
+// stats, which the folder's rename leaves as they are.
+func (c *checker) writeFolder(d string, names []string, contents [][]byte, sync bool) ([]fs.FileInfo, error) {
+	final := filepath.Join(c.dir, filepath.FromSlash(d))
+	parent := filepath.Dir(final)
+	if err := c.mkdirAll(parent); err != nil {
+		return nil, fmt.Errorf("write %s: %w", d, err)
+	}
+	tmp := filepath.Join(parent, tempPrefix+filepath.Base(final))
+	err := os.Mkdir(tmp, 0o755)
+	if errors.Is(err, fs.ErrExist) { // another process writing the same folder
+		if tmp, err = os.MkdirTemp(parent, tempPrefix+"*"); err == nil {
+			err = os.Chmod(tmp, 0o755)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", d, err)
+	}
+	fis := make([]fs.FileInfo, len(names))
+	for i, name := range names {
+		if fis[i], err = createFile(filepath.Join(tmp, name), contents[i], sync); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = os.Rename(tmp, final)
+	}
+	if err != nil {
+		_ = os.RemoveAll(tmp) // this run's own temp folder
+		return nil, fmt.Errorf("write %s: %w", d, err)
+	}
+	return fis, nil
 }
 
 // fsWorkers is how many goroutines make file system calls: they wait on
@@ -368,20 +452,11 @@ func writeFile(name, p string, data []byte, sync bool) (fs.FileInfo, error) {
 		return nil, fmt.Errorf("write %s: %w", p, err)
 	}
 	tmp := f.Name()
-	_, err = f.Write(data)
-	var fi fs.FileInfo
-	if err == nil {
-		fi, err = f.Stat()
-	}
-	if err == nil && fi.Mode().Perm() != 0o644 { // the umask took bits away
-		err = f.Chmod(0o644)
-	}
-	if err == nil && sync {
-		err = f.Sync()
-	}
+	err = fill(f, data, sync)
 	if err == nil {
 		err = os.Rename(tmp, name)
 	}
+	var fi fs.FileInfo
 	if err == nil {
 		fi, err = f.Stat()
 	}
@@ -393,6 +468,40 @@ func writeFile(name, p string, data []byte, sync bool) (fs.FileInfo, error) {
 		return nil, fmt.Errorf("write %s: %w", p, err)
 	}
 	return fi, nil
+}
+
+// createFile creates the new file name (in a temp folder) with data, and
+// returns its stat.
+func createFile(name string, data []byte, sync bool) (fs.FileInfo, error) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	err = fill(f, data, sync)
+	var fi fs.FileInfo
+	if err == nil {
+		fi, err = f.Stat()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return fi, err
+}
+
+// fill writes data to the new file f, makes it 0644 whatever the umask,
+// and with sync, makes it reach the disk.
+func fill(f *os.File, data []byte, sync bool) error {
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Mode().Perm() != 0o644 { // the umask took bits away
+		err = f.Chmod(0o644)
+	}
+	if err == nil && sync {
+		err = f.Sync()
+	}
+	return err
 }
 
 // createTemp creates the temp file for name in its folder, mode 0644 less
@@ -411,14 +520,24 @@ func createTemp(name string) (*os.File, error) {
 	return f, err
 }
 
-// removeTemps deletes the temp files an interrupted run left behind. Only
-// regular files whose name carries the writer's prefix are touched.
+// removeTemps deletes the temp files and folders an interrupted run left
+// behind. Only regular files and real folders whose name carries the
+// writer's prefix are touched.
 func removeTemps(dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() && strings.HasPrefix(d.Name(), tempPrefix) {
+		if p == dir || !IsTemp(d.Name()) {
+			return nil
+		}
+		switch {
+		case d.IsDir():
+			if err := os.RemoveAll(p); err != nil {
+				return fmt.Errorf("remove leftover %s: %w", p, err)
+			}
+			return filepath.SkipDir
+		case d.Type().IsRegular():
 			if err := os.Remove(p); err != nil {
 				return fmt.Errorf("remove leftover %s: %w", p, err)
 			}

@@ -1,6 +1,6 @@
 // Package crash holds the two synthetic trees of the crash test: version a,
 // and version b, which changes every file of a, drops a third of them and
-// adds new ones, as a large compile does.
+// adds new ones, some in new folders, as a large compile does.
 package crash
 
 import (
@@ -21,7 +21,7 @@ func Tree(version string, n int) tree.Tree {
 	}
 	if version == "b" {
 		for i := n; i < n+n/3; i++ {
-			t.Files[Path(i)] = Content(version, i)
+			t.Files[added(i)] = Content(version, i)
 		}
 	}
 	return t
@@ -29,6 +29,10 @@ func Tree(version string, n int) tree.Tree {
 
 // Path is the path of file i: ten apps of many files each.
 func Path(i int) string { return fmt.Sprintf("prod/app%d/configmap-%05d.yaml", i%10, i) }
+
+// added is the path of file i that b adds: in the ten apps, or in five
+// apps that are new in b, whose folders the writer creates whole.
+func added(i int) string { return fmt.Sprintf("prod/app%d/configmap-%05d.yaml", i%15, i) }
 
 // Content is the content of file i in a version: long enough that a torn
 // write would show.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io/fs"
 	"os"
+	"path"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -80,6 +81,9 @@ func consistent(t *testing.T, dir string, a, b tree.Tree) {
 		t.Fatalf("the record does not parse after a kill: %v", err)
 	}
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && tree.IsTemp(d.Name()) {
+			return filepath.SkipDir // a new folder half written: the next run removes it
+		}
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -89,7 +93,7 @@ func consistent(t *testing.T, dir string, a, b tree.Tree) {
 		switch {
 		case rel == tree.RecordName || name == "notes.md":
 			return nil
-		case strings.HasPrefix(name, ".manifold-tmp-"):
+		case tree.IsTemp(name):
 			return nil // a temp file the next run removes
 		}
 		got, err := os.ReadFile(p)
@@ -106,6 +110,22 @@ func consistent(t *testing.T, dir string, a, b tree.Tree) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A folder new in b is there whole or not at all.
+	oldFolders := map[string]bool{}
+	for p := range a.Files {
+		oldFolders[path.Dir(p)] = true
+	}
+	for p := range b.Files {
+		if oldFolders[path.Dir(p)] {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(path.Dir(p)))); err != nil {
+			continue // not written yet
+		}
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p))); err != nil {
+			t.Errorf("%s is missing from its new folder, which is there: %v", p, err)
+		}
 	}
 	for p := range a.Files {
 		if _, inB := b.Files[p]; !inB {
