@@ -2,8 +2,13 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 )
 
 // FuzzRead feeds arbitrary bytes to the reader cmd/lint uses: it must
@@ -54,4 +59,49 @@ func FuzzSpan(f *testing.F) {
 func yamlLines(data []byte) int {
 	crlf := bytes.Count(data, []byte("\r\n"))
 	return bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) - crlf + 1
+}
+
+// FuzzDecodeIsEncodingJSON holds decode, on the JSON v2 implementation,
+// to what encoding/json makes of the same document: the same values, or
+// an error for both.
+func FuzzDecodeIsEncodingJSON(f *testing.F) {
+	for _, s := range []string{
+		"apiVersion: v1\nkind: ConfigMap\ndata: {a: '1', b: \"x\\ty\"}\n",
+		"a: 1\nb: 1.5\nc: 1e21\nd: 1e-7\ne: -0.0\nf: 12345678901234567890\ng: 0x1F\nh: 0o17\ni: .inf\n",
+		"a: 2001-12-14t21:59:43.10-05:00\nb: 2002-12-14\nc: !!timestamp 2001-12-14\nd: !!str 2001-12-14\n",
+		"a: {1: 2}\n",
+		"a: [1, {b: [true, null, ~, yes, on]}]\nc: <&>\nd: \"\\u2028\\u00e9\"\n",
+		"a: &x {b: 1}\nc: *x\nd: !!binary aGVsbG8=\n",
+		"? [1, 2]\n: x\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !utf8.Valid(data) {
+			return // cmd/lint reports such a file before decoding it
+		}
+		var n yaml.Node
+		if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&n); err != nil || n.Kind != yaml.DocumentNode || len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode || tooDeep(n.Content[0], 0) != nil {
+			return
+		}
+		root := n.Content[0]
+		got, err := decode(root)
+		var v any
+		if root.Decode(&v) != nil {
+			return // both refuse it the same way, before any JSON
+		}
+		b, jerr := json.Marshal(v)
+		var want map[string]any
+		if jerr == nil {
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.UseNumber()
+			jerr = dec.Decode(&want)
+		}
+		if (err != nil) != (jerr != nil) {
+			t.Fatalf("decode error %v, encoding/json error %v", err, jerr)
+		}
+		if diff := cmp.Diff(want, got); err == nil && diff != "" {
+			t.Errorf("decode differs from encoding/json (-want +got):\n%s", diff)
+		}
+	})
 }

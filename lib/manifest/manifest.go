@@ -7,7 +7,6 @@ package manifest
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/manifold-dev/manifold/lib/jsonval"
 )
 
 // Doc is one Kubernetes object read from a file.
@@ -199,17 +200,33 @@ func decode(n *yaml.Node) (map[string]any, error) {
 		}
 		return nil, problemError{Problem{Line: line, Message: "not a valid object: " + msg}}
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
+	obj, err := jsonval.Object(v)
+	if err != nil || !stringKeys(v) {
 		return nil, problemError{Problem{n.Line, n.Column, "not a valid object: every mapping key must be a string"}}
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil {
-		return nil, problemError{Problem{n.Line, n.Column, "not a valid object: " + err.Error()}}
-	}
 	return obj, nil
+}
+
+// stringKeys reports whether every mapping in v, a decoded document, has
+// string keys: the YAML decoder makes a map[any]any of one that does not.
+func stringKeys(v any) bool {
+	switch v := v.(type) {
+	case map[any]any:
+		return false
+	case map[string]any:
+		for _, e := range v {
+			if !stringKeys(e) {
+				return false
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if !stringKeys(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // tooDeep returns the first node nested deeper than MaxDepth, or nil.

@@ -1,0 +1,114 @@
+// Package jsonval turns Go values into generic JSON values (maps, slices,
+// strings, numbers as json.Number, booleans, nil): what encoding/json's
+// Marshal, then a Decoder with UseNumber, make of them. Both steps run on
+// the JSON v2 implementation (github.com/go-json-experiment/json,
+// encoding/json/v2 in the making) under encoding/json's options, which
+// skips the v1 scanner's work; tests hold the two equal over every object
+// the example apps and a synthetic fleet compile to, and over YAML.
+package jsonval
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+)
+
+// Object returns v, which must encode as a JSON object, as generic JSON
+// values.
+func Object(v any) (map[string]any, error) {
+	// The JSON is written to a scratch buffer and decoded from it: nothing
+	// of it outlives the call.
+	s := scratches.Get().(*scratch)
+	defer scratches.Put(s)
+	s.raw.Reset()
+	if err := jsonv2.MarshalWrite(&s.raw, v, v1); err != nil {
+		return nil, err
+	}
+	s.in.Reset(s.raw.Bytes())
+	s.dec.Reset(&s.in, v1)
+	d, err := decode(&s.dec)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := d.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a JSON object", v)
+	}
+	return m, nil
+}
+
+// v1 are encoding/json's semantics in the v2 implementation: the same
+// names, omitempty, nil slices and maps as null, MarshalJSON methods, and
+// on reading, a later duplicate name over an earlier one.
+// A json.Number among generic values is written as the number it holds,
+// as encoding/json writes it (the empty Number as 0).
+var v1 = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv2.WithMarshalers(
+	jsonv2.MarshalToFunc(func(enc *jsontext.Encoder, n json.Number) error {
+		if n == "" {
+			n = "0"
+		}
+		return enc.WriteValue(jsontext.Value(n)) // a Number that is not one is an error
+	})))
+
+// scratch is what one Object works with.
+type scratch struct {
+	raw bytes.Buffer
+	in  bytes.Reader
+	dec jsontext.Decoder
+}
+
+var scratches = sync.Pool{New: func() any {
+	s := new(scratch)
+	s.raw.Grow(4096)
+	return s
+}}
+
+// decode reads one JSON value as generic values, numbers as json.Number
+// of their literal text, as encoding/json's Decoder does with UseNumber.
+func decode(dec *jsontext.Decoder) (any, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	switch tok.Kind() {
+	case '{':
+		m := map[string]any{}
+		for dec.PeekKind() != '}' {
+			name, err := dec.ReadToken()
+			if err != nil {
+				return nil, err
+			}
+			key := name.String() // before the next read voids the token
+			v, err := decode(dec)
+			if err != nil {
+				return nil, err
+			}
+			m[key] = v
+		}
+		_, err := dec.ReadToken()
+		return m, err
+	case '[':
+		l := []any{}
+		for dec.PeekKind() != ']' {
+			v, err := decode(dec)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, v)
+		}
+		_, err := dec.ReadToken()
+		return l, err
+	case '"':
+		return tok.String(), nil
+	case '0':
+		return json.Number(tok.String()), nil
+	case 't', 'f':
+		return tok.Bool(), nil
+	}
+	return nil, nil // null
+}
