@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/manifold-dev/manifold/lib/cache"
 	"github.com/manifold-dev/manifold/lib/cli"
 	"github.com/manifold-dev/manifold/lib/dryrun"
 	"github.com/manifold-dev/manifold/lib/finding"
@@ -71,6 +72,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opts := lint.Options{Schemas: *schemaDir, Kubernetes: *kube, Skip: skip, Config: cfg, Production: *profile == "production"}
+	// The objects known valid are the compiler's: a tree it wrote is not
+	// validated twice.
+	saveValid := func() error { return nil }
+	if store, err := cache.Open(); err != nil {
+		fmt.Fprintln(stderr, "lint: warning:", err, "(validating every object)")
+	} else if opts.Valid, saveValid, err = store.Valid(*schemaDir); err != nil {
+		fmt.Fprintln(stderr, "lint: warning:", err, "(validating every object)")
+	}
 	files, fs, err := lint.Read(fl.Args(), opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "lint:", err)
@@ -80,6 +89,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "lint:", err)
 		return 2
+	}
+	if err := saveValid(); err != nil {
+		fmt.Fprintln(stderr, "lint: warning:", err)
 	}
 	fs = append(fs, more...)
 	if server.Enabled {

@@ -41,6 +41,11 @@ type Options struct {
 	Config *Config
 	// Production turns on the rules that only matter in production.
 	Production bool
+	// Valid, when set, holds the objects known to pass the schema gate
+	// from earlier runs (see validate.Valid); this run's are added. A file
+	// the compiler wrote is one such object: its bytes are what the
+	// compiler validated.
+	Valid *validate.Valid
 }
 
 // File is one file's objects, with the versions they are checked against.
@@ -53,6 +58,9 @@ type File struct {
 	Production bool
 	Facts      Facts
 	Docs       []manifest.Doc
+	// single is the file's content when it is one object (the compiler
+	// writes a file per object): the schema gate knows an object by it.
+	single []byte
 }
 
 // Files lints the files and folders at paths. The error is for a path that
@@ -145,6 +153,9 @@ func Read(paths []string, opts Options) ([]File, []finding.Finding, error) {
 			r.fs = append(r.fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: f.Path, Line: p.Line, Column: p.Column, Env: f.Env, Message: p.Message})
 		}
 		f.Docs = docs
+		if len(docs) == 1 && len(probs) == 0 {
+			f.single = data // a List of one item too: the same bytes, the same item
+		}
 	})
 	var fs []finding.Finding
 	var files []File
@@ -166,7 +177,7 @@ func Read(paths []string, opts Options) ([]File, []finding.Finding, error) {
 
 // Check puts the files' objects through the schema gate and the rules.
 func Check(ctx context.Context, files []File, opts Options) ([]finding.Finding, error) {
-	fs, err := validateFiles(ctx, opts.Schemas, files)
+	fs, err := validateFiles(ctx, opts.Schemas, opts.Valid, files)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +220,7 @@ func docLocator(path string, d manifest.Doc) Locator {
 }
 
 // validateFiles runs the schema gate over every object of the files.
-func validateFiles(ctx context.Context, dir string, files []File) ([]finding.Finding, error) {
+func validateFiles(ctx context.Context, dir string, valid *validate.Valid, files []File) ([]finding.Finding, error) {
 	type ref struct {
 		file *File
 		doc  manifest.Doc
@@ -219,11 +230,13 @@ func validateFiles(ctx context.Context, dir string, files []File) ([]finding.Fin
 	for i := range files {
 		f := &files[i]
 		for _, d := range f.Docs {
-			docs = append(docs, validate.Doc{Object: d.Object, Kubernetes: f.Kubernetes, Versions: f.Versions})
+			docs = append(docs, validate.Doc{Object: d.Object, Kubernetes: f.Kubernetes, Versions: f.Versions, Encoded: f.single})
 			refs = append(refs, ref{f, d})
 		}
 	}
-	results, err := validate.New(dir).Validate(ctx, docs)
+	gate := validate.New(dir)
+	gate.Valid = valid
+	results, err := gate.Validate(ctx, docs)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package validate
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	_ "embed" // the gate's source is part of its identity
 	"fmt"
@@ -111,15 +110,30 @@ var source []byte
 // Identity is a hash of what decides a verdict besides the document and
 // the schema folder: the gate's own code (its source, embedded), the code
 // that lays out the schema folder, the versions of the modules that find
-// and apply schemas, and Go's version. A Valid holds for one Identity.
+// and apply schemas and read the documents (verdictModules), and Go's
+// version. A Valid holds for one Identity, which every command of one
+// build shares: cmd/lint trusts what cmd/compile validated.
 var Identity = sync.OnceValue(func() []byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%d\x00%s\x00", runtime.Version(), len(source), source, len(schemas.LayoutSource), schemas.LayoutSource)
 	if info, ok := debug.ReadBuildInfo(); ok {
-		deps := slices.SortedFunc(slices.Values(info.Deps), func(a, b *debug.Module) int { return cmp.Compare(a.Path, b.Path) })
-		for _, d := range deps {
-			fmt.Fprintf(h, "%s %s %s\x00", d.Path, d.Version, d.Sum)
+		for _, m := range verdictModules {
+			if i := slices.IndexFunc(info.Deps, func(d *debug.Module) bool { return d.Path == m }); i >= 0 {
+				fmt.Fprintf(h, "%s %s %s\x00", m, info.Deps[i].Version, info.Deps[i].Sum)
+			}
 		}
 	}
 	return h.Sum(nil)
 })
+
+// verdictModules are the modules whose version can change a verdict:
+// kubeconform's registry finds the schema, jsonschema applies it, and the
+// YAML and JSON implementations make the document the gate sees of the
+// bytes it is known by. A test keeps the list in step with what the gate
+// and the readers import.
+var verdictModules = []string{
+	"github.com/go-json-experiment/json",
+	"github.com/santhosh-tekuri/jsonschema/v6",
+	"github.com/yannh/kubeconform",
+	"go.yaml.in/yaml/v3",
+}

@@ -3,6 +3,8 @@ package validate
 import (
 	"bytes"
 	"context"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,5 +69,51 @@ func TestValidForgetsWhatNoRunConfirms(t *testing.T) {
 	}
 	if len(Identity()) != 32 || !bytes.Equal(Identity(), Identity()) {
 		t.Error("Identity is not one hash")
+	}
+}
+
+// notVerdict are the modules the gate and the readers link that cannot
+// change whether a document passes, each with the reason.
+var notVerdict = map[string]string{
+	"github.com/manifold-dev/manifold":      "this module: its gate's source is in Identity",
+	"github.com/fxamacker/cbor/v2":          "apimachinery's CBOR serializer, not used on documents",
+	"github.com/go-logr/logr":               "logging",
+	"github.com/hashicorp/go-cleanhttp":     "kubeconform's HTTP registry; the gate reads schemas from disk",
+	"github.com/hashicorp/go-retryablehttp": "kubeconform's HTTP registry",
+	"github.com/robfig/cron/v3":             "CronJob schedules in the definitions, before any document",
+	"github.com/x448/float16":               "CBOR",
+	"go.yaml.in/yaml/v2":                    "sigs.k8s.io/yaml's, for kubeconform's YAML input, which the gate does not take",
+	"golang.org/x/mod":                      "version strings of the definitions",
+	"golang.org/x/text":                     "the English wording of messages; a verdict is pass or fail",
+	"gopkg.in/inf.v0":                       "apimachinery's quantities, in the definitions",
+	"k8s.io/apimachinery":                   "the definitions' types and name checks",
+	"k8s.io/klog/v2":                        "logging",
+	"k8s.io/kube-openapi":                   "apimachinery's",
+	"k8s.io/utils":                          "apimachinery's",
+	"sigs.k8s.io/json":                      "apimachinery's",
+	"sigs.k8s.io/yaml":                      "kubeconform's YAML input, which the gate does not take",
+}
+
+// TestIdentityCoversTheVerdictModules holds verdictModules in step with
+// the modules that the gate and the readers of the documents it is given
+// (the compiler's renderer, cmd/lint's manifest reader) link: each is in
+// Identity or has said why it cannot change a verdict.
+func TestIdentityCoversTheVerdictModules(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{with .Module}}{{.Path}}{{end}}",
+		"github.com/manifold-dev/manifold/lib/validate", "github.com/manifold-dev/manifold/lib/render", "github.com/manifold-dev/manifold/lib/manifest").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	linked := map[string]bool{}
+	for m := range strings.FieldsSeq(string(out)) {
+		linked[m] = true
+		if !slices.Contains(verdictModules, m) && notVerdict[m] == "" {
+			t.Errorf("%s is linked by the gate or a reader: add it to verdictModules, or to notVerdict with the reason it cannot change a verdict", m)
+		}
+	}
+	for _, m := range verdictModules {
+		if !linked[m] {
+			t.Errorf("verdictModules names %s, which nothing links", m)
+		}
 	}
 }
