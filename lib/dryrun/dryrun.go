@@ -371,7 +371,7 @@ func (o Object) finding(sev finding.Severity, segs []string, path, msg string) f
 	line, col := o.Doc.Line, o.Doc.Column
 	var endLine, endCol int
 	if segs != nil {
-		line, col, endLine, endCol = manifest.Span(o.Doc.Node, segs)
+		line, col, endLine, endCol = manifest.Span(o.Doc.Node(), segs)
 	}
 	return finding.Finding{
 		Rule: finding.RuleServer, Severity: sev,

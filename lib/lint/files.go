@@ -214,7 +214,7 @@ func graphs(files []File) []*Graph {
 // docLocator locates paths of a document read from a file.
 func docLocator(path string, d manifest.Doc) Locator {
 	return func(segs []string) finding.Position {
-		line, col, endLine, endCol := manifest.Span(d.Node, segs)
+		line, col, endLine, endCol := manifest.Span(d.Node(), segs)
 		return finding.Position{File: path, Line: line, Column: col, EndLine: endLine, EndColumn: endCol}
 	}
 }

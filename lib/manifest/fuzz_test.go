@@ -46,7 +46,7 @@ func FuzzSpan(f *testing.F) {
 		docs, _ := Read(data)
 		lines := yamlLines(data)
 		for _, d := range docs {
-			line, col, endLine, endCol := Span(d.Node, strings.Split(path, "."))
+			line, col, endLine, endCol := Span(d.Node(), strings.Split(path, "."))
 			if line < 1 || line > lines || col < 0 || endLine < 0 || endCol < 0 || (endLine > 0 && endLine < line) {
 				t.Errorf("span %d:%d-%d:%d of %q outside the input", line, col, endLine, endCol, path)
 			}

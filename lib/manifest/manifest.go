@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -25,10 +26,21 @@ type Doc struct {
 	// Object is the object as decoded JSON (maps, lists, strings,
 	// json.Number, booleans), ready for the schema gate.
 	Object map[string]any
-	// Node is the object's YAML node, for positions.
-	Node *yaml.Node
 	// Line and Column are where the object starts.
 	Line, Column int
+	item         int               // its index in a List's items; -1 for a document
+	node         func() *yaml.Node // see Node
+}
+
+// Node returns the object's YAML node, for positions. Read keeps no node:
+// a stream's nodes take some ten times the memory of its objects, and only
+// an object with a finding needs one, so the first call parses the
+// object's document again.
+func (d Doc) Node() *yaml.Node {
+	if d.node == nil { // a Doc Read did not make
+		return &yaml.Node{Line: d.Line, Column: d.Column}
+	}
+	return d.node()
 }
 
 // APIVersion, Kind, Namespace and Name read the object's identity.
@@ -78,7 +90,7 @@ func Read(data []byte) ([]Doc, []Problem) {
 	var docs []Doc
 	var probs []Problem
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
+	for k := 0; ; k++ {
 		var n yaml.Node
 		err := dec.Decode(&n)
 		if errors.Is(err, io.EOF) {
@@ -89,10 +101,36 @@ func Read(data []byte) ([]Doc, []Problem) {
 			break
 		}
 		d, p := document(&n)
+		for i := range d {
+			d[i].node = nodeOf(data, k, d[i])
+		}
 		docs = append(docs, d...)
 		probs = append(probs, p...)
 	}
 	return docs, probs
+}
+
+// nodeOf returns the function that finds d's node again: the root of the
+// k-th document of data, or its List's item.
+func nodeOf(data []byte, k int, d Doc) func() *yaml.Node {
+	line, col, item := d.Line, d.Column, d.item
+	return sync.OnceValue(func() *yaml.Node {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		var n yaml.Node
+		for range k + 1 {
+			n = yaml.Node{}
+			if dec.Decode(&n) != nil || len(n.Content) == 0 {
+				return &yaml.Node{Line: line, Column: col} // Read found it: not reached
+			}
+		}
+		root := n.Content[0]
+		if item >= 0 {
+			if in := Find(root, []string{"items", strconv.Itoa(item)}); in != nil {
+				return in
+			}
+		}
+		return root
+	})
 }
 
 // lineRe matches the "line N: " that starts the YAML library's messages.
@@ -139,8 +177,8 @@ func document(n *yaml.Node) ([]Doc, []Problem) {
 	if err != nil {
 		return nil, []Problem{err.(problemError).Problem}
 	}
-	d := Doc{Object: obj, Node: root, Line: root.Line, Column: root.Column}
-	if p, bad := identity(d); bad {
+	d := Doc{Object: obj, Line: root.Line, Column: root.Column, item: -1}
+	if p, bad := identity(d, root); bad {
 		return nil, []Problem{p}
 	}
 	if items, isList := obj["items"].([]any); isList && strings.HasSuffix(d.Kind(), "List") {
@@ -157,8 +195,8 @@ func document(n *yaml.Node) ([]Doc, []Problem) {
 				probs = append(probs, Problem{line, col, fmt.Sprintf("not a Kubernetes object: item %d of the %s is not a mapping", i, d.Kind())})
 				continue
 			}
-			item := Doc{Object: items[i].(map[string]any), Node: in, Line: in.Line, Column: in.Column}
-			if p, bad := identity(item); bad {
+			item := Doc{Object: items[i].(map[string]any), Line: in.Line, Column: in.Column, item: i}
+			if p, bad := identity(item, in); bad {
 				probs = append(probs, p)
 				continue
 			}
@@ -169,8 +207,9 @@ func document(n *yaml.Node) ([]Doc, []Problem) {
 	return []Doc{d}, nil
 }
 
-// identity checks that a document names its apiVersion and kind.
-func identity(d Doc) (Problem, bool) {
+// identity checks that a document, whose node is n, names its apiVersion
+// and kind.
+func identity(d Doc, n *yaml.Node) (Problem, bool) {
 	for _, key := range []string{"apiVersion", "kind"} {
 		v, ok := d.Object[key]
 		s, isString := v.(string)
@@ -178,8 +217,8 @@ func identity(d Doc) (Problem, bool) {
 		case !ok:
 			return Problem{d.Line, d.Column, fmt.Sprintf("not a Kubernetes object: %s is missing", key)}, true
 		case !isString || s == "":
-			n := Find(d.Node, []string{key})
-			return Problem{n.Line, n.Column, fmt.Sprintf("not a Kubernetes object: %s must be a non-empty string", key)}, true
+			k := Find(n, []string{key})
+			return Problem{k.Line, k.Column, fmt.Sprintf("not a Kubernetes object: %s must be a non-empty string", key)}, true
 		}
 	}
 	return Problem{}, false

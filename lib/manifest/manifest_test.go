@@ -72,8 +72,37 @@ func TestPositions(t *testing.T) {
 		{nil, 1, 1},
 	}
 	for _, tt := range tests {
-		if line, col := Position(d.Node, tt.segs); line != tt.line || col != tt.col {
+		if line, col := Position(d.Node(), tt.segs); line != tt.line || col != tt.col {
 			t.Errorf("%v: got %d:%d, want %d:%d", tt.segs, line, col, tt.line, tt.col)
 		}
+	}
+}
+
+func TestNodeIsFoundAgain(t *testing.T) {
+	stream := "# a comment\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n---\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s0\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: last\n"
+	docs, probs := Read([]byte(stream))
+	if len(probs) != 0 || len(docs) != 4 {
+		t.Fatalf("docs %d, problems %v", len(docs), probs)
+	}
+	want := []struct {
+		name            string
+		line, nameLine  int
+		column, nameCol int
+	}{{"first", 2, 5, 1, 3}, {"s0", 11, 14, 3, 5}, {"s1", 15, 18, 3, 5}, {"last", 20, 23, 1, 3}}
+	for i, w := range want {
+		d := docs[i]
+		n := d.Node()
+		if d.Name() != w.name || n.Line != w.line || n.Column != w.column || d.Line != w.line {
+			t.Errorf("doc %d: %s at %d:%d (node %d:%d), want %s at %d:%d", i, d.Name(), d.Line, d.Column, n.Line, n.Column, w.name, w.line, w.column)
+		}
+		if line, col := Position(n, []string{"metadata", "name"}); line != w.nameLine || col != w.nameCol {
+			t.Errorf("%s: metadata.name at %d:%d, want %d:%d", w.name, line, col, w.nameLine, w.nameCol)
+		}
+		if d.Node() != n {
+			t.Errorf("%s: the node is parsed again on every call", w.name)
+		}
+	}
+	if n := (Doc{Line: 3, Column: 2}).Node(); n.Line != 3 || n.Column != 2 {
+		t.Errorf("a Doc not read: node at %d:%d", n.Line, n.Column)
 	}
 }
