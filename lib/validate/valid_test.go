@@ -46,6 +46,13 @@ func TestValidSkipsKnownDocuments(t *testing.T) {
 	if len(res[0]) != 1 {
 		t.Errorf("known valid for another version: %v", res)
 	}
+	// And for another version of a component.
+	other = good
+	other.Versions.Istio = "1.31.0"
+	res, _ = empty.Validate(context.Background(), []Doc{other})
+	if len(res[0]) != 1 {
+		t.Errorf("known valid for another Istio: %v", res)
+	}
 }
 
 func TestValidForgetsWhatNoRunConfirms(t *testing.T) {

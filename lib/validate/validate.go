@@ -76,7 +76,19 @@ type Gate struct {
 	mu      sync.Mutex
 	regs    map[string][]registry.Registry // by environment versions
 	schemas map[string]*compiled           // by schema file
-	kinds   map[string]*compiled           // by kind, apiVersion and environment versions
+	kinds   map[kindKey]*compiled
+}
+
+// kindKey is a kind of one apiVersion in an environment.
+type kindKey struct {
+	apiVersion, kind string
+	env              envKey
+}
+
+// envKey is an environment's versions.
+type envKey struct {
+	kubernetes string
+	versions   model.Versions
 }
 
 type compiled struct {
@@ -87,7 +99,7 @@ type compiled struct {
 
 // New returns a gate reading schemas from dir only.
 func New(dir string) *Gate {
-	return &Gate{dir: dir, regs: map[string][]registry.Registry{}, schemas: map[string]*compiled{}, kinds: map[string]*compiled{}}
+	return &Gate{dir: dir, regs: map[string][]registry.Registry{}, schemas: map[string]*compiled{}, kinds: map[kindKey]*compiled{}}
 }
 
 // registries returns kubeconform's registries for an environment's versions.
@@ -113,7 +125,7 @@ func (g *Gate) registries(kubernetes string, v model.Versions) ([]registry.Regis
 // schemaFor returns the compiled schema of a kind in an environment,
 // finding it once.
 func (g *Gate) schemaFor(apiVersion, kindName, kubernetes string, v model.Versions) (*jsonschema.Schema, error) {
-	key := apiVersion + "/" + kindName + "/" + kubernetes + "/" + versionsString(v)
+	key := kindKey{apiVersion, kindName, envKey{kubernetes, v}}
 	g.mu.Lock()
 	c, ok := g.kinds[key]
 	if !ok {
@@ -179,6 +191,19 @@ func compile(path string, doc any) (*jsonschema.Schema, error) {
 	return c.Compile(path)
 }
 
+// prefixes memoizes keyPrefix: an environment's documents share theirs.
+var prefixes sync.Map // envKey -> []byte
+
+// keyPrefix starts the key of a document of an environment.
+func keyPrefix(e envKey) []byte {
+	if p, ok := prefixes.Load(e); ok {
+		return p.([]byte)
+	}
+	p := []byte(e.kubernetes + "\x00" + versionsString(e.versions) + "\x00")
+	prefixes.Store(e, p)
+	return p
+}
+
 func versionsString(v model.Versions) string {
 	return fmt.Sprintf("Istio %s, Prometheus Operator %s, Argo CD %s, External Secrets %s, VPA %s", v.Istio, v.PrometheusOperator, v.ArgoCD, v.ExternalSecrets, v.VerticalPodAutoscaler)
 }
@@ -206,7 +231,7 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 			}
 		}
 		h := sha256.New()
-		h.Write([]byte(d.Kubernetes + "\x00" + versionsString(d.Versions) + "\x00"))
+		h.Write(keyPrefix(envKey{d.Kubernetes, d.Versions}))
 		h.Write(b)
 		h.Sum(keys[i][:0])
 	})
