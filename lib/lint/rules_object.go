@@ -118,14 +118,33 @@ func checkNames(p *Pass) {
 }
 
 func checkLabels(p *Pass) {
+	// A graph's objects share a few label keys and values: each is
+	// checked once.
+	keys, values := map[string]string{}, map[string]string{}
+	problems := func(memo map[string]string, s string, check func(string) []string) string {
+		e, ok := memo[s]
+		if !ok {
+			e = strings.Join(check(s), "; ")
+			memo[s] = e
+		}
+		return e
+	}
 	check := func(o *Object, segs []string, labels map[string]any) {
+		bad := false
+		for k, v := range labels {
+			s, _ := v.(string)
+			bad = bad || problems(keys, k, validation.IsQualifiedName) != "" || problems(values, s, validation.IsValidLabelValue) != ""
+		}
+		if !bad {
+			return
+		}
 		for _, k := range slices.Sorted(maps.Keys(labels)) {
 			v, _ := labels[k].(string)
-			if errs := validation.IsQualifiedName(k); len(errs) > 0 {
-				p.Report(o, join(segs, k), "key %q: %s", k, strings.Join(errs, "; "))
+			if e := problems(keys, k, validation.IsQualifiedName); e != "" {
+				p.Report(o, join(segs, k), "key %q: %s", k, e)
 			}
-			if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
-				p.Report(o, join(segs, k), "value %q: %s", v, strings.Join(errs, "; "))
+			if e := problems(values, v, validation.IsValidLabelValue); e != "" {
+				p.Report(o, join(segs, k), "value %q: %s", v, e)
 			}
 		}
 	}
