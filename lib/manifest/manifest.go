@@ -34,8 +34,8 @@ type Doc struct {
 
 // Node returns the object's YAML node, for positions. Read keeps no node:
 // a stream's nodes take some ten times the memory of its objects, and only
-// an object with a finding needs one, so the first call parses the
-// object's document again.
+// an object with a finding needs one, so the first call for any object of
+// a stream parses the stream again, once for all of them.
 func (d Doc) Node() *yaml.Node {
 	if d.node == nil { // a Doc Read did not make
 		return &yaml.Node{Line: d.Line, Column: d.Column}
@@ -90,6 +90,7 @@ func Read(data []byte) ([]Doc, []Problem) {
 	var docs []Doc
 	var probs []Problem
 	dec := yaml.NewDecoder(bytes.NewReader(data))
+	stream := documents(data)
 	for k := 0; ; k++ {
 		var n yaml.Node
 		err := dec.Decode(&n)
@@ -102,7 +103,7 @@ func Read(data []byte) ([]Doc, []Problem) {
 		}
 		d, p := document(&n)
 		for i := range d {
-			d[i].node = nodeOf(data, k, d[i])
+			d[i].node = nodeOf(stream, k, d[i])
 		}
 		docs = append(docs, d...)
 		probs = append(probs, p...)
@@ -110,27 +111,39 @@ func Read(data []byte) ([]Doc, []Problem) {
 	return docs, probs
 }
 
-// nodeOf returns the function that finds d's node again: the root of the
-// k-th document of data, or its List's item.
-func nodeOf(data []byte, k int, d Doc) func() *yaml.Node {
-	line, col, item := d.Line, d.Column, d.item
-	return sync.OnceValue(func() *yaml.Node {
+// documents parses data's YAML documents again, up to the first that does
+// not parse: a stream's nodes, parsed once for all its objects.
+func documents(data []byte) func() []*yaml.Node {
+	return sync.OnceValue(func() []*yaml.Node {
+		var roots []*yaml.Node
 		dec := yaml.NewDecoder(bytes.NewReader(data))
-		var n yaml.Node
-		for range k + 1 {
-			n = yaml.Node{}
-			if dec.Decode(&n) != nil || len(n.Content) == 0 {
-				return &yaml.Node{Line: line, Column: col} // Read found it: not reached
+		for {
+			var n yaml.Node
+			if dec.Decode(&n) != nil {
+				return roots
 			}
+			roots = append(roots, &n)
 		}
-		root := n.Content[0]
+	})
+}
+
+// nodeOf returns the function that finds d's node again: the root of the
+// k-th document of the stream, or its List's item.
+func nodeOf(stream func() []*yaml.Node, k int, d Doc) func() *yaml.Node {
+	line, col, item := d.Line, d.Column, d.item
+	return func() *yaml.Node {
+		roots := stream()
+		if k >= len(roots) || len(roots[k].Content) == 0 {
+			return &yaml.Node{Line: line, Column: col} // Read found it: not reached
+		}
+		root := roots[k].Content[0]
 		if item >= 0 {
 			if in := Find(root, []string{"items", strconv.Itoa(item)}); in != nil {
 				return in
 			}
 		}
 		return root
-	})
+	}
 }
 
 // lineRe matches the "line N: " that starts the YAML library's messages.

@@ -1,6 +1,7 @@
 // Package hostile generates the large cases of the hostile-input corpus at
 // test time (they are not committed): a 10,000-level nesting, a 100 MB
-// file, a 1 MB single line and 10,000 documents in one file. The small
+// file, a 1 MB single line, 10,000 documents in one file, and 10,000 with a
+// finding each (a position for each, from one parse of the file). The small
 // cases live in corpus/.
 package hostile
 
@@ -21,6 +22,7 @@ var Large = []struct {
 	{"huge.yaml", "more than the 4 MiB a manifest may have"},
 	{"long-line.yaml", `unknown field "extra"`},
 	{"many-documents.yaml", `unknown field "dta"`},
+	{"many-findings.yaml", `unknown field "dta"`},
 }
 
 // Generate writes the large cases into dir.
@@ -70,6 +72,14 @@ func Generate(dir string) error {
 			}
 			_, err := fmt.Fprint(w, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: last\n  namespace: shop\ndta:\n  n: last\n")
 			return err
+		}),
+		write("many-findings.yaml", func(w *bufio.Writer) error {
+			for i := 0; i < 10000; i++ {
+				if _, err := fmt.Fprintf(w, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\n  namespace: shop\ndta:\n  n: %q\n", i, fmt.Sprint(i)); err != nil {
+					return err
+				}
+			}
+			return nil
 		}),
 	)
 }
