@@ -41,13 +41,16 @@ golden:
 ## bench: every stage and the whole compile for 100, 1,000 and 5,000 apps, then
 ## the built compile command over 1,000 apps: a fresh tree with no cache, a
 ## re-run and a -check with the cache warm, an edit to one app, and a re-run
-## with the cache emptied
+## with the cache emptied; then the built cmd/lint over that tree, with the
+## compiler's cache and without
 BENCH_CACHE := /tmp/manifold-bench-cache
-FLEET := /tmp/manifold-bench -apps 1000 -out /tmp/manifold-fleet
+FLEET := /tmp/manifold-bench -apps 1000 -out /tmp/manifold-fleet/out
+LINT_FLEET := /usr/bin/time -f 'cmd/lint over the tree: %e s, peak RSS %M KB' /tmp/manifold-lint /tmp/manifold-fleet/out
 bench:
 	$(GO) test ./tests/bench/fleet -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m
 	$(GO) test ./lib/validate -run '^$$' -bench . -benchmem
 	$(GO) build -o /tmp/manifold-bench ./tests/bench
+	$(GO) build -o /tmp/manifold-lint ./cmd/lint
 	rm -rf /tmp/manifold-fleet $(BENCH_CACHE)
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET)
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET)
@@ -55,6 +58,8 @@ bench:
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -check
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -edit 7
 	rm -rf $(BENCH_CACHE) && MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET)
+	MANIFOLD_CACHE=$(BENCH_CACHE) $(LINT_FLEET)
+	MANIFOLD_CACHE=off $(LINT_FLEET)
 
 ## hostile: cmd/lint over the hostile-input corpus, within 2 s and 512 MB each
 hostile:
