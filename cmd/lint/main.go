@@ -73,11 +73,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	opts := lint.Options{Schemas: *schemaDir, Kubernetes: *kube, Skip: skip, Config: cfg, Production: *profile == "production"}
 	// The objects known valid are the compiler's: a tree it wrote is not
-	// validated twice.
-	saveValid := func() error { return nil }
+	// validated twice. The set is only read: the compiler keeps it to its
+	// own objects, and a lint of other files saving its own would push
+	// them out.
 	if store, err := cache.Open(); err != nil {
 		fmt.Fprintln(stderr, "lint: warning:", err, "(validating every object)")
-	} else if opts.Valid, saveValid, err = store.Valid(*schemaDir); err != nil {
+	} else if opts.Valid, _, err = store.Valid(*schemaDir); err != nil {
 		fmt.Fprintln(stderr, "lint: warning:", err, "(validating every object)")
 	}
 	files, fs, err := lint.Read(fl.Args(), opts)
@@ -89,9 +90,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "lint:", err)
 		return 2
-	}
-	if err := saveValid(); err != nil {
-		fmt.Fprintln(stderr, "lint: warning:", err)
 	}
 	fs = append(fs, more...)
 	if server.Enabled {

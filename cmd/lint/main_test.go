@@ -85,3 +85,17 @@ func TestGitHubFormat(t *testing.T) {
 		t.Errorf("exit %d\n got %q\nwant %q", code, out, want)
 	}
 }
+
+// TestLeavesTheCompilersSet: cmd/lint reads the cache's objects known valid
+// but never writes them, so a lint of other files cannot push the
+// compiler's objects out of the set.
+func TestLeavesTheCompilersSet(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("MANIFOLD_CACHE", dir)
+	if code, out, errs := runLint("../../tests/lint/rules/label-invalid/pass.yaml"); code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	if names, _ := filepath.Glob(filepath.Join(dir, "valid-*")); len(names) != 0 {
+		t.Errorf("cmd/lint wrote the set: %v", names)
+	}
+}
