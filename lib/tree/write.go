@@ -388,11 +388,11 @@ func (c *checker) writeAtomic(p string, data []byte, sync bool) (fs.FileInfo, er
 	return writeFile(name, p, data, sync)
 }
 
-// writeFolder writes a folder that does not exist yet whole, the files of
-// f with contents: into a temp folder beside it, renamed once they are all
-// written, so that a reader (Argo CD) sees none of a new app's files or
-// all of them, and each file costs one path lookup. It returns the files'
-// stats, which the folder's rename leaves as they are.
+// writeFolder writes the folder d, which does not exist yet, whole: the
+// files names with contents go into a temp folder beside it, renamed once
+// they are all written, so that a reader (Argo CD) sees none of a new
+// app's files or all of them, and each file costs one path lookup. It
+// returns the files' stats, which the folder's rename leaves as they are.
 func (c *checker) writeFolder(d string, names []string, contents [][]byte, sync bool) ([]fs.FileInfo, error) {
 	final := filepath.Join(c.dir, filepath.FromSlash(d))
 	parent := filepath.Dir(final)
