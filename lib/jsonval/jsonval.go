@@ -9,6 +9,7 @@ package jsonval
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -17,6 +18,13 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	jsonv1 "github.com/go-json-experiment/json/v1"
 )
+
+// Source is this package's source: how a document's bytes become the
+// values the schema gate sees is part of what a cached verdict depends on
+// (see validate.Identity).
+//
+//go:embed *.go
+var Source embed.FS
 
 // Object returns v, which must encode as a JSON object, as generic JSON
 // values.

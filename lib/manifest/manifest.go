@@ -7,6 +7,7 @@ package manifest
 
 import (
 	"bytes"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,12 @@ import (
 
 	"github.com/manifold-dev/manifold/lib/jsonval"
 )
+
+// Source is this package's source: how cmd/lint reads a file is part of
+// what a cached verdict of its bytes depends on (see validate.Identity).
+//
+//go:embed *.go
+var Source embed.FS
 
 // Doc is one Kubernetes object read from a file.
 type Doc struct {

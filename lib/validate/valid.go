@@ -5,12 +5,16 @@ import (
 	"crypto/sha256"
 	_ "embed" // the gate's source is part of its identity
 	"fmt"
+	"io/fs"
 	"maps"
 	"runtime"
 	"runtime/debug"
 	"slices"
 	"sync"
 
+	"github.com/manifold-dev/manifold/lib/jsonval"
+	"github.com/manifold-dev/manifold/lib/manifest"
+	"github.com/manifold-dev/manifold/lib/render"
 	"github.com/manifold-dev/manifold/lib/schemas"
 )
 
@@ -109,13 +113,22 @@ var source []byte
 
 // Identity is a hash of what decides a verdict besides the document and
 // the schema folder: the gate's own code (its source, embedded), the code
-// that lays out the schema folder, the versions of the modules that find
-// and apply schemas and read the documents (verdictModules), and Go's
-// version. A Valid holds for one Identity, which every command of one
-// build shares: cmd/lint trusts what cmd/compile validated.
+// that lays out the schema folder, the code that makes the bytes a
+// document is known by and reads them back (render, jsonval, manifest),
+// the versions of the modules that find and apply schemas and read the
+// documents (verdictModules), and Go's version. A Valid holds for one
+// Identity, which every command of one build shares: cmd/lint trusts what
+// cmd/compile validated.
 var Identity = sync.OnceValue(func() []byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%d\x00%s\x00", runtime.Version(), len(source), source, len(schemas.LayoutSource), schemas.LayoutSource)
+	for _, src := range []fs.FS{render.Source, jsonval.Source, manifest.Source} {
+		names, _ := fs.Glob(src, "*.go") // sorted; the pattern is valid
+		for _, name := range names {
+			b, _ := fs.ReadFile(src, name) // embedded: cannot fail
+			fmt.Fprintf(h, "%s\x00%d\x00%s\x00", name, len(b), b)
+		}
+	}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, m := range verdictModules {
 			if i := slices.IndexFunc(info.Deps, func(d *debug.Module) bool { return d.Path == m }); i >= 0 {

@@ -3,10 +3,15 @@ package validate
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/manifold-dev/manifold/lib/jsonval"
+	"github.com/manifold-dev/manifold/lib/manifest"
+	"github.com/manifold-dev/manifold/lib/render"
 )
 
 func TestValidSkipsKnownDocuments(t *testing.T) {
@@ -121,6 +126,17 @@ func TestIdentityCoversTheVerdictModules(t *testing.T) {
 	for _, m := range verdictModules {
 		if !linked[m] {
 			t.Errorf("verdictModules names %s, which nothing links", m)
+		}
+	}
+}
+
+// TestIdentityReadsTheReadersSources: the sources Identity hashes are the
+// packages' own files.
+func TestIdentityReadsTheReadersSources(t *testing.T) {
+	for name, src := range map[string]fs.FS{"render.go": render.Source, "jsonval.go": jsonval.Source, "manifest.go": manifest.Source} {
+		b, err := fs.ReadFile(src, name)
+		if err != nil || !bytes.Contains(b, []byte("var Source embed.FS")) {
+			t.Errorf("%s is not embedded: %v", name, err)
 		}
 	}
 }
