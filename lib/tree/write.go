@@ -452,16 +452,11 @@ func writeFile(name, p string, data []byte, sync bool) (fs.FileInfo, error) {
 		return nil, fmt.Errorf("write %s: %w", p, err)
 	}
 	tmp := f.Name()
-	err = fill(f, data, sync)
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
 	var fi fs.FileInfo
-	if err == nil {
-		fi, err = f.Stat()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if err = fill(f, data, sync); err == nil {
+		fi, err = renameOpen(f, name)
+	} else {
+		_ = f.Close()
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
