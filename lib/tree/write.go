@@ -472,7 +472,12 @@ func createFile(name string, data []byte, sync bool) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = fill(f, data, sync)
+	return statClose(f, fill(f, data, sync))
+}
+
+// statClose stats f unless err, the outcome of the work on it, is set,
+// closes f either way, and returns the stat and the first error.
+func statClose(f *os.File, err error) (fs.FileInfo, error) {
 	var fi fs.FileInfo
 	if err == nil {
 		fi, err = f.Stat()
