@@ -208,7 +208,7 @@ func (k *Known) sum(dir, p string, fi fs.FileInfo) (string, error) {
 			return s.Sum, nil
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+	b, err := readFile(filepath.Join(dir, filepath.FromSlash(p)), fi.Size())
 	if err != nil {
 		return "", err
 	}

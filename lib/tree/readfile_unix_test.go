@@ -1,0 +1,44 @@
+//go:build unix
+
+package tree
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// readFile reads what os.ReadFile reads, whatever the size it is told.
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "f.yaml")
+	for _, n := range []int{0, 1, 4095, 4096, 70_000} {
+		data := bytes.Repeat([]byte("abcdefg\n"), n)[:n]
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// The right size, a size the file outgrew, a size it shrank from.
+		for _, hint := range []int64{int64(n), 0, int64(n / 3), int64(n) + 100} {
+			got, err := readFile(name, hint)
+			if err != nil || !bytes.Equal(got, data) {
+				t.Errorf("readFile(%d bytes, hint %d) = %d bytes, %v", n, hint, len(got), err)
+			}
+		}
+	}
+	if _, err := readFile(filepath.Join(dir, "missing.yaml"), 10); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a missing file: %v, want fs.ErrNotExist", err)
+	}
+	link := filepath.Join(dir, "link.yaml")
+	if err := os.Symlink(name, link); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := readFile(link, 10); err == nil {
+		t.Errorf("read %d bytes through a symlink", len(b))
+	}
+	if _, err := readFile(dir, 10); err == nil {
+		t.Error("read a folder")
+	}
+}
