@@ -11,5 +11,13 @@ import (
 // stat through f (the rename changes its ctime), and closes f: no path
 // lookup for the stat.
 func renameOpen(f *os.File, name string) (fs.FileInfo, error) {
-	return statClose(f, os.Rename(f.Name(), name))
+	err := os.Rename(f.Name(), name)
+	var fi fs.FileInfo
+	if err == nil {
+		fi, err = f.Stat()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return fi, err
 }

@@ -453,7 +453,7 @@ func writeFile(name, p string, data []byte, sync bool) (fs.FileInfo, error) {
 	}
 	tmp := f.Name()
 	var fi fs.FileInfo
-	if err = fill(f, data, sync); err == nil {
+	if _, err = fill(f, data, sync); err == nil {
 		fi, err = renameOpen(f, name)
 	} else {
 		_ = f.Close()
@@ -468,20 +468,11 @@ func writeFile(name, p string, data []byte, sync bool) (fs.FileInfo, error) {
 // createFile creates the new file name (in a temp folder) with data, and
 // returns its stat.
 func createFile(name string, data []byte, sync bool) (fs.FileInfo, error) {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	return statClose(f, fill(f, data, sync))
-}
-
-// statClose stats f unless err, the outcome of the work on it, is set,
-// closes f either way, and returns the stat and the first error.
-func statClose(f *os.File, err error) (fs.FileInfo, error) {
-	var fi fs.FileInfo
-	if err == nil {
-		fi, err = f.Stat()
-	}
+	fi, err := fill(f, data, sync)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -489,19 +480,24 @@ func statClose(f *os.File, err error) (fs.FileInfo, error) {
 }
 
 // fill writes data to the new file f, makes it 0644 whatever the umask,
-// and with sync, makes it reach the disk.
-func fill(f *os.File, data []byte, sync bool) error {
+// and with sync, makes it reach the disk. It returns f's stat once written.
+func fill(f *os.File, data []byte, sync bool) (fs.FileInfo, error) {
 	if _, err := f.Write(data); err != nil {
-		return err
+		return nil, err
 	}
 	fi, err := f.Stat()
 	if err == nil && fi.Mode().Perm() != 0o644 { // the umask took bits away
-		err = f.Chmod(0o644)
+		if err = f.Chmod(0o644); err == nil {
+			fi, err = f.Stat() // the chmod changed the ctime
+		}
 	}
 	if err == nil && sync {
 		err = f.Sync()
 	}
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return fi, nil
 }
 
 // createTemp creates the temp file for name in its folder, mode 0644 less
@@ -513,7 +509,7 @@ func createTemp(name string) (*os.File, error) {
 	h := fnv.New64a()
 	h.Write([]byte(filepath.Base(name)))
 	tmp := filepath.Join(dir, tempPrefix+strconv.FormatUint(h.Sum64(), 36))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := openFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
 		return os.CreateTemp(dir, tempPrefix+"*")
 	}

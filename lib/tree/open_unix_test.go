@@ -42,3 +42,26 @@ func TestReadFile(t *testing.T) {
 		t.Error("read a folder")
 	}
 }
+
+// openFile creates as os.OpenFile does, and refuses a name taken under
+// O_EXCL with an error that says so.
+func TestOpenFile(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "f.yaml")
+	f, err := openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("kind: x\n"); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := f.Stat()
+	if err != nil || f.Name() != name || fi.Mode().Perm() != 0o600 || fi.Size() != 8 {
+		t.Errorf("opened %s, stat %v, %v; want %s, 0600, 8 bytes", f.Name(), fi, err, name)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("a taken name: %v, want fs.ErrExist", err)
+	}
+}

@@ -1,0 +1,16 @@
+//go:build !unix
+
+package tree
+
+import (
+	"io/fs"
+	"os"
+)
+
+// openFile opens name as os.OpenFile does.
+func openFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
+	return os.OpenFile(name, flag, perm)
+}
+
+// readFile reads the file at name, whose size is likely size.
+func readFile(name string, _ int64) ([]byte, error) { return os.ReadFile(name) }
