@@ -361,36 +361,45 @@ func definitionFindings(probs []model.Problem) []finding.Finding {
 // label (at most 63 characters), and a Service's a DNS-1035 label, so that
 // a long app name fails here, at its definition, and not in the cluster.
 func nameFindings(objs []Object) []finding.Finding {
+	bad := make([]*finding.Finding, len(objs))
+	workers.Each(len(objs), func(i int) { bad[i] = nameFinding(&objs[i]) })
 	var fs []finding.Finding
-	for _, o := range objs {
-		name := o.Name
-		check := validation.IsDNS1123Label
-		if o.GVK.Kind == "Service" {
-			check = validation.IsDNS1035Label
+	for _, f := range bad {
+		if f != nil {
+			fs = append(fs, *f)
 		}
-		errs := check(name)
-		if len(errs) == 0 {
-			continue
-		}
-		msg := fmt.Sprintf("derived name %q is not valid: %s", name, strings.Join(errs, "; "))
-		if len(name) > validation.DNS1123LabelMaxLength {
-			msg = fmt.Sprintf("derived name %q is %d characters, more than %d: shorten the app or secret name", name, len(name), validation.DNS1123LabelMaxLength)
-		}
-		fs = append(fs, finding.Finding{
-			Rule:      finding.RuleDefinition,
-			Severity:  finding.Error,
-			File:      o.Source().File,
-			Line:      o.Source().Line,
-			Env:       o.Env.Name,
-			App:       string(o.App.Name),
-			Kind:      o.GVK.Kind,
-			Namespace: o.Namespace,
-			Name:      name,
-			Path:      "metadata.name",
-			Message:   msg,
-		})
 	}
 	return fs
+}
+
+// nameFinding is the finding of an object whose name is not valid, or nil.
+func nameFinding(o *Object) *finding.Finding {
+	name := o.Name
+	check := validation.IsDNS1123Label
+	if o.GVK.Kind == "Service" {
+		check = validation.IsDNS1035Label
+	}
+	errs := check(name)
+	if len(errs) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("derived name %q is not valid: %s", name, strings.Join(errs, "; "))
+	if len(name) > validation.DNS1123LabelMaxLength {
+		msg = fmt.Sprintf("derived name %q is %d characters, more than %d: shorten the app or secret name", name, len(name), validation.DNS1123LabelMaxLength)
+	}
+	return &finding.Finding{
+		Rule:      finding.RuleDefinition,
+		Severity:  finding.Error,
+		File:      o.Source().File,
+		Line:      o.Source().Line,
+		Env:       o.Env.Name,
+		App:       string(o.App.Name),
+		Kind:      o.GVK.Kind,
+		Namespace: o.Namespace,
+		Name:      name,
+		Path:      "metadata.name",
+		Message:   msg,
+	}
 }
 
 // duplicateFindings reports two objects of one kind with one name in one
@@ -398,8 +407,9 @@ func nameFindings(objs []Object) []finding.Finding {
 // be the same object in the cluster.
 func duplicateFindings(objs []Object) []finding.Finding {
 	var fs []finding.Finding
-	first := map[string]Object{}
-	for _, o := range objs {
+	first := make(map[string]*Object, len(objs))
+	for i := range objs {
+		o := &objs[i]
 		key := strings.Join([]string{o.Env.Name, o.GVK.Group, o.GVK.Kind, o.Namespace, o.Name}, "/")
 		prev, dup := first[key]
 		if !dup {
@@ -417,7 +427,7 @@ func duplicateFindings(objs []Object) []finding.Finding {
 	return fs
 }
 
-func orEnv(o Object) string {
+func orEnv(o *Object) string {
 	if o.App.Name == "" {
 		return "environment " + o.Env.Name
 	}

@@ -134,8 +134,8 @@ type Graph struct {
 // NewGraph indexes objects.
 func NewGraph(env, kubernetes string, production bool, facts Facts, objs []*Object) *Graph {
 	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Facts: facts, Objects: objs, byKind: map[string][]*Object{}, byKindNS: map[string][]*Object{}, byName: map[string]*Object{}}
+	workers.Each(len(objs), func(i int) { objs[i].meta = objs[i].identity() })
 	for _, o := range objs {
-		o.meta = o.identity()
 		g.byKind[o.Kind()] = append(g.byKind[o.Kind()], o)
 		g.byKindNS[o.Kind()+"/"+o.Namespace()] = append(g.byKindNS[o.Kind()+"/"+o.Namespace()], o)
 		key := o.Kind() + "/" + o.Namespace() + "/" + o.Name()
