@@ -60,8 +60,23 @@ func (r Record) Marshal() []byte {
 		}
 		b.WriteByte('\n')
 	}
-	for _, p := range slices.Sorted(maps.Keys(r.Files)) {
-		b.WriteString("file " + r.Files[p] + " " + p + "\n")
+	// The files, tens of thousands in a fleet, are sorted as pairs, and
+	// written without a string made per line.
+	type owned struct{ path, sum string }
+	files := make([]owned, 0, len(r.Files))
+	size := 0
+	for p, sum := range r.Files {
+		files = append(files, owned{p, sum})
+		size += len("file  \n") + len(sum) + len(p)
+	}
+	slices.SortFunc(files, func(x, y owned) int { return strings.Compare(x.path, y.path) })
+	b.Grow(size)
+	for _, f := range files {
+		b.WriteString("file ")
+		b.WriteString(f.sum)
+		b.WriteByte(' ')
+		b.WriteString(f.path)
+		b.WriteByte('\n')
 	}
 	return b.Bytes()
 }
