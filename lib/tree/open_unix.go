@@ -14,15 +14,25 @@ import (
 // never takes a regular file: a blocking descriptor given to os.NewFile
 // stays out of it.
 func openFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
+	fd, err := open(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+// open opens name close-on-exec and returns the descriptor, or an error
+// as os.OpenFile words it.
+func open(name string, flag int, perm fs.FileMode) (int, error) {
 	var fd int
 	err := retry(func() (err error) {
 		fd, err = syscall.Open(name, flag|syscall.O_CLOEXEC, uint32(perm.Perm()))
 		return err
 	})
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		return -1, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	return os.NewFile(uintptr(fd), name), nil
+	return fd, nil
 }
 
 // readFile reads the file at name, whose size is likely size, as
@@ -31,13 +41,9 @@ func openFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
 // thousands of files would pay for every file. It refuses to follow a
 // symlink at name.
 func readFile(name string, size int64) ([]byte, error) {
-	var fd int
-	err := retry(func() (err error) {
-		fd, err = syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)
-		return err
-	})
+	fd, err := open(name, syscall.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		return nil, err
 	}
 	defer syscall.Close(fd)
 	// One byte more than the size, so that the first read ends short of
