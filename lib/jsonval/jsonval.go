@@ -1,10 +1,14 @@
 // Package jsonval turns Go values into generic JSON values (maps, slices,
 // strings, numbers as json.Number, booleans, nil): what encoding/json's
-// Marshal, then a Decoder with UseNumber, make of them. Both steps run on
-// the JSON v2 implementation (github.com/go-json-experiment/json,
-// encoding/json/v2 in the making) under encoding/json's options, which
-// skips the v1 scanner's work; tests hold the two equal over every object
-// the example apps and a synthetic fleet compile to, and over YAML.
+// Marshal, then a Decoder with UseNumber, make of them. The plain parts of
+// a value (structs, maps, slices, scalars) are converted directly, by
+// reflection; a value with its own JSON (a MarshalJSON method: a
+// Quantity, an Istio spec) is marshalled and decoded on the JSON v2
+// implementation (github.com/go-json-experiment/json, encoding/json/v2 in
+// the making) under encoding/json's options. Tests hold the result equal
+// to encoding/json's over every object the example apps and a synthetic
+// fleet compile to, over YAML, and over each rule the conversion spells
+// out.
 package jsonval
 
 import (
@@ -12,6 +16,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -27,8 +32,28 @@ import (
 var Source embed.FS
 
 // Object returns v, which must encode as a JSON object, as generic JSON
-// values.
+// values. The plain parts of v are converted directly (see converter), the
+// rest through its JSON.
 func Object(v any) (map[string]any, error) {
+	var d any
+	var err error
+	if v == nil {
+		err = fmt.Errorf("nil is not a JSON object")
+	} else {
+		d, err = converterFor(reflect.TypeOf(v))(reflect.ValueOf(v))
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, ok := d.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a JSON object", v)
+	}
+	return m, nil
+}
+
+// viaJSON returns v marshalled and decoded as generic values.
+func viaJSON(v any) (any, error) {
 	// The JSON is written to a scratch buffer and decoded from it: nothing
 	// of it outlives the call.
 	s := scratches.Get().(*scratch)
@@ -39,15 +64,7 @@ func Object(v any) (map[string]any, error) {
 	}
 	s.in.Reset(s.raw.Bytes())
 	s.dec.Reset(&s.in, v1)
-	d, err := decode(&s.dec)
-	if err != nil {
-		return nil, err
-	}
-	m, ok := d.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%T is not a JSON object", v)
-	}
-	return m, nil
+	return decode(&s.dec)
 }
 
 // v1 are encoding/json's semantics in the v2 implementation: the same

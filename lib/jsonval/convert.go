@@ -1,0 +1,395 @@
+package jsonval
+
+import (
+	"encoding"
+	"encoding/base64"
+	"encoding/json"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// A converter makes of one Go value the generic values that marshalling it
+// under encoding/json's rules and decoding the result would give, without
+// the bytes between. Converters are built once per type from its
+// reflection, as encoding/json builds its encoders.
+//
+// Only what is plain is converted directly: booleans, numbers, valid UTF-8
+// strings, pointers, interfaces, slices, arrays, maps with string keys and
+// structs whose fields have distinct JSON names and no ",string" option.
+// A value with its own JSON (a MarshalJSON or MarshalText method), a
+// json.Number, a string that is not UTF-8, a float that is not finite, a
+// struct whose embedded fields' names collide, or anything else goes
+// through the round trip itself, so every rule encoding/json has and this
+// file does not spell out stays encoding/json's.
+type converter func(v reflect.Value) (any, error)
+
+// converters caches a converter per reflect.Type.
+var converters sync.Map
+
+// converterFor returns t's converter, building it on first use. A
+// recursive type finds its own converter, while it is being built, as an
+// indirection that waits for it.
+func converterFor(t reflect.Type) converter {
+	if c, ok := converters.Load(t); ok {
+		return c.(converter)
+	}
+	var (
+		wg sync.WaitGroup
+		c  converter
+	)
+	wg.Add(1)
+	if prev, loaded := converters.LoadOrStore(t, converter(func(v reflect.Value) (any, error) {
+		wg.Wait()
+		return c(v)
+	})); loaded {
+		return prev.(converter)
+	}
+	c = newConverter(t)
+	wg.Done()
+	converters.Store(t, c)
+	return c
+}
+
+var (
+	marshalerType     = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+	numberType        = reflect.TypeFor[json.Number]()
+)
+
+// hasMethods reports whether t or *t marshals itself.
+func hasMethods(t reflect.Type) bool {
+	if t.Implements(marshalerType) || t.Implements(textMarshalerType) {
+		return true
+	}
+	p := reflect.PointerTo(t)
+	return t.Kind() != reflect.Pointer && (p.Implements(marshalerType) || p.Implements(textMarshalerType))
+}
+
+func newConverter(t reflect.Type) converter {
+	if t == numberType || hasMethods(t) {
+		return roundTrip
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return func(v reflect.Value) (any, error) { return v.Bool(), nil }
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return func(v reflect.Value) (any, error) { return json.Number(strconv.FormatInt(v.Int(), 10)), nil }
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return func(v reflect.Value) (any, error) { return json.Number(strconv.FormatUint(v.Uint(), 10)), nil }
+	case reflect.Float32, reflect.Float64:
+		return floatConverter(t.Bits())
+	case reflect.String:
+		return func(v reflect.Value) (any, error) {
+			if s := v.String(); utf8.ValidString(s) {
+				return s, nil
+			}
+			return roundTrip(v)
+		}
+	case reflect.Interface:
+		return func(v reflect.Value) (any, error) {
+			if v.IsNil() {
+				return nil, nil
+			}
+			e := v.Elem()
+			return converterFor(e.Type())(e)
+		}
+	case reflect.Pointer:
+		elem := t.Elem()
+		return func(v reflect.Value) (any, error) {
+			if v.IsNil() {
+				return nil, nil
+			}
+			return converterFor(elem)(v.Elem())
+		}
+	case reflect.Slice:
+		if e := t.Elem(); e.Kind() == reflect.Uint8 && !hasMethods(e) {
+			return func(v reflect.Value) (any, error) {
+				if v.IsNil() {
+					return nil, nil
+				}
+				return base64.StdEncoding.EncodeToString(v.Bytes()), nil
+			}
+		}
+		list := listConverter(t.Elem())
+		return func(v reflect.Value) (any, error) {
+			if v.IsNil() {
+				return nil, nil
+			}
+			return list(v)
+		}
+	case reflect.Array:
+		return listConverter(t.Elem())
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			return roundTrip
+		}
+		return mapConverter(t.Elem())
+	case reflect.Struct:
+		return structConverter(t)
+	}
+	return roundTrip // channels, functions, complex numbers: encoding/json's error
+}
+
+// roundTrip converts v through its JSON: what every value Object does not
+// convert itself goes through. An addressable value is marshalled by its
+// address, so that a method on the pointer is called, as encoding/json
+// calls it.
+func roundTrip(v reflect.Value) (any, error) {
+	if v.Kind() != reflect.Pointer && v.CanAddr() {
+		v = v.Addr()
+	}
+	if !v.CanInterface() {
+		return nil, &json.UnsupportedTypeError{Type: v.Type()}
+	}
+	return viaJSON(v.Interface())
+}
+
+// floatConverter writes a float as encoding/json does: the shortest
+// decimal that reads back as the same float of its size, in exponent form
+// below 1e-6 and from 1e21, with a one-digit negative exponent unpadded.
+func floatConverter(bits int) converter {
+	return func(v reflect.Value) (any, error) {
+		f := v.Float()
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return roundTrip(v) // encoding/json's error
+		}
+		format := byte('f')
+		if abs := math.Abs(f); abs != 0 {
+			if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
+				format = 'e'
+			}
+		}
+		b := strconv.AppendFloat(make([]byte, 0, 24), f, format, -1, bits)
+		if format == 'e' {
+			// e-09 becomes e-9
+			if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+				b[n-2] = b[n-1]
+				b = b[:n-1]
+			}
+		}
+		return json.Number(b), nil
+	}
+}
+
+// listConverter converts a slice or an array with elements of type elem.
+func listConverter(elem reflect.Type) converter {
+	return func(v reflect.Value) (any, error) {
+		c := converterFor(elem)
+		l := make([]any, v.Len())
+		for i := range l {
+			e, err := c(v.Index(i))
+			if err != nil {
+				return nil, err
+			}
+			l[i] = e
+		}
+		return l, nil
+	}
+}
+
+// mapConverter converts a map with string keys and values of type elem.
+// Its values are not addressable: a value's pointer methods are not
+// called, as encoding/json does not call them.
+func mapConverter(elem reflect.Type) converter {
+	return func(v reflect.Value) (any, error) {
+		if v.IsNil() {
+			return nil, nil
+		}
+		c := converterFor(elem)
+		m := make(map[string]any, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			k := it.Key().String()
+			if !utf8.ValidString(k) {
+				return roundTrip(v)
+			}
+			e, err := c(it.Value())
+			if err != nil {
+				return nil, err
+			}
+			m[k] = e
+		}
+		return m, nil
+	}
+}
+
+// field is one JSON member of a struct.
+type field struct {
+	name      string
+	index     []int // through embedded structs, as reflect.Value.FieldByIndex
+	typ       reflect.Type
+	omitEmpty bool
+	zero      func(reflect.Value) bool // for omitzero
+}
+
+// structConverter converts a struct: its exported fields by their JSON
+// names, the fields of an embedded struct without a name as its own, and
+// the round trip when any of that is not plain.
+func structConverter(t reflect.Type) converter {
+	fields, plain := structFields(t)
+	if !plain {
+		return roundTrip
+	}
+	return func(v reflect.Value) (any, error) {
+		// Most fields are unset: a map the size of a small one at first.
+		m := make(map[string]any, min(len(fields), 8))
+	next:
+		for i := range fields {
+			f := &fields[i]
+			fv := v
+			for _, x := range f.index {
+				if fv.Kind() == reflect.Pointer {
+					if fv.IsNil() {
+						continue next // a field of a nil embedded pointer is absent
+					}
+					fv = fv.Elem()
+				}
+				fv = fv.Field(x)
+			}
+			if f.omitEmpty && empty(fv) || f.zero != nil && f.zero(fv) {
+				continue
+			}
+			e, err := converterFor(f.typ)(fv)
+			if err != nil {
+				return nil, err
+			}
+			m[f.name] = e
+		}
+		return m, nil
+	}
+}
+
+// structFields lists t's JSON members as encoding/json
+// finds them: exported fields, and the fields of embedded structs (through
+// pointers too) that have no name in their tag. plain is false when two
+// members would have the same name (encoding/json then applies Go's rules
+// of dominance), when a field has the ",string" option or an invalid name
+// in its tag, or when an embedded field is reached through a pointer to an
+// unexported type.
+func structFields(t reflect.Type) (fields []field, plain bool) {
+	seen := map[string]bool{}
+	type level struct {
+		typ   reflect.Type
+		index []int
+	}
+	visited := map[reflect.Type]bool{}
+	for next := []level{{typ: t}}; len(next) > 0; {
+		current := next
+		next = nil
+		for _, l := range current {
+			if visited[l.typ] {
+				return nil, false // the same struct embedded twice
+			}
+			visited[l.typ] = true
+			for i := range l.typ.NumField() {
+				sf := l.typ.Field(i)
+				ft := sf.Type
+				if sf.Anonymous {
+					if ft.Kind() == reflect.Pointer {
+						ft = ft.Elem()
+						if !sf.IsExported() {
+							return nil, false
+						}
+					}
+					if !sf.IsExported() && ft.Kind() != reflect.Struct {
+						continue
+					}
+				} else if !sf.IsExported() {
+					continue
+				}
+				tag := sf.Tag.Get("json")
+				if tag == "-" {
+					continue
+				}
+				name, opts, _ := strings.Cut(tag, ",")
+				if name != "" && !plainName(name) {
+					return nil, false
+				}
+				index := append(append(make([]int, 0, len(l.index)+1), l.index...), i)
+				if name == "" && sf.Anonymous && ft.Kind() == reflect.Struct {
+					next = append(next, level{ft, index})
+					continue
+				}
+				if name == "" {
+					name = sf.Name
+				}
+				if seen[name] {
+					return nil, false
+				}
+				seen[name] = true
+				f := field{name: name, index: index, typ: sf.Type}
+				for o := range strings.SplitSeq(opts, ",") {
+					switch o {
+					case "omitempty":
+						f.omitEmpty = true
+					case "omitzero":
+						f.zero = zeroTest(sf.Type)
+					case "string":
+						return nil, false
+					}
+				}
+				fields = append(fields, f)
+			}
+		}
+	}
+	return fields, true
+}
+
+// plainName reports whether name is a tag's name as encoding/json accepts
+// it without question: letters, digits and the punctuation most names use.
+func plainName(name string) bool {
+	for _, c := range name {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.', c == '$', c == '@', c == '/':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// empty is encoding/json's test for omitempty.
+func empty(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	}
+	return false
+}
+
+type isZeroer interface{ IsZero() bool }
+
+var isZeroerType = reflect.TypeFor[isZeroer]()
+
+// zeroTest returns encoding/json's test for omitzero of a field of type
+// t: the type's IsZero method if it has one (a nil pointer or interface
+// being zero), else the zero value.
+func zeroTest(t reflect.Type) func(reflect.Value) bool {
+	switch {
+	case t.Kind() == reflect.Interface && t.Implements(isZeroerType):
+		return func(v reflect.Value) bool {
+			return v.IsNil() || v.Elem().Kind() == reflect.Pointer && v.Elem().IsNil() || v.Interface().(isZeroer).IsZero()
+		}
+	case t.Kind() == reflect.Pointer && t.Implements(isZeroerType):
+		return func(v reflect.Value) bool { return v.IsNil() || v.Interface().(isZeroer).IsZero() }
+	case t.Implements(isZeroerType):
+		return func(v reflect.Value) bool { return v.Interface().(isZeroer).IsZero() }
+	case reflect.PointerTo(t).Implements(isZeroerType):
+		return func(v reflect.Value) bool {
+			if !v.CanAddr() {
+				b := reflect.New(t).Elem()
+				b.Set(v)
+				v = b
+			}
+			return v.Addr().Interface().(isZeroer).IsZero()
+		}
+	}
+	return reflect.Value.IsZero
+}

@@ -1,0 +1,168 @@
+package jsonval
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// viaEncodingJSON is what Object must equal: encoding/json's Marshal, then
+// a Decoder with UseNumber.
+func viaEncodingJSON(t *testing.T, v any) (map[string]any, error) {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		t.Fatalf("decoding %s: %v", raw, err)
+	}
+	return m, nil
+}
+
+type zeroByMethod struct{ N int }
+
+func (z zeroByMethod) IsZero() bool { return z.N < 0 }
+
+type zeroByPointer struct{ N int }
+
+func (z *zeroByPointer) IsZero() bool { return z.N == 7 }
+
+type text int
+
+func (t text) MarshalText() ([]byte, error) { return []byte("t" + string(rune('0'+int(t)))), nil }
+
+type pointerJSON struct{ N int }
+
+func (p *pointerJSON) MarshalJSON() ([]byte, error) { return []byte(`"by pointer"`), nil }
+
+type Inner struct {
+	A string `json:"a"`
+	B int    `json:"b,omitempty"`
+}
+
+type unexported struct {
+	C string `json:"c"`
+}
+
+type Named struct{ D bool }
+
+// collide's a dominates Inner's, by Go's rules.
+type collide struct {
+	Inner
+	A string `json:"a"`
+}
+
+type collideSameDepth struct {
+	Inner
+	Other
+}
+
+type Other struct {
+	A int `json:"a"`
+}
+
+type everything struct {
+	Inner
+	*Named
+	unexported
+	Str       string                 `json:"str"`
+	Bad       string                 `json:"bad"`
+	Empty     string                 `json:"empty,omitempty"`
+	Int       int64                  `json:"int"`
+	Uint      uint8                  `json:"uint"`
+	F64       float64                `json:"f64"`
+	Tiny      float64                `json:"tiny"`
+	Huge      float64                `json:"huge"`
+	F32       float32                `json:"f32"`
+	Bytes     []byte                 `json:"bytes"`
+	NilBytes  []byte                 `json:"nilBytes"`
+	Array     [2]int                 `json:"array"`
+	Slice     []string               `json:"slice"`
+	NilSlice  []string               `json:"nilSlice"`
+	EmptyList []int                  `json:"emptyList"`
+	Map       map[string]any         `json:"map"`
+	NilMap    map[string]int         `json:"nilMap"`
+	IntKeys   map[int]string         `json:"intKeys"`
+	TextKeys  map[text]string        `json:"textKeys"`
+	Ptr       *int                   `json:"ptr"`
+	NilPtr    *int                   `json:"nilPtr,omitempty"`
+	Iface     any                    `json:"iface"`
+	Zero      zeroByMethod           `json:"zero,omitzero"`
+	NotZero   zeroByMethod           `json:"notZero,omitzero"`
+	ZeroPtr   zeroByPointer          `json:"zeroPtr,omitzero"`
+	ZeroNil   *zeroByPointer         `json:"zeroNil,omitzero"`
+	ZeroVal   struct{ X int }        `json:"zeroVal,omitzero"`
+	Time      time.Time              `json:"time"`
+	IP        net.IP                 `json:"ip"`
+	Text      text                   `json:"text"`
+	ByPointer pointerJSON            `json:"byPointer"`
+	InMap     map[string]pointerJSON `json:"inMap"`
+	Skipped   string                 `json:"-"`
+	Untagged  string
+	private   string
+	Number    json.Number     `json:"number"`
+	Raw       json.RawMessage `json:"raw"`
+}
+
+// TestConvertIsEncodingJSON holds the direct conversion to encoding/json
+// over the rules it spells out and those it leaves to the round trip.
+func TestConvertIsEncodingJSON(t *testing.T) {
+	n := 5
+	v := &everything{
+		Inner: Inner{A: "inner"}, unexported: unexported{C: "c"},
+		Str: "s", Bad: "a\xffb\xfe\xfd", Int: -3, Uint: 200,
+		F64: 0.1, Tiny: 1e-9, Huge: 1e22, F32: 3.14,
+		Bytes: []byte("hi"), Array: [2]int{1, 2}, Slice: []string{"x"}, EmptyList: []int{},
+		Map:     map[string]any{"k": []any{1, "two", 3.5, nil, true, map[string]any{}}, "bad\xff": "v"},
+		IntKeys: map[int]string{2: "b", 1: "a"}, TextKeys: map[text]string{1: "one"},
+		Ptr: &n, Iface: Inner{A: "in an interface"},
+		Zero: zeroByMethod{N: -1}, NotZero: zeroByMethod{}, ZeroPtr: zeroByPointer{N: 7},
+		Time: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), IP: net.IPv4(10, 0, 0, 1), Text: 3,
+		InMap: map[string]pointerJSON{"k": {}}, Skipped: "no", Untagged: "u", private: "p",
+		Number: "1.50", Raw: json.RawMessage(`{"a": [1]}`),
+	}
+	for _, c := range []any{
+		v,
+		everything{Named: &Named{D: true}}, // not addressable at the top
+		&collide{Inner: Inner{A: "hidden"}, A: "shown"},
+		&collideSameDepth{Inner: Inner{A: "x"}, Other: Other{A: 1}},
+		&struct {
+			N int    `json:"n,string"`
+			S string `json:"s,string"`
+		}{N: 9, S: "q"},
+		map[string]any{"n": 1, "f": 1.0, "g": 2.5e-7, "u": uint64(math.MaxUint64)},
+	} {
+		want, err := viaEncodingJSON(t, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Object(c)
+		if err != nil {
+			t.Fatalf("%T: %v", c, err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%T differs from encoding/json (-want +got):\n%s", c, d)
+		}
+	}
+	for _, c := range []any{
+		map[string]float64{"nan": math.NaN()},
+		map[string]any{"ch": make(chan int)},
+		struct{ F func() }{},
+	} {
+		if _, err := Object(c); err == nil {
+			t.Errorf("%T: no error", c)
+		}
+	}
+	if _, err := Object(nil); err == nil {
+		t.Error("nil is not an object")
+	}
+}
