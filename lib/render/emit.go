@@ -177,11 +177,11 @@ func number(n json.Number) string {
 // plainWords read as booleans or null in YAML 1.1 or 1.2.
 var plainWords = map[string]bool{"y": true, "yes": true, "n": true, "no": true, "true": true, "false": true, "on": true, "off": true, "null": true}
 
-// emitScalar writes a string: plain when that is obviously safe (a letter
-// first, then letters, digits and - _ . /), a multi-line value as a literal
-// block, anything else as yaml.v3 quotes it.
+// emitScalar writes a string: plain when that is safe (see plain), a
+// multi-line value as a literal block, anything else as yaml.v3 quotes it
+// (see yamlQuote).
 func (e *Encoder) emitScalar(b *bytes.Buffer, s string, indent int, key bool) error {
-	if obviouslyPlain(s) {
+	if plain(s) {
 		b.WriteString(s)
 		return nil
 	}
@@ -208,28 +208,42 @@ func (e *Encoder) emitScalar(b *bytes.Buffer, s string, indent int, key bool) er
 		b.Write(q.([]byte))
 		return nil
 	}
-	out, err := yaml.Marshal(s)
+	out, err := yamlQuote(s)
 	if err != nil {
 		return err
-	}
-	out = bytes.TrimSuffix(out, []byte("\n"))
-	if bytes.ContainsAny(out, "\n") {
-		// yaml.v3 would fold it over lines: write a JSON string, which
-		// YAML reads as a double-quoted scalar.
-		var j bytes.Buffer
-		enc := json.NewEncoder(&j)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(s); err != nil {
-			return err
-		}
-		out = bytes.TrimSuffix(j.Bytes(), []byte("\n"))
 	}
 	e.quoted.Store(s, out)
 	b.Write(out)
 	return nil
 }
 
-func obviouslyPlain(s string) bool {
+// yamlQuote returns s as yaml.v3 writes it, unless that takes more than a
+// line: then as a JSON string, which YAML reads as a double-quoted scalar.
+func yamlQuote(s string) ([]byte, error) {
+	out, err := yaml.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	out = bytes.TrimSuffix(out, []byte("\n"))
+	if !bytes.ContainsAny(out, "\n") {
+		return out, nil
+	}
+	var j bytes.Buffer
+	enc := json.NewEncoder(&j)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(j.Bytes(), []byte("\n")), nil
+}
+
+// plain reports whether s is a string yaml.v3 writes as it is, which a
+// fuzz target holds to yaml.v3's own choice: printable ASCII opening with
+// a letter, '_' or '/' (no number, timestamp or indicator), not a word
+// YAML 1.1 or 1.2 reads as a boolean or null, with no comment (" #", or
+// any '#'), no ':' before a space or at the end and no trailing space.
+// (yaml.v3 does not fold long lines.)
+func plain(s string) bool {
 	// The plain words are at most five letters: a longer string needs no
 	// lowercase copy to be told apart from them.
 	if s == "" || len(s) <= 5 && plainWords[strings.ToLower(s)] {
@@ -240,8 +254,16 @@ func obviouslyPlain(s string) bool {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/') {
+		switch c := s[i]; {
+		case c == ' ':
+			if i == len(s)-1 {
+				return false
+			}
+		case c == ':':
+			if i == len(s)-1 || s[i+1] == ' ' {
+				return false
+			}
+		case c == '#' || c < ' ' || c > '~':
 			return false
 		}
 	}

@@ -116,6 +116,53 @@ func FuzzEncode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) { roundTrip(t, raw) })
 }
 
+// FuzzStyle holds plain to yaml.v3: a string written plain is one yaml.v3
+// writes as it is.
+func FuzzStyle(f *testing.F) {
+	long := strings.Repeat("word ", 16) // 80 characters
+	for _, s := range []string{"a b", "a: b", "a:b", "a:", "a #b", "a#b", "a ", "yes", "No", "nullable", "a,b[c]{d}", "image:1.2.3",
+		"x=1 && y", "a 'q' \"d\"", "sum(rate(x[5m])) > 0.5", "_a!b%c&d*e", "/a?b|c~d^e`f", "a\tb", "a\u00e9",
+		long + "end", long + "x end", long + "x  end", long + "xy ", long + "x\\y \"z\" w", "a" + strings.Repeat("b", 100) + " c",
+		"max by (pod) (container_memory_working_set_bytes{job=\"kubelet\",namespace=\"svc-0001-prod\"}) / on (pod) kube_pod_container_resource_limits > 0.9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { checkStyle(t, s) })
+}
+
+// checkStyle fails when s is written plain and yaml.v3 does not write it
+// as it is; it reports whether s was written plain.
+func checkStyle(t *testing.T, s string) bool {
+	t.Helper()
+	if !plain(s) {
+		return false
+	}
+	if out, err := yaml.Marshal(s); err != nil || string(out) != s+"\n" {
+		t.Errorf("%q: written plain, yaml.v3 writes %q (%v)", s, out, err)
+	}
+	return true
+}
+
+// TestStylePairs: every pair of printable ASCII characters, after a letter
+// and around a space, near the start and past 80 columns, is written plain
+// only where yaml.v3 writes it so.
+func TestStylePairs(t *testing.T) {
+	fast := 0
+	long := strings.Repeat("abcd ", 16)
+	for c := byte(' '); c <= '~'; c++ {
+		for d := byte(' '); d <= '~'; d++ {
+			for _, s := range []string{"a" + string(c) + string(d), "a" + string(c) + " " + string(d), "a " + string(c) + string(d),
+				long + string(c) + " " + string(d), long + "x" + string(c) + string(d) + " z", long[:79] + string(c) + " " + string(d) + "e"} {
+				if checkStyle(t, s) {
+					fast++
+				}
+			}
+		}
+	}
+	if fast < 40000 {
+		t.Errorf("only %d of the strings written plain", fast)
+	}
+}
+
 // numbers returns v with every json.Number turned into an int64 or a
 // float64, as yaml.v3 reads numbers back.
 func numbers(v any) any {
