@@ -57,20 +57,47 @@ func converterFor(t reflect.Type) converter {
 var (
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+	unstructuredType  = reflect.TypeFor[unstructured]()
 	numberType        = reflect.TypeFor[json.Number]()
 )
 
-// hasMethods reports whether t or *t marshals itself.
-func hasMethods(t reflect.Type) bool {
-	if t.Implements(marshalerType) || t.Implements(textMarshalerType) {
-		return true
-	}
+// unstructured is structured-merge-diff's value.UnstructuredConverter, which
+// Kubernetes' Quantity, Time and Duration implement: "Types that implement
+// json.Marshaler may also optionally implement this interface to provide a
+// more direct and more efficient conversion. All types that choose to
+// implement this interface must still implement this same conversion via
+// json.Marshaler."
+type unstructured interface{ ToUnstructured() any }
+
+// ownJSON reports whether t, not a pointer, or *t marshals itself.
+func ownJSON(t reflect.Type) bool {
 	p := reflect.PointerTo(t)
-	return t.Kind() != reflect.Pointer && (p.Implements(marshalerType) || p.Implements(textMarshalerType))
+	return t.Implements(marshalerType) || t.Implements(textMarshalerType) || p.Implements(marshalerType) || p.Implements(textMarshalerType)
 }
 
 func newConverter(t reflect.Type) converter {
-	if t == numberType || hasMethods(t) {
+	// A pointer first: nil is null, as encoding/json writes a nil pointer
+	// even when its type has methods, and what it points to is
+	// addressable, so the methods of either are found there.
+	if t.Kind() == reflect.Pointer {
+		elem := t.Elem()
+		return func(v reflect.Value) (any, error) {
+			if v.IsNil() {
+				return nil, nil
+			}
+			return converterFor(elem)(v.Elem())
+		}
+	}
+	if t == numberType {
+		return roundTrip
+	}
+	if t.Implements(marshalerType) {
+		if t.Implements(unstructuredType) {
+			return viaUnstructured
+		}
+		return viaMarshaler
+	}
+	if ownJSON(t) {
 		return roundTrip
 	}
 	switch t.Kind() {
@@ -97,16 +124,8 @@ func newConverter(t reflect.Type) converter {
 			e := v.Elem()
 			return converterFor(e.Type())(e)
 		}
-	case reflect.Pointer:
-		elem := t.Elem()
-		return func(v reflect.Value) (any, error) {
-			if v.IsNil() {
-				return nil, nil
-			}
-			return converterFor(elem)(v.Elem())
-		}
 	case reflect.Slice:
-		if e := t.Elem(); e.Kind() == reflect.Uint8 && !hasMethods(e) {
+		if e := t.Elem(); e.Kind() == reflect.Uint8 && !ownJSON(e) {
 			return func(v reflect.Value) (any, error) {
 				if v.IsNil() {
 					return nil, nil
@@ -139,13 +158,48 @@ func newConverter(t reflect.Type) converter {
 // address, so that a method on the pointer is called, as encoding/json
 // calls it.
 func roundTrip(v reflect.Value) (any, error) {
-	if v.Kind() != reflect.Pointer && v.CanAddr() {
+	if v.CanAddr() {
 		v = v.Addr()
 	}
 	if !v.CanInterface() {
 		return nil, &json.UnsupportedTypeError{Type: v.Type()}
 	}
 	return viaJSON(v.Interface())
+}
+
+// viaMarshaler converts a value of a type with a MarshalJSON method from
+// the JSON it returns, as encoding/json writes that JSON.
+func viaMarshaler(v reflect.Value) (any, error) {
+	if !v.CanInterface() {
+		return nil, &json.UnsupportedTypeError{Type: v.Type()}
+	}
+	b, err := v.Interface().(json.Marshaler).MarshalJSON()
+	if err != nil {
+		return nil, &json.MarshalerError{Type: v.Type(), Err: err}
+	}
+	d, err := decodeJSON(b)
+	if err != nil {
+		return nil, &json.MarshalerError{Type: v.Type(), Err: err}
+	}
+	return d, nil
+}
+
+// viaUnstructured converts a value of a type with both a MarshalJSON and a
+// ToUnstructured method by the second, when it gives a string, a boolean
+// or nil, whose JSON is not in doubt; by the first otherwise.
+func viaUnstructured(v reflect.Value) (any, error) {
+	if !v.CanInterface() {
+		return nil, &json.UnsupportedTypeError{Type: v.Type()}
+	}
+	switch u := v.Interface().(unstructured).ToUnstructured().(type) {
+	case string:
+		if utf8.ValidString(u) {
+			return u, nil
+		}
+	case bool, nil:
+		return u, nil
+	}
+	return viaMarshaler(v)
 }
 
 // floatConverter writes a float as encoding/json does: the shortest
@@ -229,37 +283,62 @@ type field struct {
 // names, the fields of an embedded struct without a name as its own, and
 // the round trip when any of that is not plain.
 func structConverter(t reflect.Type) converter {
-	fields, plain := structFields(t)
+	fields, plain := cachedFields(t)
 	if !plain {
 		return roundTrip
 	}
-	return func(v reflect.Value) (any, error) {
-		// Most fields are unset: a map the size of a small one at first.
-		m := make(map[string]any, min(len(fields), 8))
-	next:
-		for i := range fields {
-			f := &fields[i]
-			fv := v
-			for _, x := range f.index {
-				if fv.Kind() == reflect.Pointer {
-					if fv.IsNil() {
-						continue next // a field of a nil embedded pointer is absent
-					}
-					fv = fv.Elem()
-				}
-				fv = fv.Field(x)
-			}
-			if f.omitEmpty && empty(fv) || f.zero != nil && f.zero(fv) {
-				continue
-			}
-			e, err := converterFor(f.typ)(fv)
-			if err != nil {
-				return nil, err
-			}
-			m[f.name] = e
+	return func(v reflect.Value) (any, error) { return convertStruct(v, fields, "") }
+}
+
+// convertStruct converts a struct value by its fields, without the member
+// named omit.
+func convertStruct(v reflect.Value, fields []field, omit string) (map[string]any, error) {
+	// Most fields are unset: a map the size of a small one at first.
+	m := make(map[string]any, min(len(fields), 8))
+next:
+	for i := range fields {
+		f := &fields[i]
+		if f.name == omit {
+			continue
 		}
-		return m, nil
+		fv := v
+		for _, x := range f.index {
+			if fv.Kind() == reflect.Pointer {
+				if fv.IsNil() {
+					continue next // a field of a nil embedded pointer is absent
+				}
+				fv = fv.Elem()
+			}
+			fv = fv.Field(x)
+		}
+		if f.omitEmpty && empty(fv) || f.zero != nil && f.zero(fv) {
+			continue
+		}
+		e, err := converterFor(f.typ)(fv)
+		if err != nil {
+			return nil, err
+		}
+		m[f.name] = e
 	}
+	return m, nil
+}
+
+// fieldLists caches structFields by reflect.Type.
+var fieldLists sync.Map
+
+type fieldList struct {
+	fields []field
+	plain  bool
+}
+
+// cachedFields is structFields, once per type.
+func cachedFields(t reflect.Type) ([]field, bool) {
+	if l, ok := fieldLists.Load(t); ok {
+		return l.(fieldList).fields, l.(fieldList).plain
+	}
+	fields, plain := structFields(t)
+	fieldLists.Store(t, fieldList{fields, plain})
+	return fields, plain
 }
 
 // structFields lists t's JSON members as encoding/json

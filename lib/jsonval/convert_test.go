@@ -3,6 +3,7 @@ package jsonval
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"net"
 	"testing"
@@ -44,6 +45,28 @@ type pointerJSON struct{ N int }
 
 func (p *pointerJSON) MarshalJSON() ([]byte, error) { return []byte(`"by pointer"`), nil }
 
+// quantity converts itself both ways, as resource.Quantity does.
+type quantity struct{ s string }
+
+func (q quantity) MarshalJSON() ([]byte, error) { return json.Marshal(q.s) }
+func (q quantity) ToUnstructured() any          { return q.s }
+
+// float's ToUnstructured gives a number, whose JSON only MarshalJSON knows.
+type float struct{}
+
+func (float) MarshalJSON() ([]byte, error) { return []byte("5.0"), nil }
+func (float) ToUnstructured() any          { return 5.0 }
+
+// badJSON marshals to more than one value.
+type badJSON struct{}
+
+func (badJSON) MarshalJSON() ([]byte, error) { return []byte("1 2"), nil }
+
+// failing cannot marshal.
+type failing struct{}
+
+func (failing) MarshalJSON() ([]byte, error) { return nil, errors.New("no") }
+
 type Inner struct {
 	A string `json:"a"`
 	B int    `json:"b,omitempty"`
@@ -55,62 +78,67 @@ type unexported struct {
 
 type Named struct{ D bool }
 
-// collide's a dominates Inner's, by Go's rules.
-type collide struct {
-	Inner
-	A string `json:"a"`
-}
-
-type collideSameDepth struct {
-	Inner
-	Other
-}
-
-type Other struct {
-	A int `json:"a"`
-}
+// Untagged, so that go vet's check of tags lets the collisions be:
+type (
+	untaggedA struct{ A string }
+	untaggedB struct{ A int }
+	// collide's A hides untaggedA's, by Go's rules of embedding.
+	collide struct {
+		untaggedA
+		A string
+	}
+	// collideSameDepth's two As cancel each other out.
+	collideSameDepth struct {
+		untaggedA
+		untaggedB
+	}
+)
 
 type everything struct {
 	Inner
 	*Named
 	unexported
-	Str       string                 `json:"str"`
-	Bad       string                 `json:"bad"`
-	Empty     string                 `json:"empty,omitempty"`
-	Int       int64                  `json:"int"`
-	Uint      uint8                  `json:"uint"`
-	F64       float64                `json:"f64"`
-	Tiny      float64                `json:"tiny"`
-	Huge      float64                `json:"huge"`
-	F32       float32                `json:"f32"`
-	Bytes     []byte                 `json:"bytes"`
-	NilBytes  []byte                 `json:"nilBytes"`
-	Array     [2]int                 `json:"array"`
-	Slice     []string               `json:"slice"`
-	NilSlice  []string               `json:"nilSlice"`
-	EmptyList []int                  `json:"emptyList"`
-	Map       map[string]any         `json:"map"`
-	NilMap    map[string]int         `json:"nilMap"`
-	IntKeys   map[int]string         `json:"intKeys"`
-	TextKeys  map[text]string        `json:"textKeys"`
-	Ptr       *int                   `json:"ptr"`
-	NilPtr    *int                   `json:"nilPtr,omitempty"`
-	Iface     any                    `json:"iface"`
-	Zero      zeroByMethod           `json:"zero,omitzero"`
-	NotZero   zeroByMethod           `json:"notZero,omitzero"`
-	ZeroPtr   zeroByPointer          `json:"zeroPtr,omitzero"`
-	ZeroNil   *zeroByPointer         `json:"zeroNil,omitzero"`
-	ZeroVal   struct{ X int }        `json:"zeroVal,omitzero"`
-	Time      time.Time              `json:"time"`
-	IP        net.IP                 `json:"ip"`
-	Text      text                   `json:"text"`
-	ByPointer pointerJSON            `json:"byPointer"`
-	InMap     map[string]pointerJSON `json:"inMap"`
-	Skipped   string                 `json:"-"`
-	Untagged  string
-	private   string
-	Number    json.Number     `json:"number"`
-	Raw       json.RawMessage `json:"raw"`
+	Str        string                 `json:"str"`
+	Bad        string                 `json:"bad"`
+	Empty      string                 `json:"empty,omitempty"`
+	Int        int64                  `json:"int"`
+	Uint       uint8                  `json:"uint"`
+	F64        float64                `json:"f64"`
+	Tiny       float64                `json:"tiny"`
+	Huge       float64                `json:"huge"`
+	F32        float32                `json:"f32"`
+	Bytes      []byte                 `json:"bytes"`
+	NilBytes   []byte                 `json:"nilBytes"`
+	Array      [2]int                 `json:"array"`
+	Slice      []string               `json:"slice"`
+	NilSlice   []string               `json:"nilSlice"`
+	EmptyList  []int                  `json:"emptyList"`
+	Map        map[string]any         `json:"map"`
+	NilMap     map[string]int         `json:"nilMap"`
+	IntKeys    map[int]string         `json:"intKeys"`
+	TextKeys   map[text]string        `json:"textKeys"`
+	Ptr        *int                   `json:"ptr"`
+	NilPtr     *int                   `json:"nilPtr,omitempty"`
+	Iface      any                    `json:"iface"`
+	Zero       zeroByMethod           `json:"zero,omitzero"`
+	NotZero    zeroByMethod           `json:"notZero,omitzero"`
+	ZeroPtr    zeroByPointer          `json:"zeroPtr,omitzero"`
+	ZeroNil    *zeroByPointer         `json:"zeroNil,omitzero"`
+	ZeroVal    struct{ X int }        `json:"zeroVal,omitzero"`
+	Quantity   quantity               `json:"quantity"`
+	Quantities map[string]quantity    `json:"quantities"`
+	Float      float                  `json:"float"`
+	NilJSON    *pointerJSON           `json:"nilJSON"`
+	Time       time.Time              `json:"time"`
+	IP         net.IP                 `json:"ip"`
+	Text       text                   `json:"text"`
+	ByPointer  pointerJSON            `json:"byPointer"`
+	InMap      map[string]pointerJSON `json:"inMap"`
+	Skipped    string                 `json:"-"`
+	Untagged   string
+	private    string
+	Number     json.Number     `json:"number"`
+	Raw        json.RawMessage `json:"raw"`
 }
 
 // TestConvertIsEncodingJSON holds the direct conversion to encoding/json
@@ -133,8 +161,8 @@ func TestConvertIsEncodingJSON(t *testing.T) {
 	for _, c := range []any{
 		v,
 		everything{Named: &Named{D: true}}, // not addressable at the top
-		&collide{Inner: Inner{A: "hidden"}, A: "shown"},
-		&collideSameDepth{Inner: Inner{A: "x"}, Other: Other{A: 1}},
+		&collide{untaggedA: untaggedA{A: "hidden"}, A: "shown"},
+		&collideSameDepth{untaggedA{A: "x"}, untaggedB{A: 1}},
 		&struct {
 			N int    `json:"n,string"`
 			S string `json:"s,string"`
@@ -157,6 +185,8 @@ func TestConvertIsEncodingJSON(t *testing.T) {
 		map[string]float64{"nan": math.NaN()},
 		map[string]any{"ch": make(chan int)},
 		struct{ F func() }{},
+		map[string]any{"bad": badJSON{}},
+		map[string]any{"failing": failing{}},
 	} {
 		if _, err := Object(c); err == nil {
 			t.Errorf("%T: no error", c)
@@ -164,5 +194,44 @@ func TestConvertIsEncodingJSON(t *testing.T) {
 	}
 	if _, err := Object(nil); err == nil {
 		t.Error("nil is not an object")
+	}
+}
+
+// TestObjectWithout: the member omitted is absent and nothing else is,
+// whether the value is converted directly or through its JSON.
+func TestObjectWithout(t *testing.T) {
+	type status struct {
+		Failing failing `json:"failing"` // would fail if converted
+	}
+	type object struct {
+		Kind   string `json:"kind"`
+		Status status `json:"status"`
+	}
+	got, err := ObjectWithout(&object{Kind: "K"}, "status")
+	if want := map[string]any{"kind": "K"}; err != nil || !cmp.Equal(got, want) {
+		t.Errorf("ObjectWithout = %v, %v; want %v", got, err, want)
+	}
+	got, err = ObjectWithout(map[string]any{"kind": "K", "status": 1, "spec": nil}, "status")
+	if want := map[string]any{"kind": "K", "spec": nil}; err != nil || !cmp.Equal(got, want) {
+		t.Errorf("ObjectWithout = %v, %v; want %v", got, err, want)
+	}
+	if _, err := ObjectWithout(&object{}, "kind"); err == nil {
+		t.Error("the status that cannot be marshalled was not converted")
+	}
+}
+
+// counted counts its MarshalJSON calls.
+type counted struct{ calls *int }
+
+func (c counted) MarshalJSON() ([]byte, error) { *c.calls++; return []byte(`"x"`), nil }
+func (c counted) ToUnstructured() any          { return "x" }
+
+// TestToUnstructuredSkipsJSON: a type that converts itself is not
+// marshalled.
+func TestToUnstructuredSkipsJSON(t *testing.T) {
+	calls := 0
+	got, err := Object(map[string]any{"c": counted{&calls}})
+	if err != nil || got["c"] != "x" || calls != 0 {
+		t.Errorf("Object = %v, %v after %d MarshalJSON calls; want c: x and none", got, err, calls)
 	}
 }

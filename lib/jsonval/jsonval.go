@@ -16,6 +16,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"reflect"
 	"sync"
 
@@ -52,6 +53,24 @@ func Object(v any) (map[string]any, error) {
 	return m, nil
 }
 
+// ObjectWithout is Object without v's top-level member named omit, which
+// is not converted at all when v points to a plain struct: an object's
+// status, which an Istio type marshals through protobuf, costs nothing.
+func ObjectWithout(v any, omit string) (map[string]any, error) {
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		if t := rv.Type().Elem(); t.Kind() == reflect.Struct && !ownJSON(t) {
+			if fields, plain := cachedFields(t); plain {
+				return convertStruct(rv.Elem(), fields, omit)
+			}
+		}
+	}
+	m, err := Object(v)
+	if err == nil {
+		delete(m, omit)
+	}
+	return m, err
+}
+
 // viaJSON returns v marshalled and decoded as generic values.
 func viaJSON(v any) (any, error) {
 	// The JSON is written to a scratch buffer and decoded from it: nothing
@@ -62,9 +81,15 @@ func viaJSON(v any) (any, error) {
 	if err := jsonv2.MarshalWrite(&s.raw, v, v1); err != nil {
 		return nil, err
 	}
-	s.in.Reset(s.raw.Bytes())
-	s.dec.Reset(&s.in, v1)
-	return decode(&s.dec)
+	return s.decode(s.raw.Bytes())
+}
+
+// decodeJSON returns one JSON value, which must be all of b, as generic
+// values.
+func decodeJSON(b []byte) (any, error) {
+	s := scratches.Get().(*scratch)
+	defer scratches.Put(s)
+	return s.decode(b)
 }
 
 // v1 are encoding/json's semantics in the v2 implementation: the same
@@ -80,7 +105,7 @@ var v1 = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv2.WithMarshalers(
 		return enc.WriteValue(jsontext.Value(n)) // a Number that is not one is an error
 	})))
 
-// scratch is what one Object works with.
+// scratch is what one conversion through JSON works with.
 type scratch struct {
 	raw bytes.Buffer
 	in  bytes.Reader
@@ -92,6 +117,20 @@ var scratches = sync.Pool{New: func() any {
 	s.raw.Grow(4096)
 	return s
 }}
+
+// decode reads b, one JSON value and nothing after it.
+func (s *scratch) decode(b []byte) (any, error) {
+	s.in.Reset(b)
+	s.dec.Reset(&s.in, v1)
+	d, err := decode(&s.dec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.dec.ReadToken(); err != io.EOF {
+		return nil, fmt.Errorf("JSON value followed by more: %v", err)
+	}
+	return d, nil
+}
 
 // decode reads one JSON value as generic values, numbers as json.Number
 // of their literal text, as encoding/json's Decoder does with UseNumber.

@@ -89,16 +89,15 @@ var buffers = sync.Pool{New: func() any { b := new(bytes.Buffer); b.Grow(4096); 
 // Encode encodes one object with a new Encoder.
 func Encode(v map[string]any) ([]byte, error) { return new(Encoder).Encode(v) }
 
-// Clean returns obj as generic JSON values (jsonval.Object) without its
+// Clean returns obj as generic JSON values (jsonval.ObjectWithout) without its
 // status, nulls and the noise paths.
 func Clean(obj any) (map[string]any, error) {
-	v, err := jsonval.Object(obj)
+	// The status of an object is written by its controller; in a manifest
+	// it is ignored at best, so it is never rendered.
+	v, err := jsonval.ObjectWithout(obj, "status")
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	// The status of an object is written by its controller; in a manifest
-	// it is ignored at best, so it is never rendered.
-	delete(v, "status")
 	dropNulls(v)
 	kind, _ := v["kind"].(string)
 	for _, n := range noise {
