@@ -97,6 +97,16 @@ func newConverter(t reflect.Type) converter {
 		}
 		return viaMarshaler
 	}
+	if reflect.PointerTo(t).Implements(marshalerType) && !t.Implements(textMarshalerType) {
+		// MarshalJSON on the pointer (an Istio spec's): encoding/json calls
+		// it on an addressable value.
+		return func(v reflect.Value) (any, error) {
+			if v.CanAddr() {
+				return viaMarshaler(v.Addr())
+			}
+			return roundTrip(v)
+		}
+	}
 	if ownJSON(t) {
 		return roundTrip
 	}
