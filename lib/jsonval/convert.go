@@ -17,14 +17,16 @@ import (
 // the bytes between. Converters are built once per type from its
 // reflection, as encoding/json builds its encoders.
 //
-// Only what is plain is converted directly: booleans, numbers, valid UTF-8
+// What is plain is converted directly: booleans, numbers, valid UTF-8
 // strings, pointers, interfaces, slices, arrays, maps with string keys and
-// structs whose fields have distinct JSON names and no ",string" option.
-// A value with its own JSON (a MarshalJSON or MarshalText method), a
-// json.Number, a string that is not UTF-8, a float that is not finite, a
-// struct whose embedded fields' names collide, or anything else goes
-// through the round trip itself, so every rule encoding/json has and this
-// file does not spell out stays encoding/json's.
+// structs whose fields have distinct JSON names and no ",string" option. A
+// value with a MarshalJSON method is converted from the JSON it returns
+// (or by its ToUnstructured method, see unstructured). A MarshalText
+// method, a json.Number, a string that is not UTF-8, a float that is not
+// finite, a struct whose embedded fields' names collide, or anything else
+// goes through the round trip itself (marshalled and decoded), so every
+// rule encoding/json has and this file does not spell out stays
+// encoding/json's.
 type converter func(v reflect.Value) (any, error)
 
 // converters caches a converter per reflect.Type.
@@ -76,16 +78,26 @@ func ownJSON(t reflect.Type) bool {
 }
 
 func newConverter(t reflect.Type) converter {
-	// A pointer first: nil is null, as encoding/json writes a nil pointer
-	// even when its type has methods, and what it points to is
-	// addressable, so the methods of either are found there.
-	if t.Kind() == reflect.Pointer {
+	switch t.Kind() {
+	case reflect.Pointer:
+		// Before methods: nil is null, as encoding/json writes a nil
+		// pointer even when its type has methods, and what it points to is
+		// addressable, so the methods of either are found there.
 		elem := t.Elem()
 		return func(v reflect.Value) (any, error) {
 			if v.IsNil() {
 				return nil, nil
 			}
 			return converterFor(elem)(v.Elem())
+		}
+	case reflect.Interface:
+		// Before methods too: what it holds has them or not.
+		return func(v reflect.Value) (any, error) {
+			if v.IsNil() {
+				return nil, nil
+			}
+			e := v.Elem()
+			return converterFor(e.Type())(e)
 		}
 	}
 	if t == numberType {
@@ -125,14 +137,6 @@ func newConverter(t reflect.Type) converter {
 				return s, nil
 			}
 			return roundTrip(v)
-		}
-	case reflect.Interface:
-		return func(v reflect.Value) (any, error) {
-			if v.IsNil() {
-				return nil, nil
-			}
-			e := v.Elem()
-			return converterFor(e.Type())(e)
 		}
 	case reflect.Slice:
 		if e := t.Elem(); e.Kind() == reflect.Uint8 && !ownJSON(e) {

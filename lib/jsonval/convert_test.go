@@ -98,47 +98,49 @@ type everything struct {
 	Inner
 	*Named
 	unexported
-	Str        string                 `json:"str"`
-	Bad        string                 `json:"bad"`
-	Empty      string                 `json:"empty,omitempty"`
-	Int        int64                  `json:"int"`
-	Uint       uint8                  `json:"uint"`
-	F64        float64                `json:"f64"`
-	Tiny       float64                `json:"tiny"`
-	Huge       float64                `json:"huge"`
-	F32        float32                `json:"f32"`
-	Bytes      []byte                 `json:"bytes"`
-	NilBytes   []byte                 `json:"nilBytes"`
-	Array      [2]int                 `json:"array"`
-	Slice      []string               `json:"slice"`
-	NilSlice   []string               `json:"nilSlice"`
-	EmptyList  []int                  `json:"emptyList"`
-	Map        map[string]any         `json:"map"`
-	NilMap     map[string]int         `json:"nilMap"`
-	IntKeys    map[int]string         `json:"intKeys"`
-	TextKeys   map[text]string        `json:"textKeys"`
-	Ptr        *int                   `json:"ptr"`
-	NilPtr     *int                   `json:"nilPtr,omitempty"`
-	Iface      any                    `json:"iface"`
-	Zero       zeroByMethod           `json:"zero,omitzero"`
-	NotZero    zeroByMethod           `json:"notZero,omitzero"`
-	ZeroPtr    zeroByPointer          `json:"zeroPtr,omitzero"`
-	ZeroNil    *zeroByPointer         `json:"zeroNil,omitzero"`
-	ZeroVal    struct{ X int }        `json:"zeroVal,omitzero"`
-	Quantity   quantity               `json:"quantity"`
-	Quantities map[string]quantity    `json:"quantities"`
-	Float      float                  `json:"float"`
-	NilJSON    *pointerJSON           `json:"nilJSON"`
-	Time       time.Time              `json:"time"`
-	IP         net.IP                 `json:"ip"`
-	Text       text                   `json:"text"`
-	ByPointer  pointerJSON            `json:"byPointer"`
-	InMap      map[string]pointerJSON `json:"inMap"`
-	Skipped    string                 `json:"-"`
-	Untagged   string
-	private    string
-	Number     json.Number     `json:"number"`
-	Raw        json.RawMessage `json:"raw"`
+	Str          string                 `json:"str"`
+	Bad          string                 `json:"bad"`
+	Empty        string                 `json:"empty,omitempty"`
+	Int          int64                  `json:"int"`
+	Uint         uint8                  `json:"uint"`
+	F64          float64                `json:"f64"`
+	Tiny         float64                `json:"tiny"`
+	Huge         float64                `json:"huge"`
+	F32          float32                `json:"f32"`
+	Bytes        []byte                 `json:"bytes"`
+	NilBytes     []byte                 `json:"nilBytes"`
+	Array        [2]int                 `json:"array"`
+	Slice        []string               `json:"slice"`
+	NilSlice     []string               `json:"nilSlice"`
+	EmptyList    []int                  `json:"emptyList"`
+	Map          map[string]any         `json:"map"`
+	NilMap       map[string]int         `json:"nilMap"`
+	IntKeys      map[int]string         `json:"intKeys"`
+	TextKeys     map[text]string        `json:"textKeys"`
+	Ptr          *int                   `json:"ptr"`
+	NilPtr       *int                   `json:"nilPtr,omitempty"`
+	Iface        any                    `json:"iface"`
+	Zero         zeroByMethod           `json:"zero,omitzero"`
+	NotZero      zeroByMethod           `json:"notZero,omitzero"`
+	ZeroPtr      zeroByPointer          `json:"zeroPtr,omitzero"`
+	ZeroNil      *zeroByPointer         `json:"zeroNil,omitzero"`
+	ZeroVal      struct{ X int }        `json:"zeroVal,omitzero"`
+	Marshaler    json.Marshaler         `json:"marshaler"`
+	NilMarshaler json.Marshaler         `json:"nilMarshaler"`
+	Quantity     quantity               `json:"quantity"`
+	Quantities   map[string]quantity    `json:"quantities"`
+	Float        float                  `json:"float"`
+	NilJSON      *pointerJSON           `json:"nilJSON"`
+	Time         time.Time              `json:"time"`
+	IP           net.IP                 `json:"ip"`
+	Text         text                   `json:"text"`
+	ByPointer    pointerJSON            `json:"byPointer"`
+	InMap        map[string]pointerJSON `json:"inMap"`
+	Skipped      string                 `json:"-"`
+	Untagged     string
+	private      string
+	Number       json.Number     `json:"number"`
+	Raw          json.RawMessage `json:"raw"`
 }
 
 // TestConvertIsEncodingJSON holds the direct conversion to encoding/json
