@@ -27,7 +27,13 @@ import (
 // goes through the round trip itself (marshalled and decoded), so every
 // rule encoding/json has and this file does not spell out stays
 // encoding/json's.
-type converter func(v reflect.Value) (any, error)
+type converter func(v reflect.Value, depth int) (any, error)
+
+// maxDepth is how deep a value is converted directly: a value nested
+// deeper, which may be a cycle of pointers, maps or slices, goes through
+// the round trip, which reports a cycle as encoding/json does instead of
+// recursing until the stack runs out.
+const maxDepth = 1000
 
 // converters caches a converter per reflect.Type.
 var converters sync.Map
@@ -44,9 +50,9 @@ func converterFor(t reflect.Type) converter {
 		c  converter
 	)
 	wg.Add(1)
-	if prev, loaded := converters.LoadOrStore(t, converter(func(v reflect.Value) (any, error) {
+	if prev, loaded := converters.LoadOrStore(t, converter(func(v reflect.Value, depth int) (any, error) {
 		wg.Wait()
-		return c(v)
+		return c(v, depth)
 	})); loaded {
 		return prev.(converter)
 	}
@@ -84,20 +90,26 @@ func newConverter(t reflect.Type) converter {
 		// pointer even when its type has methods, and what it points to is
 		// addressable, so the methods of either are found there.
 		elem := t.Elem()
-		return func(v reflect.Value) (any, error) {
+		return func(v reflect.Value, depth int) (any, error) {
 			if v.IsNil() {
 				return nil, nil
 			}
-			return converterFor(elem)(v.Elem())
+			if depth > maxDepth {
+				return roundTrip(v, depth)
+			}
+			return converterFor(elem)(v.Elem(), depth+1)
 		}
 	case reflect.Interface:
 		// Before methods too: what it holds has them or not.
-		return func(v reflect.Value) (any, error) {
+		return func(v reflect.Value, depth int) (any, error) {
 			if v.IsNil() {
 				return nil, nil
 			}
+			if depth > maxDepth {
+				return roundTrip(v, depth)
+			}
 			e := v.Elem()
-			return converterFor(e.Type())(e)
+			return converterFor(e.Type())(e, depth+1)
 		}
 	}
 	if t == numberType {
@@ -112,11 +124,11 @@ func newConverter(t reflect.Type) converter {
 	if reflect.PointerTo(t).Implements(marshalerType) && !t.Implements(textMarshalerType) {
 		// MarshalJSON on the pointer (an Istio spec's): encoding/json calls
 		// it on an addressable value.
-		return func(v reflect.Value) (any, error) {
+		return func(v reflect.Value, depth int) (any, error) {
 			if v.CanAddr() {
-				return viaMarshaler(v.Addr())
+				return viaMarshaler(v.Addr(), depth)
 			}
-			return roundTrip(v)
+			return roundTrip(v, depth)
 		}
 	}
 	if ownJSON(t) {
@@ -124,23 +136,23 @@ func newConverter(t reflect.Type) converter {
 	}
 	switch t.Kind() {
 	case reflect.Bool:
-		return func(v reflect.Value) (any, error) { return v.Bool(), nil }
+		return func(v reflect.Value, _ int) (any, error) { return v.Bool(), nil }
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return func(v reflect.Value) (any, error) { return json.Number(strconv.FormatInt(v.Int(), 10)), nil }
+		return func(v reflect.Value, _ int) (any, error) { return json.Number(strconv.FormatInt(v.Int(), 10)), nil }
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return func(v reflect.Value) (any, error) { return json.Number(strconv.FormatUint(v.Uint(), 10)), nil }
+		return func(v reflect.Value, _ int) (any, error) { return json.Number(strconv.FormatUint(v.Uint(), 10)), nil }
 	case reflect.Float32, reflect.Float64:
 		return floatConverter(t.Bits())
 	case reflect.String:
-		return func(v reflect.Value) (any, error) {
+		return func(v reflect.Value, depth int) (any, error) {
 			if s := v.String(); utf8.ValidString(s) {
 				return s, nil
 			}
-			return roundTrip(v)
+			return roundTrip(v, depth)
 		}
 	case reflect.Slice:
 		if e := t.Elem(); e.Kind() == reflect.Uint8 && !ownJSON(e) {
-			return func(v reflect.Value) (any, error) {
+			return func(v reflect.Value, _ int) (any, error) {
 				if v.IsNil() {
 					return nil, nil
 				}
@@ -148,11 +160,14 @@ func newConverter(t reflect.Type) converter {
 			}
 		}
 		list := listConverter(t.Elem())
-		return func(v reflect.Value) (any, error) {
+		return func(v reflect.Value, depth int) (any, error) {
 			if v.IsNil() {
 				return nil, nil
 			}
-			return list(v)
+			if depth > maxDepth {
+				return roundTrip(v, depth)
+			}
+			return list(v, depth)
 		}
 	case reflect.Array:
 		return listConverter(t.Elem())
@@ -171,7 +186,7 @@ func newConverter(t reflect.Type) converter {
 // convert itself goes through. An addressable value is marshalled by its
 // address, so that a method on the pointer is called, as encoding/json
 // calls it.
-func roundTrip(v reflect.Value) (any, error) {
+func roundTrip(v reflect.Value, _ int) (any, error) {
 	if v.CanAddr() {
 		v = v.Addr()
 	}
@@ -183,7 +198,7 @@ func roundTrip(v reflect.Value) (any, error) {
 
 // viaMarshaler converts a value of a type with a MarshalJSON method from
 // the JSON it returns, as encoding/json writes that JSON.
-func viaMarshaler(v reflect.Value) (any, error) {
+func viaMarshaler(v reflect.Value, _ int) (any, error) {
 	if !v.CanInterface() {
 		return nil, &json.UnsupportedTypeError{Type: v.Type()}
 	}
@@ -201,7 +216,7 @@ func viaMarshaler(v reflect.Value) (any, error) {
 // viaUnstructured converts a value of a type with both a MarshalJSON and a
 // ToUnstructured method by the second, when it gives a string, a boolean
 // or nil, whose JSON is not in doubt; by the first otherwise.
-func viaUnstructured(v reflect.Value) (any, error) {
+func viaUnstructured(v reflect.Value, depth int) (any, error) {
 	if !v.CanInterface() {
 		return nil, &json.UnsupportedTypeError{Type: v.Type()}
 	}
@@ -213,17 +228,17 @@ func viaUnstructured(v reflect.Value) (any, error) {
 	case bool, nil:
 		return u, nil
 	}
-	return viaMarshaler(v)
+	return viaMarshaler(v, depth)
 }
 
 // floatConverter writes a float as encoding/json does: the shortest
 // decimal that reads back as the same float of its size, in exponent form
 // below 1e-6 and from 1e21, with a one-digit negative exponent unpadded.
 func floatConverter(bits int) converter {
-	return func(v reflect.Value) (any, error) {
+	return func(v reflect.Value, depth int) (any, error) {
 		f := v.Float()
 		if math.IsInf(f, 0) || math.IsNaN(f) {
-			return roundTrip(v) // encoding/json's error
+			return roundTrip(v, depth) // encoding/json's error
 		}
 		format := byte('f')
 		if abs := math.Abs(f); abs != 0 {
@@ -245,11 +260,11 @@ func floatConverter(bits int) converter {
 
 // listConverter converts a slice or an array with elements of type elem.
 func listConverter(elem reflect.Type) converter {
-	return func(v reflect.Value) (any, error) {
+	return func(v reflect.Value, depth int) (any, error) {
 		c := converterFor(elem)
 		l := make([]any, v.Len())
 		for i := range l {
-			e, err := c(v.Index(i))
+			e, err := c(v.Index(i), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -263,18 +278,21 @@ func listConverter(elem reflect.Type) converter {
 // Its values are not addressable: a value's pointer methods are not
 // called, as encoding/json does not call them.
 func mapConverter(elem reflect.Type) converter {
-	return func(v reflect.Value) (any, error) {
+	return func(v reflect.Value, depth int) (any, error) {
 		if v.IsNil() {
 			return nil, nil
+		}
+		if depth > maxDepth {
+			return roundTrip(v, depth)
 		}
 		c := converterFor(elem)
 		m := make(map[string]any, v.Len())
 		for it := v.MapRange(); it.Next(); {
 			k := it.Key().String()
 			if !utf8.ValidString(k) {
-				return roundTrip(v)
+				return roundTrip(v, depth)
 			}
-			e, err := c(it.Value())
+			e, err := c(it.Value(), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -301,12 +319,12 @@ func structConverter(t reflect.Type) converter {
 	if !plain {
 		return roundTrip
 	}
-	return func(v reflect.Value) (any, error) { return convertStruct(v, fields, "") }
+	return func(v reflect.Value, depth int) (any, error) { return convertStruct(v, depth, fields, "") }
 }
 
 // convertStruct converts a struct value by its fields, without the member
 // named omit.
-func convertStruct(v reflect.Value, fields []field, omit string) (map[string]any, error) {
+func convertStruct(v reflect.Value, depth int, fields []field, omit string) (map[string]any, error) {
 	// Most fields are unset: a map the size of a small one at first.
 	m := make(map[string]any, min(len(fields), 8))
 next:
@@ -328,7 +346,7 @@ next:
 		if f.omitEmpty && empty(fv) || f.zero != nil && f.zero(fv) {
 			continue
 		}
-		e, err := converterFor(f.typ)(fv)
+		e, err := converterFor(f.typ)(fv, depth+1)
 		if err != nil {
 			return nil, err
 		}

@@ -237,3 +237,22 @@ func TestToUnstructuredSkipsJSON(t *testing.T) {
 		t.Errorf("Object = %v, %v after %d MarshalJSON calls; want c: x and none", got, err, calls)
 	}
 }
+
+// TestCycle: a value that contains itself is an error, as encoding/json
+// reports it, not a stack overflow.
+func TestCycle(t *testing.T) {
+	type node struct {
+		Next *node `json:"next"`
+	}
+	n := &node{}
+	n.Next = n
+	m := map[string]any{}
+	m["self"] = m
+	l := []any{nil}
+	l[0] = l
+	for _, v := range []any{n, m, map[string]any{"l": l}} {
+		if _, err := Object(v); err == nil {
+			t.Errorf("%T: a cycle converted without error", v)
+		}
+	}
+}

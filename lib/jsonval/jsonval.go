@@ -41,7 +41,7 @@ func Object(v any) (map[string]any, error) {
 	if v == nil {
 		err = fmt.Errorf("nil is not a JSON object")
 	} else {
-		d, err = converterFor(reflect.TypeOf(v))(reflect.ValueOf(v))
+		d, err = converterFor(reflect.TypeOf(v))(reflect.ValueOf(v), 0)
 	}
 	if err != nil {
 		return nil, err
@@ -60,7 +60,7 @@ func ObjectWithout(v any, omit string) (map[string]any, error) {
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
 		if t := rv.Type().Elem(); t.Kind() == reflect.Struct && !ownJSON(t) {
 			if fields, plain := cachedFields(t); plain {
-				return convertStruct(rv.Elem(), fields, omit)
+				return convertStruct(rv.Elem(), 0, fields, omit)
 			}
 		}
 	}
