@@ -40,9 +40,11 @@ golden:
 
 ## bench: every stage and the whole compile for 100, 1,000 and 5,000 apps, then
 ## the built compile command over 1,000 apps: a fresh tree with no cache, a
-## re-run and a -check with the cache warm, an edit to one app, and a re-run
-## with the cache emptied; then the built cmd/lint over that tree, with the
-## compiler's cache and without
+## re-run and a -check with the cache warm, an edit to one app, a re-run with
+## the cache emptied, and the compile alone with no cache (a -check of an empty
+## folder, which exits 1: nothing there is current); then the built cmd/lint
+## over that tree, with the compiler's cache and without; then kubeconform's
+## command over the tree, which must find every object valid
 BENCH_CACHE := /tmp/manifold-bench-cache
 FLEET := /tmp/manifold-bench -apps 1000 -out /tmp/manifold-fleet/out
 LINT_FLEET := /usr/bin/time -f 'cmd/lint over the tree: %e s, peak RSS %M KB' /tmp/manifold-lint /tmp/manifold-fleet/out
@@ -58,8 +60,11 @@ bench:
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -check
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -edit 7
 	rm -rf $(BENCH_CACHE) && MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET)
+	rm -rf /tmp/manifold-empty && /tmp/manifold-bench -apps 1000 -out /tmp/manifold-empty -cache=false -check || test $$? -eq 1
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(LINT_FLEET)
 	MANIFOLD_CACHE=off $(LINT_FLEET)
+	$(GO) build -o /tmp/kubeconform github.com/yannh/kubeconform/cmd/kubeconform
+	$(GO) run ./tests/bench/kubeconform -kubeconform /tmp/kubeconform -tree /tmp/manifold-fleet/out
 
 ## hostile: cmd/lint over the hostile-input corpus, within 2 s and 512 MB each
 hostile:

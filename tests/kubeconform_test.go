@@ -17,10 +17,7 @@ func TestKubeconformCLIAcceptsTheTree(t *testing.T) {
 		t.Skip("builds kubeconform")
 	}
 	for _, env := range apps.Envs() {
-		args := []string{"tool", "kubeconform", "-strict", "-summary", "-output", "json", "-kubernetes-version", env.Kubernetes}
-		for _, loc := range schemas.Locations("schemas", env.Kubernetes, env.Versions) {
-			args = append(args, "-schema-location", loc)
-		}
+		args := append([]string{"tool", "kubeconform", "-strict", "-summary", "-output", "json"}, schemas.KubeconformFlags("schemas", env.Kubernetes, env.Versions)...)
 		args = append(args, "out/"+env.Name)
 		cmd := exec.Command("go", args...)
 		cmd.Dir = ".."

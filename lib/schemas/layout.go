@@ -80,6 +80,17 @@ func Locations(dir, kubernetes string, v model.Versions) []string {
 	return locs
 }
 
+// KubeconformFlags returns the flags that point kubeconform's command at
+// dir for an environment pinned to these versions: its Kubernetes version
+// and a -schema-location for each of Locations.
+func KubeconformFlags(dir, kubernetes string, v model.Versions) []string {
+	flags := []string{"-kubernetes-version", kubernetes}
+	for _, loc := range Locations(dir, kubernetes, v) {
+		flags = append(flags, "-schema-location", loc)
+	}
+	return flags
+}
+
 // ModuleDir returns the folder of a module version in the module cache,
 // downloading it through the module proxy when needed.
 func ModuleDir(ctx context.Context, module, version string) (string, error) {

@@ -1,0 +1,71 @@
+// Command kubeconform runs kubeconform's own command over each
+// environment's folder of a compiled tree, pointed at schemas/ with the
+// environment's pinned versions (two workers, strict, as a CI job would),
+// and prints per environment what it found and how fast. It exits 1 when
+// an object is invalid, fails to validate or is skipped.
+//
+//	go build -o /tmp/kubeconform github.com/yannh/kubeconform/cmd/kubeconform
+//	go run ./tests/bench/kubeconform -kubeconform /tmp/kubeconform -tree /tmp/manifold-fleet/out
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/manifold-dev/manifold/apps"
+	"github.com/manifold-dev/manifold/lib/schemas"
+)
+
+// summary is kubeconform's -summary in its JSON output.
+type summary struct {
+	Valid, Invalid, Errors, Skipped int
+}
+
+func main() {
+	bin := flag.String("kubeconform", "kubeconform", "kubeconform's `command`")
+	tree := flag.String("tree", "", "the compiled tree: a `dir` with a folder per environment")
+	schemaDir := flag.String("schemas", "schemas", "the schema `dir`")
+	flag.Parse()
+	if *tree == "" {
+		fmt.Fprintln(os.Stderr, "kubeconform: -tree is required")
+		os.Exit(2)
+	}
+	var total summary
+	var wall time.Duration
+	failed := false
+	for _, env := range apps.Envs() {
+		args := append([]string{"-n", "2", "-strict", "-summary", "-output", "json"}, schemas.KubeconformFlags(*schemaDir, env.Kubernetes, env.Versions)...)
+		args = append(args, filepath.Join(*tree, env.Name))
+		start := time.Now()
+		out, err := exec.Command(*bin, args...).Output()
+		took := time.Since(start)
+		var report struct {
+			Summary summary `json:"summary"`
+		}
+		if jerr := json.Unmarshal(out, &report); jerr != nil {
+			fmt.Fprintf(os.Stderr, "kubeconform: %s: %v (%v)\n%s", env.Name, err, jerr, out)
+			os.Exit(2)
+		}
+		s := report.Summary
+		n := s.Valid + s.Invalid + s.Errors + s.Skipped
+		fmt.Printf("kubeconform %-8s %6d objects: %d valid, %d invalid, %d errors, %d skipped in %.2fs, %.0f objects/s\n",
+			env.Name, n, s.Valid, s.Invalid, s.Errors, s.Skipped, took.Seconds(), float64(n)/took.Seconds())
+		failed = failed || err != nil || s.Invalid+s.Errors+s.Skipped > 0
+		total.Valid += s.Valid
+		total.Invalid += s.Invalid
+		total.Errors += s.Errors
+		total.Skipped += s.Skipped
+		wall += took
+	}
+	n := total.Valid + total.Invalid + total.Errors + total.Skipped
+	fmt.Printf("kubeconform %-8s %6d objects: %d valid, %d invalid, %d errors, %d skipped in %.2fs, %.0f objects/s\n",
+		"all", n, total.Valid, total.Invalid, total.Errors, total.Skipped, wall.Seconds(), float64(n)/wall.Seconds())
+	if failed {
+		os.Exit(1)
+	}
+}
