@@ -89,7 +89,7 @@ func newConverter(t reflect.Type) converter {
 		// Before methods: nil is null, as encoding/json writes a nil
 		// pointer even when its type has methods, and what it points to is
 		// addressable, so the methods of either are found there.
-		elem := t.Elem()
+		elem := converterFor(t.Elem())
 		return func(v reflect.Value, depth int) (any, error) {
 			if v.IsNil() {
 				return nil, nil
@@ -97,7 +97,7 @@ func newConverter(t reflect.Type) converter {
 			if depth > maxDepth {
 				return roundTrip(v, depth)
 			}
-			return converterFor(elem)(v.Elem(), depth+1)
+			return elem(v.Elem(), depth+1)
 		}
 	case reflect.Interface:
 		// Before methods too: what it holds has them or not.
@@ -260,8 +260,8 @@ func floatConverter(bits int) converter {
 
 // listConverter converts a slice or an array with elements of type elem.
 func listConverter(elem reflect.Type) converter {
+	c := converterFor(elem)
 	return func(v reflect.Value, depth int) (any, error) {
-		c := converterFor(elem)
 		l := make([]any, v.Len())
 		for i := range l {
 			e, err := c(v.Index(i), depth+1)
@@ -278,6 +278,7 @@ func listConverter(elem reflect.Type) converter {
 // Its values are not addressable: a value's pointer methods are not
 // called, as encoding/json does not call them.
 func mapConverter(elem reflect.Type) converter {
+	c := converterFor(elem)
 	return func(v reflect.Value, depth int) (any, error) {
 		if v.IsNil() {
 			return nil, nil
@@ -285,7 +286,6 @@ func mapConverter(elem reflect.Type) converter {
 		if depth > maxDepth {
 			return roundTrip(v, depth)
 		}
-		c := converterFor(elem)
 		m := make(map[string]any, v.Len())
 		for it := v.MapRange(); it.Next(); {
 			k := it.Key().String()
@@ -307,6 +307,7 @@ type field struct {
 	name      string
 	index     []int // through embedded structs, as reflect.Value.FieldByIndex
 	typ       reflect.Type
+	conv      converter // typ's
 	omitEmpty bool
 	zero      func(reflect.Value) bool // for omitzero
 }
@@ -346,7 +347,7 @@ next:
 		if f.omitEmpty && empty(fv) || f.zero != nil && f.zero(fv) {
 			continue
 		}
-		e, err := converterFor(f.typ)(fv, depth+1)
+		e, err := f.conv(fv, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -363,12 +364,18 @@ type fieldList struct {
 	plain  bool
 }
 
-// cachedFields is structFields, once per type.
+// cachedFields is structFields, with each field's converter, once per
+// type.
 func cachedFields(t reflect.Type) ([]field, bool) {
 	if l, ok := fieldLists.Load(t); ok {
 		return l.(fieldList).fields, l.(fieldList).plain
 	}
 	fields, plain := structFields(t)
+	if plain {
+		for i := range fields {
+			fields[i].conv = converterFor(fields[i].typ)
+		}
+	}
 	fieldLists.Store(t, fieldList{fields, plain})
 	return fields, plain
 }

@@ -78,6 +78,12 @@ type unexported struct {
 
 type Named struct{ D bool }
 
+// list is a recursive type.
+type list struct {
+	Name string `json:"name"`
+	Next *list  `json:"next,omitempty"`
+}
+
 // Untagged, so that go vet's check of tags lets the collisions be:
 type (
 	untaggedA struct{ A string }
@@ -163,6 +169,7 @@ func TestConvertIsEncodingJSON(t *testing.T) {
 	for _, c := range []any{
 		v,
 		everything{Named: &Named{D: true}}, // not addressable at the top
+		&list{Name: "a", Next: &list{Name: "b", Next: &list{Name: "c"}}}, // a recursive type
 		&collide{untaggedA: untaggedA{A: "hidden"}, A: "shown"},
 		&collideSameDepth{untaggedA{A: "x"}, untaggedB{A: 1}},
 		&struct {
