@@ -246,7 +246,8 @@ func floatConverter(bits int) converter {
 				format = 'e'
 			}
 		}
-		b := strconv.AppendFloat(make([]byte, 0, 24), f, format, -1, bits)
+		var buf [32]byte
+		b := strconv.AppendFloat(buf[:0], f, format, -1, bits)
 		if format == 'e' {
 			// e-09 becomes e-9
 			if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
@@ -380,9 +381,9 @@ func cachedFields(t reflect.Type) ([]field, bool) {
 	return fields, plain
 }
 
-// structFields lists t's JSON members as encoding/json
-// finds them: exported fields, and the fields of embedded structs (through
-// pointers too) that have no name in their tag. plain is false when two
+// structFields lists t's JSON members as encoding/json finds them:
+// exported fields, and the fields of embedded structs (through pointers
+// too) that have no name in their tag. plain is false when two
 // members would have the same name (encoding/json then applies Go's rules
 // of dominance), when a field has the ",string" option or an invalid name
 // in its tag, or when an embedded field is reached through a pointer to an
