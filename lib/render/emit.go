@@ -28,7 +28,8 @@ func (e *Encoder) emit(b *bytes.Buffer, v map[string]any) error {
 }
 
 func (e *Encoder) emitMap(b *bytes.Buffer, m map[string]any, indent int) error {
-	for _, k := range sortedKeys(m) {
+	var buf [16]string
+	for _, k := range sortedKeys(buf[:0], m) {
 		writeIndent(b, indent)
 		if err := e.emitScalar(b, k, indent, true); err != nil {
 			return err
@@ -41,9 +42,9 @@ func (e *Encoder) emitMap(b *bytes.Buffer, m map[string]any, indent int) error {
 	return nil
 }
 
-// sortedKeys returns m's keys, sorted, in a slice of exactly their number.
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
+// sortedKeys appends m's keys to keys, sorted: given a buffer on its
+// caller's stack, a map of up to its length costs no allocation.
+func sortedKeys(keys []string, m map[string]any) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
@@ -94,7 +95,8 @@ func (e *Encoder) emitItem(b *bytes.Buffer, v any, indent int) error {
 			b.WriteString("{}\n")
 			return nil
 		}
-		for i, k := range sortedKeys(x) {
+		var buf [16]string
+		for i, k := range sortedKeys(buf[:0], x) {
 			if i > 0 {
 				writeIndent(b, indent)
 			}
