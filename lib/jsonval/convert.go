@@ -199,10 +199,11 @@ func roundTrip(v reflect.Value, _ int) (any, error) {
 // viaMarshaler converts a value of a type with a MarshalJSON method from
 // the JSON it returns, as encoding/json writes that JSON.
 func viaMarshaler(v reflect.Value, _ int) (any, error) {
-	if !v.CanInterface() {
+	m, ok := methods(v).(json.Marshaler)
+	if !ok {
 		return nil, &json.UnsupportedTypeError{Type: v.Type()}
 	}
-	b, err := v.Interface().(json.Marshaler).MarshalJSON()
+	b, err := m.MarshalJSON()
 	if err != nil {
 		return nil, &json.MarshalerError{Type: v.Type(), Err: err}
 	}
@@ -217,10 +218,11 @@ func viaMarshaler(v reflect.Value, _ int) (any, error) {
 // ToUnstructured method by the second, when it gives a string, a boolean
 // or nil, whose JSON is not in doubt; by the first otherwise.
 func viaUnstructured(v reflect.Value, depth int) (any, error) {
-	if !v.CanInterface() {
+	c, ok := methods(v).(unstructured)
+	if !ok {
 		return nil, &json.UnsupportedTypeError{Type: v.Type()}
 	}
-	switch u := v.Interface().(unstructured).ToUnstructured().(type) {
+	switch u := c.ToUnstructured().(type) {
 	case string:
 		if utf8.ValidString(u) {
 			return u, nil
@@ -229,6 +231,19 @@ func viaUnstructured(v reflect.Value, depth int) (any, error) {
 		return u, nil
 	}
 	return viaMarshaler(v, depth)
+}
+
+// methods returns v as an interface value to call its methods on: by its
+// address when it has one, which costs no copy of v, or nil when v cannot
+// be had (a value read through an unexported field).
+func methods(v reflect.Value) any {
+	if v.Kind() != reflect.Pointer && v.CanAddr() {
+		v = v.Addr()
+	}
+	if !v.CanInterface() {
+		return nil
+	}
+	return v.Interface()
 }
 
 // floatConverter writes a float as encoding/json does: the shortest
