@@ -170,7 +170,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		}
 		res.Findings = append(res.Findings, more...)
 		if finding.HasErrors(more) {
-			res.Tree = tree.Tree{} // a rejected compile writes nothing
+			res.Tree, digest = tree.Tree{}, tree.Digest{} // a rejected compile writes nothing
 		}
 	}
 	if *diffMode && !finding.HasErrors(res.Findings) {
@@ -208,7 +208,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "compile: %d objects; %d files written, %d removed, %d unchanged in %s\n",
 			done.Objects, 0, 0, done.Files, *out)
 	} else {
-		wr, err := tree.Writer{Fsync: *fsync, Known: known}.Write(*out, res.Tree, res.Scope)
+		wr, err := tree.Writer{Fsync: *fsync, Known: known, Digest: digest}.Write(*out, res.Tree, res.Scope)
 		var conflict *tree.ConflictError
 		switch {
 		case errors.As(err, &conflict):

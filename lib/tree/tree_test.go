@@ -81,6 +81,35 @@ func TestWriteRecordsAndPrunes(t *testing.T) {
 	}
 }
 
+// TestWriteWithTheCallersDigest: a Writer given the tree's digest writes
+// what one that hashes the files itself writes, and records the sums it
+// was given.
+func TestWriteWithTheCallersDigest(t *testing.T) {
+	tr := files("dev/a/x.yaml", "x1", "dev/b/y.yaml", "y1")
+	own, given := t.TempDir(), t.TempDir()
+	if _, err := Write(own, tr, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (Writer{Digest: tr.Digest()}).Write(given, tr, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{RecordName, "dev/a/x.yaml", "dev/b/y.yaml"} {
+		if a, b := read(t, own, p), read(t, given, p); a != b {
+			t.Errorf("%s: %q, with the digest given %q", p, a, b)
+		}
+	}
+	// The record holds the sums given: a digest is the caller's word.
+	d := tr.Digest()
+	d.Files["dev/a/x.yaml"] = Hash([]byte("other"))
+	dir := t.TempDir()
+	if _, err := (Writer{Digest: d}).Write(dir, tr, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := ReadRecord(dir); err != nil || rec.Files["dev/a/x.yaml"] != Hash([]byte("other")) {
+		t.Errorf("record %+v, %v: the digest given was not used", rec.Files, err)
+	}
+}
+
 func TestWriteRefusesForeignFiles(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "dev/a"), 0o755); err != nil {

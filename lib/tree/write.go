@@ -98,6 +98,9 @@ type Writer struct {
 	// Known, when set, tells unchanged files by their fingerprint instead
 	// of reading them, and learns the files written.
 	Known *Known
+	// Digest, when the caller has it, is the written tree's (Tree.Digest),
+	// so that its files are not hashed again.
+	Digest Digest
 }
 
 // Write makes the tree under dir match t within scope, without fsync.
@@ -123,7 +126,10 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	}
 	var conflicts []Conflict
 	var write []string
-	d := t.Digest()
+	d := w.Digest
+	if d.Files == nil {
+		d = t.Digest()
+	}
 	paths := slices.Sorted(maps.Keys(t.Files))
 	verdicts := make([]error, len(paths)) // errWrite, nil (unchanged), or a conflict
 	errWrite := errors.New("write")
