@@ -110,6 +110,28 @@ func TestWriteWithTheCallersDigest(t *testing.T) {
 	}
 }
 
+// TestWriteDropsAnEnvironmentNoLongerCompiled: an environment that is
+// neither compiled nor has files leaves the record, even when no file is
+// pruned.
+func TestWriteDropsAnEnvironmentNoLongerCompiled(t *testing.T) {
+	dir := t.TempDir()
+	tr := files("dev/a/x.yaml", "x1")
+	tr.Envs["staging"] = map[string]string{"kubernetes": "1.37.2"} // compiled to no file
+	if _, err := Write(dir, tr, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := ReadRecord(dir); rec.Envs["staging"] == nil {
+		t.Fatalf("staging not recorded: %+v", rec.Envs)
+	}
+	res, err := Write(dir, files("dev/a/x.yaml", "x1"), nil)
+	if err != nil || len(res.Removed) != 0 {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	if rec, _ := ReadRecord(dir); rec.Envs["staging"] != nil || rec.Envs["dev"] == nil {
+		t.Errorf("record's environments: %+v", rec.Envs)
+	}
+}
+
 func TestWriteRefusesForeignFiles(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "dev/a"), 0o755); err != nil {

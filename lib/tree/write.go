@@ -190,7 +190,8 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	}
 	// The record is always synced: it must be on disk before the files it
 	// names.
-	if err := writeAtomic(dir, RecordName, intent.Marshal(), true); err != nil {
+	intentText := intent.Marshal()
+	if err := writeAtomic(dir, RecordName, intentText, true); err != nil {
 		return res, err
 	}
 	errs := make([]error, len(write))
@@ -239,10 +240,17 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		res.Removed = append(res.Removed, p)
 		removeEmptyParents(dir, p)
 	}
+	pruned := len(remove) > 0
 	for env := range final.Envs {
 		if _, compiled := t.Envs[env]; !compiled && !hasPrefix(final.Files, env+"/") {
 			delete(final.Envs, env)
+			pruned = true
 		}
+	}
+	if !pruned {
+		// Nothing was removed: what is owned is what the intent said, and
+		// tens of thousands of lines are not formatted again.
+		return res, writeAtomic(dir, RecordName, intentText, true)
 	}
 	return res, writeAtomic(dir, RecordName, final.Marshal(), true)
 }
