@@ -19,6 +19,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/manifold-dev/manifold/lib/cache"
 	"github.com/manifold-dev/manifold/lib/cli"
@@ -152,10 +153,8 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 			}
 		}
 		digest = res.Tree.Digest()
-		if done, err = cache.NewEntry(len(res.Objects), res.Findings, digest, res.Scope); err != nil {
-			fmt.Fprintln(stderr, "compile: internal error:", err)
-			return 2
-		}
+		// The entry's encoding of the tree is made when it is stored.
+		done = cache.Entry{Objects: len(res.Objects), Files: len(digest.Files), Findings: res.Findings, Scope: res.Scope}
 	}
 	if server.Enabled && !finding.HasErrors(res.Findings) {
 		objs, err := dryrun.FromTree(*out, res.Tree.Files)
@@ -183,6 +182,23 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		done.Findings = res.Findings // and the server's
 	}
 	findings := done.Findings
+	// The entry is stored while the tree is written: it is keyed by the
+	// inputs, and a later run checks the tree against it either way.
+	stored := make(chan error, 1)
+	if keyed && !hit && !finding.HasErrors(done.Findings) {
+		go func(e cache.Entry) {
+			e, err := cache.NewEntry(e.Objects, e.Findings, digest, e.Scope)
+			if err == nil {
+				err = store.Put(key, e)
+			}
+			stored <- err
+		}(done)
+	} else {
+		stored <- nil
+	}
+	// Every return waits for it: the process must not exit mid-write.
+	waitStored := sync.OnceValue(func() error { return <-stored })
+	defer waitStored()
 	code := 0
 	if finding.HasErrors(findings) {
 		code = 1
@@ -225,10 +241,8 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 				len(res.Objects), len(wr.Written), len(wr.Removed), wr.Unchanged, *out)
 		}
 	}
-	if keyed && !hit && !finding.HasErrors(done.Findings) {
-		if err := store.Put(key, done); err != nil {
-			fmt.Fprintln(stderr, "compile: warning:", err)
-		}
+	if err := waitStored(); err != nil {
+		fmt.Fprintln(stderr, "compile: warning:", err)
 	}
 	if err := cli.WriteFindings(stdout, *output, *format, findings); err != nil {
 		fmt.Fprintln(stderr, "compile:", err)
