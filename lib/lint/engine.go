@@ -120,7 +120,10 @@ type Graph struct {
 	promRuleList  []promRule
 	promRulesOnce sync.Once
 	promCells     map[string]*promCell // by promRule key
+	promCellRules []promRule           // the first rule of each key
 	promCellsOnce sync.Once
+	parsedOnce    sync.Once                  // every promCell's expression found
+	validatedOnce sync.Once                  // every promCell's rulefmt errors found
 	templates     memo[templateKey, []error] // what rulefmt finds of an alert's template
 	services      map[string][]*Object       // namespace -> Services
 	servicesOnce  sync.Once

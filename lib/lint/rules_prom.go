@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	prommodel "github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
@@ -16,6 +15,7 @@ import (
 	k8slabels "k8s.io/apimachinery/pkg/labels"
 
 	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/workers"
 )
 
 // promRules check ServiceMonitors against Services, and Prometheus rules
@@ -196,42 +196,71 @@ func (g *Graph) validated(pr promRule) []ruleError {
 	if cell == nil { // not a rule of this graph
 		return validateRule(g, pr)
 	}
-	cell.errsOnce.Do(func() { cell.errs = validateRule(g, pr) })
+	// The first lint rule to ask validates every Prometheus rule of the
+	// graph, on every core; the others wait for it.
+	g.validatedOnce.Do(func() {
+		g.eachPromCell(func(c *promCell, r promRule) { c.errs = validateRule(g, r) })
+	})
 	return cell.errs
 }
 
 // parsed returns a rule's expression as Prometheus parses it, parsed once
 // for the rules that inspect it. The expression is shared: read it only.
 func (g *Graph) parsed(pr promRule) (parser.Expr, error) {
-	parse := func() (parser.Expr, error) { return promParser.ParseExpr(fmt.Sprint(pr.r["expr"])) }
 	cell := g.promCell(pr)
 	if cell == nil {
-		return parse()
+		return parseRule(pr)
 	}
-	cell.exprOnce.Do(func() { cell.expr, cell.exprErr = parse() })
+	// The first lint rule to ask parses every Prometheus rule of the
+	// graph, on every core; the others wait for it.
+	g.parsedOnce.Do(func() {
+		g.eachPromCell(func(c *promCell, r promRule) { c.expr, c.exprErr = parseRule(r) })
+	})
 	return cell.expr, cell.exprErr
+}
+
+// parseRule parses a rule's expression.
+func parseRule(pr promRule) (parser.Expr, error) {
+	return promParser.ParseExpr(fmt.Sprint(pr.r["expr"]))
+}
+
+// eachPromCell calls f with every Prometheus rule of the graph and its
+// cell, on every core.
+func (g *Graph) eachPromCell(f func(*promCell, promRule)) {
+	cells, rules := g.cells()
+	workers.Each(len(rules), func(i int) { f(cells[rules[i].key], rules[i]) })
 }
 
 // promCell returns what is found once of a rule of the graph, nil for a
 // rule that is not one.
 func (g *Graph) promCell(pr promRule) *promCell {
+	cells, _ := g.cells()
+	return cells[pr.key]
+}
+
+// cells returns the cells of the graph's Prometheus rules, by key, made
+// once, and the first rule of each key (two objects of one name have
+// rules of the same keys).
+func (g *Graph) cells() (map[string]*promCell, []promRule) {
 	g.promCellsOnce.Do(func() {
 		g.promCells = map[string]*promCell{}
 		for _, r := range g.promRules() {
-			g.promCells[r.key] = &promCell{}
+			if g.promCells[r.key] == nil {
+				g.promCells[r.key] = &promCell{}
+				g.promCellRules = append(g.promCellRules, r)
+			}
 		}
 	})
-	return g.promCells[pr.key]
+	return g.promCells, g.promCellRules
 }
 
-// promCell is what is found once of one Prometheus rule, by whichever
-// lint rule asks first: rulefmt's errors, and the parsed expression.
+// promCell is what is found once of one Prometheus rule, for every rule
+// of the graph when a lint rule first asks: rulefmt's errors, and the
+// parsed expression.
 type promCell struct {
-	errsOnce sync.Once
-	errs     []ruleError
-	exprOnce sync.Once
-	expr     parser.Expr
-	exprErr  error
+	errs    []ruleError
+	expr    parser.Expr
+	exprErr error
 }
 
 type ruleError struct {
