@@ -158,39 +158,45 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 			conflicts = append(conflicts, Conflict{paths[i], v.Error()})
 		}
 	}
-	var remove []string
-	for _, p := range slices.Sorted(maps.Keys(rec.Files)) {
+	// The owned paths no longer generated, in order: found without
+	// sorting the record's tens of thousands of paths.
+	var gone []string
+	for p := range rec.Files {
 		if _, keep := t.Files[p]; !keep && scope.Contains(p) {
-			// An owned path that is not there (an interrupted run had not
-			// written it yet) is only dropped from the record.
-			if _, err := c.check(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				conflicts = append(conflicts, Conflict{p, err.Error()})
-				continue
-			}
-			remove = append(remove, p)
+			gone = append(gone, p)
 		}
+	}
+	slices.Sort(gone)
+	var remove []string
+	for _, p := range gone {
+		// An owned path that is not there (an interrupted run had not
+		// written it yet) is only dropped from the record.
+		if _, err := c.check(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			conflicts = append(conflicts, Conflict{p, err.Error()})
+			continue
+		}
+		remove = append(remove, p)
 	}
 	if len(conflicts) > 0 {
 		return res, &ConflictError{Conflicts: conflicts}
 	}
 
 	// The intent log: every path this run may leave behind is owned
-	// before any of them is touched.
-	final := Record{Envs: maps.Clone(rec.Envs), Files: maps.Clone(rec.Files)}
+	// before any of them is touched. The final record is the intent
+	// without what is pruned: one map, cut down once the intent is on
+	// disk.
+	final := Record{Envs: maps.Clone(rec.Envs), Files: make(map[string]string, len(rec.Files)+len(d.Files))}
 	if final.Envs == nil {
 		final.Envs = map[string]map[string]string{}
 	}
 	for env, pins := range t.Envs {
 		final.Envs[env] = pins
 	}
-	intent := Record{Envs: final.Envs, Files: maps.Clone(final.Files)}
-	for p, sum := range d.Files {
-		intent.Files[p] = sum
-		final.Files[p] = sum
-	}
+	maps.Copy(final.Files, rec.Files)
+	maps.Copy(final.Files, d.Files)
 	// The record is always synced: it must be on disk before the files it
 	// names.
-	intentText := intent.Marshal()
+	intentText := final.Marshal()
 	if err := writeAtomic(dir, RecordName, intentText, true); err != nil {
 		return res, err
 	}
