@@ -90,27 +90,13 @@ func newConverter(t reflect.Type) converter {
 		// pointer even when its type has methods, and what it points to is
 		// addressable, so the methods of either are found there.
 		elem := converterFor(t.Elem())
-		return func(v reflect.Value, depth int) (any, error) {
-			if v.IsNil() {
-				return nil, nil
-			}
-			if depth > maxDepth {
-				return roundTrip(v, depth)
-			}
-			return elem(v.Elem(), depth+1)
-		}
+		return nullable(func(v reflect.Value, depth int) (any, error) { return elem(v.Elem(), depth+1) })
 	case reflect.Interface:
 		// Before methods too: what it holds has them or not.
-		return func(v reflect.Value, depth int) (any, error) {
-			if v.IsNil() {
-				return nil, nil
-			}
-			if depth > maxDepth {
-				return roundTrip(v, depth)
-			}
+		return nullable(func(v reflect.Value, depth int) (any, error) {
 			e := v.Elem()
 			return converterFor(e.Type())(e, depth+1)
-		}
+		})
 	}
 	if t == numberType {
 		return roundTrip
@@ -159,27 +145,33 @@ func newConverter(t reflect.Type) converter {
 				return base64.StdEncoding.EncodeToString(v.Bytes()), nil
 			}
 		}
-		list := listConverter(t.Elem())
-		return func(v reflect.Value, depth int) (any, error) {
-			if v.IsNil() {
-				return nil, nil
-			}
-			if depth > maxDepth {
-				return roundTrip(v, depth)
-			}
-			return list(v, depth)
-		}
+		return nullable(listConverter(t.Elem()))
 	case reflect.Array:
 		return listConverter(t.Elem())
 	case reflect.Map:
 		if t.Key().Kind() != reflect.String {
 			return roundTrip
 		}
-		return mapConverter(t.Elem())
+		return nullable(mapConverter(t.Elem()))
 	case reflect.Struct:
 		return structConverter(t)
 	}
 	return roundTrip // channels, functions, complex numbers: encoding/json's error
+}
+
+// nullable wraps the converter of a kind that can be nil (a pointer, an
+// interface, a slice, a map): nil is null, and a value nested deeper than
+// maxDepth goes through the round trip.
+func nullable(c converter) converter {
+	return func(v reflect.Value, depth int) (any, error) {
+		if v.IsNil() {
+			return nil, nil
+		}
+		if depth > maxDepth {
+			return roundTrip(v, depth)
+		}
+		return c(v, depth)
+	}
 }
 
 // roundTrip converts v through its JSON: what every value Object does not
@@ -290,18 +282,13 @@ func listConverter(elem reflect.Type) converter {
 	}
 }
 
-// mapConverter converts a map with string keys and values of type elem.
+// mapConverter converts a map, not nil, with string keys and values of
+// type elem.
 // Its values are not addressable: a value's pointer methods are not
 // called, as encoding/json does not call them.
 func mapConverter(elem reflect.Type) converter {
 	c := converterFor(elem)
 	return func(v reflect.Value, depth int) (any, error) {
-		if v.IsNil() {
-			return nil, nil
-		}
-		if depth > maxDepth {
-			return roundTrip(v, depth)
-		}
 		m := make(map[string]any, v.Len())
 		for it := v.MapRange(); it.Next(); {
 			k := it.Key().String()
