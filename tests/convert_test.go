@@ -1,25 +1,18 @@
 package tests
 
 import (
-	"bytes"
-	"encoding/json"
 	"maps"
-	"math/rand"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	istiometa "istio.io/api/meta/v1alpha1"
-	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/randfill"
 
 	"github.com/manifold-dev/manifold/apps"
-	"github.com/manifold-dev/manifold/lib/expand"
 	"github.com/manifold-dev/manifold/lib/jsonval"
+	"github.com/manifold-dev/manifold/lib/jsonval/jsonvaltest"
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/tests/bench/fleet"
 )
@@ -34,17 +27,7 @@ func TestConvertRandomObjectsIsEncodingJSON(t *testing.T) {
 	types := map[reflect.Type]bool{}
 	for _, defs := range [][]model.App{apps.All(), fleet.Apps(30, 1)} {
 		for _, env := range apps.Envs() {
-			w, probs := model.Resolve(env, defs)
-			if len(probs) > 0 {
-				t.Fatal(probs)
-			}
-			objs := expand.Env(w)
-			for _, a := range defs {
-				in := expand.Input{World: w, App: a, Spec: w.Specs[a.Name]}
-				objs = append(objs, expand.App(in)...)
-				objs = append(objs, expand.Argo(in)...)
-			}
-			for _, o := range objs {
+			for _, o := range envObjects(t, defs, env) {
 				types[reflect.TypeOf(o).Elem()] = true
 			}
 		}
@@ -52,24 +35,7 @@ func TestConvertRandomObjectsIsEncodingJSON(t *testing.T) {
 	if len(types) < 20 {
 		t.Fatalf("only %d types of object", len(types))
 	}
-	// Valid values for the types whose random state is no value at all, as
-	// Kubernetes' own API fuzzer fills them; the fields the compiler never
-	// sets (managedFields, an Istio status) are left empty.
-	f := randfill.New().RandSource(rand.NewSource(1)).NilChance(0.3).NumElements(0, 2).MaxDepth(8).Funcs(
-		func(x *intstr.IntOrString, c randfill.Continue) {
-			if c.Bool() {
-				*x = intstr.FromInt32(c.Int31())
-			} else {
-				*x = intstr.FromString(c.String(0))
-			}
-		},
-		func(q *resource.Quantity, c randfill.Continue) {
-			*q = *resource.NewMilliQuantity(c.Int63n(1e12), resource.DecimalSI)
-		},
-		func(tm *metav1.Time, c randfill.Continue) { *tm = metav1.Unix(c.Int63n(4e9), 0) },
-		func(m *[]metav1.ManagedFieldsEntry, _ randfill.Continue) { *m = nil },
-		func(*istiometa.IstioStatus, randfill.Continue) {},
-	)
+	f := jsonvaltest.Filler(1)
 	compared, failed := 0, 0
 	var unfilled []string
 	for _, typ := range slices.SortedFunc(maps.Keys(types), func(a, b reflect.Type) int { return strings.Compare(a.String(), b.String()) }) {
@@ -82,7 +48,7 @@ func TestConvertRandomObjectsIsEncodingJSON(t *testing.T) {
 		for i := range 40 {
 			v := reflect.New(typ).Interface()
 			f.Fill(v)
-			want, wantErr := viaEncodingJSON(v)
+			want, wantErr := jsonvaltest.EncodingJSON(v)
 			got, err := jsonval.Object(v)
 			switch {
 			case (err != nil) != (wantErr != nil):
@@ -114,17 +80,4 @@ func fillable(f *randfill.Filler, typ reflect.Type) (ok bool) {
 		f.Fill(reflect.New(typ).Interface())
 	}
 	return true
-}
-
-// viaEncodingJSON is encoding/json's Marshal, then a Decoder with UseNumber.
-func viaEncodingJSON(v any) (map[string]any, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	err = dec.Decode(&m)
-	return m, err
 }

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -9,10 +8,28 @@ import (
 
 	"github.com/manifold-dev/manifold/apps"
 	"github.com/manifold-dev/manifold/lib/expand"
+	"github.com/manifold-dev/manifold/lib/jsonval/jsonvaltest"
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/render"
 	"github.com/manifold-dev/manifold/tests/bench/fleet"
 )
+
+// envObjects expands defs in env as the compiler does: the environment's
+// own objects, then each app's and its Argo CD Application.
+func envObjects(t *testing.T, defs []model.App, env model.Env) []expand.Object {
+	t.Helper()
+	w, probs := model.Resolve(env, defs)
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	objs := expand.Env(w)
+	for _, a := range defs {
+		in := expand.Input{World: w, App: a, Spec: w.Specs[a.Name]}
+		objs = append(objs, expand.App(in)...)
+		objs = append(objs, expand.Argo(in)...)
+	}
+	return objs
+}
 
 // TestCleanIsEncodingJSON holds render.Clean, which marshals and decodes
 // on the JSON v2 implementation, to what encoding/json makes of every
@@ -23,29 +40,13 @@ func TestCleanIsEncodingJSON(t *testing.T) {
 	objects := 0
 	for _, defs := range [][]model.App{apps.All(), fleet.Apps(100, 1)} {
 		for _, env := range apps.Envs() {
-			w, probs := model.Resolve(env, defs)
-			if len(probs) > 0 {
-				t.Fatal(probs)
-			}
-			objs := expand.Env(w)
-			for _, a := range defs {
-				in := expand.Input{World: w, App: a, Spec: w.Specs[a.Name]}
-				objs = append(objs, expand.App(in)...)
-				objs = append(objs, expand.Argo(in)...)
-			}
-			for _, o := range objs {
+			for _, o := range envObjects(t, defs, env) {
 				got, err := render.Clean(o)
 				if err != nil {
 					t.Fatal(err)
 				}
-				raw, err := json.Marshal(o)
+				v1, err := jsonvaltest.EncodingJSON(o)
 				if err != nil {
-					t.Fatal(err)
-				}
-				dec := json.NewDecoder(bytes.NewReader(raw))
-				dec.UseNumber()
-				var v1 map[string]any
-				if err := dec.Decode(&v1); err != nil {
 					t.Fatal(err)
 				}
 				want, err := render.Clean(v1)

@@ -1,7 +1,6 @@
 package jsonval
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -10,24 +9,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-// viaEncodingJSON is what Object must equal: encoding/json's Marshal, then
-// a Decoder with UseNumber.
-func viaEncodingJSON(t *testing.T, v any) (map[string]any, error) {
-	t.Helper()
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		t.Fatalf("decoding %s: %v", raw, err)
-	}
-	return m, nil
-}
+	"github.com/manifold-dev/manifold/lib/jsonval/jsonvaltest"
+)
 
 type zeroByMethod struct{ N int }
 
@@ -178,7 +162,7 @@ func TestConvertIsEncodingJSON(t *testing.T) {
 		}{N: 9, S: "q"},
 		map[string]any{"n": 1, "f": 1.0, "g": 2.5e-7, "u": uint64(math.MaxUint64)},
 	} {
-		want, err := viaEncodingJSON(t, c)
+		want, err := jsonvaltest.EncodingJSON(c) // what Object must equal
 		if err != nil {
 			t.Fatal(err)
 		}
