@@ -133,6 +133,31 @@ func TestKubernetesVersionMatters(t *testing.T) {
 	}
 }
 
+func TestIdenticalSchemasCompileOnce(t *testing.T) {
+	// A ConfigMap's schema file is the same in Kubernetes 1.36 and 1.37, a
+	// Deployment's is not (TestKubernetesVersionMatters): three files, two
+	// contents, two compiled schemas.
+	cm := Doc{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c"}, "data": map[string]any{"k": "v"}}, Kubernetes: "1.37.2", Versions: versions}
+	oldCM := cm
+	oldCM.Kubernetes = "1.36.3"
+	d := doc(dep("", ""))
+	oldD := d
+	oldD.Kubernetes = "1.36.3"
+	g := New(schemaDir)
+	results, err := g.Validate(context.Background(), []Doc{cm, oldCM, d, oldD})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range results {
+		if len(r) != 0 {
+			t.Errorf("doc %d: want valid, got %+v", i, r)
+		}
+	}
+	if len(g.kinds) != 4 || len(g.schemas) != 3 {
+		t.Errorf("%d kinds found, %d schemas compiled; want 4 and 3", len(g.kinds), len(g.schemas))
+	}
+}
+
 func TestIdenticalDocsShareOneResult(t *testing.T) {
 	d := doc(dep("replica: 3", ""))
 	results, err := New(schemaDir).Validate(context.Background(), []Doc{d, d, d})
