@@ -74,7 +74,7 @@ type Gate struct {
 	Valid *Valid
 
 	mu      sync.Mutex
-	regs    map[string][]registry.Registry // by environment versions
+	regs    map[string][]registry.Registry  // by environment versions
 	schemas map[[sha256.Size]byte]*compiled // by schema content
 	kinds   map[kindKey]*compiled
 }
