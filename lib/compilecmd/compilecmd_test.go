@@ -493,27 +493,20 @@ func TestSeedVPAConflictIsRefused(t *testing.T) {
 	}
 }
 
-func TestGCPercent(t *testing.T) {
-	for _, tc := range []struct {
-		gogc string
-		want int
-	}{{"", 200}, {"50", 50}, {"off", -1}, {"nonsense", 200}} {
-		t.Setenv("GOGC", tc.gogc)
-		if got := gcPercent(); got != tc.want {
-			t.Errorf("GOGC=%q: gcPercent() = %d, want %d", tc.gogc, got, tc.want)
-		}
-	}
-}
-
 func TestRunRestoresTheCollectorSetting(t *testing.T) {
 	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
 	before := debug.SetGCPercent(77)
 	defer debug.SetGCPercent(before)
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(3 << 30))
 	var out, errs bytes.Buffer
 	if code := Run(context.Background(), Program{Apps: apps.All(), Envs: apps.Envs()}, []string{"-version"}, &out, &errs); code != 0 {
 		t.Fatalf("-version: exit %d: %s", code, errs.String())
 	}
 	if got := debug.SetGCPercent(77); got != 77 {
 		t.Errorf("after Run the collector runs at %d, want the 77 set before it", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 3<<30 {
+		t.Errorf("after Run the memory limit is %d, want the 3 GiB set before it", got)
 	}
 }

@@ -1,0 +1,119 @@
+// Package gcfloor puts a floor under the garbage collector's heap target
+// for the length of a batch job: the heap may grow to the floor before a
+// collection, and past it as GOGC says once the live heap is large enough.
+//
+// A compile allocates a gigabyte for 1,000 apps while its live heap grows
+// from a few megabytes to a quarter of that. At a fixed GOGC the collector
+// runs a dozen times on the way; with a floor, a few times, for the same
+// peak. The Go compiler raises its starting heap the same way
+// (cmd/compile/internal/base.AdjustStartingHeap), by setting GOGC after
+// each collection from the runtime's metrics; a GOGC set so can leave the
+// heap unbounded until the next adjustment runs (the Go compiler saw 50%
+// past its goal). Here GOGC stays as set and the floor is a memory limit,
+// raised after each collection to what GOGC alone would allow: a late
+// adjustment makes the collector run early, never the heap overgrow.
+package gcfloor
+
+import (
+	"math"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+)
+
+var state struct {
+	sync.Mutex
+	users   int    // Starts not yet stopped
+	gogc    int    // GOGC before the first of them
+	limit   int64  // the memory limit before the first of them
+	floor   uint64 // the first Start's settings, which the others share
+	percent int
+	cycle   int // tells a running tuner from a stopped one's
+}
+
+// Start lets the heap grow to floor bytes before the collector runs, and
+// past it as GOGC=percent allows once the live heap is large enough, and
+// returns the function that restores the settings from before. Starts may
+// overlap (tests run commands side by side): the first one's settings hold
+// until the last one stops.
+//
+// When GOGC or GOMEMLIMIT is set in the environment, Start changes nothing:
+// the user chose the collector's setting.
+func Start(floor uint64, percent int) (stop func()) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	state.Lock()
+	defer state.Unlock()
+	state.users++
+	if state.users == 1 {
+		state.floor, state.percent = floor, percent
+		state.cycle++
+		// The limit alone sets the target: the floor, or GOGC=percent's.
+		state.gogc = debug.SetGCPercent(-1)
+		state.limit = debug.SetMemoryLimit(-1)
+		tune(state.cycle)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			state.Lock()
+			defer state.Unlock()
+			state.users--
+			if state.users == 0 {
+				state.cycle++ // the tuner stops at its next collection
+				debug.SetGCPercent(state.gogc)
+				debug.SetMemoryLimit(state.limit)
+			}
+		})
+	}
+}
+
+// tune sets the memory limit from the last collection, and runs again
+// after the next one while cycle is the current one. state is locked.
+func tune(cycle int) {
+	live, roots := lastGC()
+	debug.SetMemoryLimit(int64(min(Limit(state.floor, state.percent, live, roots), math.MaxInt64)))
+	afterGC(func() {
+		state.Lock()
+		defer state.Unlock()
+		if state.cycle == cycle {
+			tune(cycle)
+		}
+	})
+}
+
+// Limit is the memory limit that keeps the target at floor, or at
+// GOGC=percent's when that is larger, after a collection that found live
+// bytes of heap live (0 before the first) and roots bytes of stacks and
+// globals to scan. GOGC's target is live + (live+roots)×percent/100, of
+// the heap alone; the limit counts all the runtime's memory, so it gets a
+// tenth more.
+func Limit(floor uint64, percent int, live, roots uint64) uint64 {
+	target := live + (live+roots)*uint64(percent)/100
+	return max(floor, target+target/10)
+}
+
+// lastGC is what the last collection found: the heap it marked live, and
+// the stacks and globals it scanned; zero before the first.
+func lastGC() (live, roots uint64) {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
+	metrics.Read(s)
+	var v [3]uint64
+	for i := range s {
+		if s[i].Value.Kind() != metrics.KindUint64 {
+			return 0, 0 // a runtime without these: the floor alone
+		}
+		v[i] = s[i].Value.Uint64()
+	}
+	return v[0], v[1] + v[2]
+}
+
+// afterGC calls fn after the next collection: a finalizer runs once the
+// collection has found its object unreachable.
+func afterGC(fn func()) {
+	type sentinel [32]byte // large enough for the runtime not to batch it with others
+	runtime.SetFinalizer(new(sentinel), func(*sentinel) { fn() })
+}

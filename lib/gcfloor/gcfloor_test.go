@@ -1,0 +1,148 @@
+package gcfloor
+
+import (
+	"math"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"testing"
+	"time"
+)
+
+func TestLimit(t *testing.T) {
+	const mib = 1 << 20
+	for _, tc := range []struct {
+		floor, live, roots uint64
+		percent            int
+		want               uint64
+	}{
+		{800 * mib, 0, 0, 200, 800 * mib},                 // before the first collection
+		{800 * mib, 8 * mib, 1 * mib, 200, 800 * mib},     // a small heap: the floor
+		{800 * mib, 200 * mib, 0, 200, 800 * mib},         // 3 × 200 MiB, and a tenth, is under it
+		{800 * mib, 300 * mib, 0, 200, 990 * mib},         // 3 × 300 MiB, and a tenth
+		{800 * mib, 300 * mib, 50 * mib, 200, 1100 * mib}, // 300 + 2 × 350 MiB, and a tenth
+		{800 * mib, 500 * mib, 0, 100, 1100 * mib},        // Go's default: 2 × 500 MiB, and a tenth
+		{0, 1000 * mib, 0, 200, 3300 * mib},               // no floor: GOGC=200's target
+	} {
+		if got := Limit(tc.floor, tc.percent, tc.live, tc.roots); got != tc.want {
+			t.Errorf("Limit(%d MiB, %d, %d MiB, %d MiB) = %d MiB, want %d MiB", tc.floor/mib, tc.percent, tc.live/mib, tc.roots/mib, got/mib, tc.want/mib)
+		}
+	}
+}
+
+// read returns the collector's current GOGC (as the runtime reports it:
+// 100 unless set) and heap target, and the memory limit.
+func read() (gogc, goal uint64, limit int64) {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64(), s[1].Value.Uint64(), debug.SetMemoryLimit(-1)
+}
+
+// collectUntil runs collections, letting the finalizers run between them,
+// until cond holds or many collections have passed; it reports whether
+// cond held.
+func collectUntil(cond func() bool) bool {
+	for range 200 {
+		if cond() {
+			return true
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond) // the finalizer goroutine's turn
+	}
+	return cond()
+}
+
+var kept [][]byte // a live heap for the tests
+
+// keep makes n MiB of live heap until the test ends.
+func keep(t *testing.T, n int) {
+	kept = make([][]byte, n)
+	for i := range kept {
+		kept[i] = make([]byte, 1<<20)
+	}
+	t.Cleanup(func() { kept = nil })
+}
+
+// defaults sets GOGC=100 and no memory limit, with neither variable set,
+// until the test ends.
+func defaults(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	gogc, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() { debug.SetGCPercent(gogc); debug.SetMemoryLimit(limit) })
+}
+
+func TestStartRaisesTheTargetToTheFloorAndStopRestoresIt(t *testing.T) {
+	defaults(t)
+	keep(t, 16)
+	const floor = 256 << 20
+	stop := Start(floor, 100)
+	if !collectUntil(func() bool { _, goal, limit := read(); return goal >= floor*9/10 && limit == floor }) {
+		_, goal, limit := read()
+		t.Fatalf("with a floor of 256 MiB and 16 MiB live, the target is %d MiB and the limit %d MiB", goal>>20, limit>>20)
+	}
+	stop()
+	stop() // a second call changes nothing
+	if !collectUntil(func() bool {
+		gogc, goal, limit := read()
+		return gogc == 100 && goal < floor/2 && limit == math.MaxInt64
+	}) {
+		gogc, goal, limit := read()
+		t.Fatalf("after stop, GOGC is %d, the target %d MiB, the limit %d; want 100, about 32 MiB and none", gogc, goal>>20, limit)
+	}
+	// The tuner is gone: more collections leave the settings alone.
+	for range 5 {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	if gogc, _, limit := read(); gogc != 100 || limit != math.MaxInt64 {
+		t.Errorf("collections after stop set GOGC to %d and the limit to %d", gogc, limit)
+	}
+}
+
+func TestTheLimitFollowsALiveHeapPastTheFloor(t *testing.T) {
+	defaults(t)
+	keep(t, 32)
+	// 32 MiB live at GOGC=100 is a 64 MiB target, past a floor of 8 MiB:
+	// the limit follows it instead of making the collector run all the
+	// time.
+	stop := Start(8<<20, 100)
+	defer stop()
+	if !collectUntil(func() bool { _, _, limit := read(); return limit >= 64<<20 }) {
+		_, goal, limit := read()
+		t.Fatalf("with 32 MiB live, the limit is %d MiB and the target %d MiB; want GOGC=100's 64 MiB and more", limit>>20, goal>>20)
+	}
+	if _, _, limit := read(); limit > 100<<20 {
+		t.Errorf("with 32 MiB live, the limit is %d MiB; want about 64 MiB and a tenth", limit>>20)
+	}
+}
+
+func TestOverlappingStartsRestoreOnceTheLastStops(t *testing.T) {
+	defaults(t)
+	stopA := Start(256<<20, 150)
+	stopB := Start(64<<20, 300) // shares A's settings
+	stopA()
+	if _, _, limit := read(); limit != 256<<20 {
+		t.Errorf("after the first stop the limit is %d, want A's floor while B runs", limit)
+	}
+	stopB()
+	if gogc, _, limit := read(); gogc != 100 || limit != math.MaxInt64 {
+		t.Errorf("after both stopped GOGC is %d and the limit %d, want the 100 and none from before", gogc, limit)
+	}
+}
+
+func TestTheUsersSettingStands(t *testing.T) {
+	for _, env := range []string{"GOGC", "GOMEMLIMIT"} {
+		t.Run(env, func(t *testing.T) {
+			defaults(t)
+			t.Setenv(env, map[string]string{"GOGC": "50", "GOMEMLIMIT": "2GiB"}[env])
+			stop := Start(256<<20, 200)
+			defer stop()
+			runtime.GC()
+			time.Sleep(time.Millisecond)
+			if gogc, _, limit := read(); gogc != 100 || limit != math.MaxInt64 {
+				t.Errorf("with %s set, Start set GOGC to %d and the limit to %d", env, gogc, limit)
+			}
+		})
+	}
+}
