@@ -7,11 +7,12 @@
 // runs a dozen times on the way; with a floor, a few times, for the same
 // peak. The Go compiler raises its starting heap the same way
 // (cmd/compile/internal/base.AdjustStartingHeap), by setting GOGC after
-// each collection from the runtime's metrics; a GOGC set so can leave the
+// each collection from the runtime's metrics; but a GOGC set so leaves the
 // heap unbounded until the next adjustment runs (the Go compiler saw 50%
-// past its goal). Here GOGC stays as set and the floor is a memory limit,
-// raised after each collection to what GOGC alone would allow: a late
-// adjustment makes the collector run early, never the heap overgrow.
+// past its goal). Here GOGC is off and a memory limit alone sets the
+// target, raised after each collection to the floor or to what GOGC would
+// allow, the larger: an adjustment that runs late makes the collector run
+// early, never the heap overgrow.
 package gcfloor
 
 import (
