@@ -227,6 +227,45 @@ func TestWriteCleansItsOwnTempFiles(t *testing.T) {
 	}
 }
 
+func TestWriteCleansTempsThroughoutTheTree(t *testing.T) {
+	dir := t.TempDir()
+	tree := files("dev/a/x.yaml", "x", "prod/b/y.yaml", "y", "prod/c/z.yaml", "z")
+	if _, err := Write(dir, tree, nil); err != nil {
+		t.Fatal(err)
+	}
+	// What interrupted runs leave: a record's temp at the top, a file's
+	// temp in a folder, a new folder half written beside the others.
+	temps := []string{tempPrefix + "1", "prod/c/" + tempPrefix + "2", "prod/" + tempPrefix + "d/w.yaml"}
+	for _, p := range temps {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte("half"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Not the writer's: a hidden file, and a symlink that has its prefix.
+	if err := os.WriteFile(filepath.Join(dir, "prod/b/.notes"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("y.yaml", filepath.Join(dir, "prod/b/"+tempPrefix+"link")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(dir, tree, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range append(temps, "prod/"+tempPrefix+"d") {
+		if exists(dir, p) {
+			t.Errorf("leftover %s not removed", p)
+		}
+	}
+	for _, p := range []string{"prod/b/.notes", "prod/b/" + tempPrefix + "link", "prod/c/z.yaml"} {
+		if !exists(dir, p) {
+			t.Errorf("%s was removed", p)
+		}
+	}
+}
+
 func TestCheck(t *testing.T) {
 	dir := t.TempDir()
 	want := files("dev/a/x.yaml", "x", "dev/a/y.yaml", "y", "dev/a/z.yaml", "z")

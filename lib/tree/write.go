@@ -121,9 +121,11 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if err := removeTemps(dir); err != nil {
-		return res, err
-	}
+	// An interrupted run's leftovers are removed while the files are
+	// checked (no output path is a temp name), and before this run makes
+	// temps of its own.
+	removed := make(chan error, 1)
+	go func() { removed <- removeTemps(dir) }()
 	var conflicts []Conflict
 	var write []string
 	d := w.Digest
@@ -148,6 +150,9 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 			verdicts[i] = errWrite
 		}
 	})
+	if err := <-removed; err != nil {
+		return res, err
+	}
 	for i, v := range verdicts {
 		switch v {
 		case errWrite:
@@ -538,28 +543,67 @@ func createTemp(name string) (*os.File, error) {
 
 // removeTemps deletes the temp files and folders an interrupted run left
 // behind. Only regular files and real folders whose name carries the
-// writer's prefix are touched.
+// writer's prefix are touched. The tree's folders, thousands in a fleet,
+// are listed on several goroutines; of several errors, the one at the
+// first path is returned.
 func removeTemps(dir string) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs = map[string]error{}
+		sem  = make(chan struct{}, fsWorkers())
+	)
+	fail := func(p string, err error) {
+		mu.Lock()
+		errs[p] = err
+		mu.Unlock()
+	}
+	var visit func(string)
+	visit = func(d string) {
+		defer wg.Done()
+		sem <- struct{}{}
+		entries, err := readDir(d)
+		<-sem
 		if err != nil {
-			return err
+			fail(d, err)
+			return
 		}
-		if p == dir || !IsTemp(d.Name()) {
-			return nil
-		}
-		switch {
-		case d.IsDir():
-			if err := os.RemoveAll(p); err != nil {
-				return fmt.Errorf("remove leftover %s: %w", p, err)
+		for _, e := range entries {
+			p := filepath.Join(d, e.Name())
+			switch {
+			case !IsTemp(e.Name()):
+				if e.IsDir() {
+					wg.Add(1)
+					go visit(p)
+				}
+			case e.IsDir():
+				if err := os.RemoveAll(p); err != nil {
+					fail(p, fmt.Errorf("remove leftover %s: %w", p, err))
+				}
+			case e.Type().IsRegular():
+				if err := os.Remove(p); err != nil {
+					fail(p, fmt.Errorf("remove leftover %s: %w", p, err))
+				}
 			}
-			return filepath.SkipDir
-		case d.Type().IsRegular():
-			if err := os.Remove(p); err != nil {
-				return fmt.Errorf("remove leftover %s: %w", p, err)
-			}
 		}
+	}
+	wg.Add(1)
+	visit(dir)
+	wg.Wait()
+	if len(errs) == 0 {
 		return nil
-	})
+	}
+	return errs[slices.Min(slices.Collect(maps.Keys(errs)))]
+}
+
+// readDir lists a folder in the order the file system gives.
+func readDir(d string) ([]fs.DirEntry, error) {
+	f, err := os.Open(d)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.ReadDir(-1)
 }
 
 // removeEmptyParents removes the folders of p that pruning left empty, up
