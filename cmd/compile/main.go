@@ -13,6 +13,7 @@ import (
 )
 
 func main() {
+	compilecmd.Collector() // for the life of the process
 	cli.Main(func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// apps/ is built into this executable: its hash keys the cache.
 		return compilecmd.Run(ctx, compilecmd.Program{Apps: apps.All(), Envs: apps.Envs(), Cache: "apps"}, args, stdout, stderr)

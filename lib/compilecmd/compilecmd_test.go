@@ -493,20 +493,24 @@ func TestSeedVPAConflictIsRefused(t *testing.T) {
 	}
 }
 
-func TestRunRestoresTheCollectorSetting(t *testing.T) {
+func TestRunLeavesTheCollectorAloneAndCollectorSetsIt(t *testing.T) {
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
-	before := debug.SetGCPercent(77)
-	defer debug.SetGCPercent(before)
+	defer debug.SetGCPercent(debug.SetGCPercent(77))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(3 << 30))
 	var out, errs bytes.Buffer
 	if code := Run(context.Background(), Program{Apps: apps.All(), Envs: apps.Envs()}, []string{"-version"}, &out, &errs); code != 0 {
 		t.Fatalf("-version: exit %d: %s", code, errs.String())
 	}
-	if got := debug.SetGCPercent(77); got != 77 {
-		t.Errorf("after Run the collector runs at %d, want the 77 set before it", got)
+	if gogc, limit := debug.SetGCPercent(77), debug.SetMemoryLimit(-1); gogc != 77 || limit != 3<<30 {
+		t.Errorf("after Run GOGC is %d and the memory limit %d, want the 77 and 3 GiB set before it", gogc, limit)
 	}
-	if got := debug.SetMemoryLimit(-1); got != 3<<30 {
-		t.Errorf("after Run the memory limit is %d, want the 3 GiB set before it", got)
+	restore := Collector()
+	if gogc, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(-1); gogc != -1 || limit != heapFloor {
+		t.Errorf("under Collector GOGC is %d and the memory limit %d, want off and %d", gogc, limit, heapFloor)
+	}
+	restore()
+	if gogc, limit := debug.SetGCPercent(77), debug.SetMemoryLimit(-1); gogc != 77 || limit != 3<<30 {
+		t.Errorf("after Collector's restore GOGC is %d and the memory limit %d, want 77 and 3 GiB", gogc, limit)
 	}
 }

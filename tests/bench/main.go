@@ -63,6 +63,7 @@ func main() {
 		// executable does when an app in apps/ changes.
 		prog.Cache = fmt.Sprintf("bench fleet apps=%d seed=%d edit=%d", *n, *seed, *edit)
 	}
+	compilecmd.Collector() // as cmd/compile sets it, for the life of the process
 	var said bytes.Buffer
 	start := time.Now()
 	code := compilecmd.Run(context.Background(), prog, args, io.Discard, &said)
