@@ -255,8 +255,9 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 // Collector sets the garbage collector for a process that runs the
 // command (cmd/compile, the benchmark), and returns the function that
 // restores it: a compile's memory may grow to heapFloor before the
-// collector runs, and past it the collector runs as GOGC=200 would
-// (package gcfloor), unless GOGC or GOMEMLIMIT is set. Run leaves the
+// collector runs (or half the machine's or container's memory, when
+// less), and past it the collector runs as GOGC=200 would (package
+// gcfloor), unless GOGC or GOMEMLIMIT is set. Run leaves the
 // collector alone: a process that runs many compiles, such as a test,
 // keeps its own setting.
 func Collector() (restore func()) { return gcfloor.Start(heapFloor, 200) }

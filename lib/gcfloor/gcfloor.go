@@ -16,13 +16,21 @@
 package gcfloor
 
 import (
+	"io/fs"
 	"math"
 	"os"
+	"path"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 )
+
+// system is the file system Start reads the memory budget from.
+var system fs.FS = os.DirFS("/")
 
 var state struct {
 	sync.Mutex
@@ -40,6 +48,9 @@ var state struct {
 // overlap (tests run commands side by side): the first one's settings hold
 // until the last one stops.
 //
+// The floor is at most half the memory the process may have: the
+// machine's, or its cgroup's limit when lower (a CI job in a container).
+//
 // When GOGC or GOMEMLIMIT is set in the environment, Start changes nothing:
 // the user chose the collector's setting.
 func Start(floor uint64, percent int) (stop func()) {
@@ -50,6 +61,9 @@ func Start(floor uint64, percent int) (stop func()) {
 	defer state.Unlock()
 	state.users++
 	if state.users == 1 {
+		if budget := Budget(system); budget > 0 {
+			floor = min(floor, budget/2)
+		}
 		state.floor, state.percent = floor, percent
 		state.cycle++
 		// The limit alone sets the target: the floor, or GOGC=percent's.
@@ -117,4 +131,73 @@ func lastGC() (live, roots uint64) {
 func afterGC(fn func()) {
 	type sentinel [32]byte // large enough for the runtime not to batch it with others
 	runtime.SetFinalizer(new(sentinel), func(*sentinel) { fn() })
+}
+
+// Budget is the memory a process of the system rooted at root may have,
+// in bytes: the machine's (MemTotal in /proc/meminfo), or the tightest
+// memory limit of the process's cgroup and its ancestors when lower
+// (memory.max in cgroup v2, memory.limit_in_bytes in v1); 0 when none can
+// be read.
+func Budget(root fs.FS) uint64 {
+	budget := memTotal(root)
+	tighter := func(limit uint64) {
+		if limit > 0 && (budget == 0 || limit < budget) {
+			budget = limit
+		}
+	}
+	cgroups, err := fs.ReadFile(root, "proc/self/cgroup")
+	if err != nil {
+		return budget
+	}
+	for line := range strings.Lines(string(cgroups)) {
+		// hierarchy-ID:controllers:path
+		parts := strings.SplitN(strings.TrimSpace(line), ":", 3)
+		if len(parts) != 3 || !strings.HasPrefix(parts[2], "/") {
+			continue
+		}
+		switch {
+		case parts[0] == "0" && parts[1] == "":
+			tighter(cgroupLimit(root, "sys/fs/cgroup", parts[2], "memory.max"))
+		case slices.Contains(strings.Split(parts[1], ","), "memory"):
+			tighter(cgroupLimit(root, "sys/fs/cgroup/memory", parts[2], "memory.limit_in_bytes"))
+		}
+	}
+	return budget
+}
+
+// cgroupLimit is the tightest of the file name's limits in the cgroup at
+// path under mount and in its ancestors; 0 when none is set.
+func cgroupLimit(root fs.FS, mount, cgroup, name string) uint64 {
+	var limit uint64
+	for p := path.Clean(cgroup); ; p = path.Dir(p) {
+		b, err := fs.ReadFile(root, path.Join(mount, p, name))
+		if err == nil {
+			// "max" (v2) or a number near 2^63 (v1) means none.
+			if n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && n < 1<<62 && (limit == 0 || n < limit) {
+				limit = n
+			}
+		}
+		if p == "/" {
+			return limit
+		}
+	}
+}
+
+// memTotal is the machine's memory from /proc/meminfo; 0 when unknown.
+func memTotal(root fs.FS) uint64 {
+	b, err := fs.ReadFile(root, "proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(rest) // "24684084 kB"
+			if len(f) == 2 && f[1] == "kB" {
+				if n, err := strconv.ParseUint(f[0], 10, 64); err == nil {
+					return n << 10
+				}
+			}
+		}
+	}
+	return 0
 }

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -64,12 +65,14 @@ func keep(t *testing.T, n int) {
 }
 
 // defaults sets GOGC=100 and no memory limit, with neither variable set,
-// until the test ends.
+// and a system whose memory is unknown (the floor as given), until the
+// test ends.
 func defaults(t *testing.T) {
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
-	gogc, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
-	t.Cleanup(func() { debug.SetGCPercent(gogc); debug.SetMemoryLimit(limit) })
+	gogc, limit, sys := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64), system
+	system = fstest.MapFS{}
+	t.Cleanup(func() { debug.SetGCPercent(gogc); debug.SetMemoryLimit(limit); system = sys })
 }
 
 func TestStartRaisesTheTargetToTheFloorAndStopRestoresIt(t *testing.T) {
@@ -144,5 +147,64 @@ func TestTheUsersSettingStands(t *testing.T) {
 				t.Errorf("with %s set, Start set GOGC to %d and the limit to %d", env, gogc, limit)
 			}
 		})
+	}
+}
+
+func TestBudget(t *testing.T) {
+	const gib = 1 << 30
+	meminfo := &fstest.MapFile{Data: []byte("MemTotal:       24684084 kB\nMemFree:        1 kB\n")}
+	machine := uint64(24684084) << 10
+	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	for _, tc := range []struct {
+		name string
+		fs   fstest.MapFS
+		want uint64
+	}{
+		{"nothing readable", fstest.MapFS{}, 0},
+		{"the machine only", fstest.MapFS{"proc/meminfo": meminfo}, machine},
+		{"a v2 container", fstest.MapFS{
+			"proc/meminfo": meminfo, "proc/self/cgroup": file("0::/\n"),
+			"sys/fs/cgroup/memory.max": file("536870912\n"),
+		}, 512 << 20},
+		{"a v2 cgroup under a limited parent", fstest.MapFS{
+			"proc/meminfo": meminfo, "proc/self/cgroup": file("0::/ci/job\n"),
+			"sys/fs/cgroup/ci/job/memory.max": file("max\n"),
+			"sys/fs/cgroup/ci/memory.max":     file("1073741824\n"),
+		}, gib},
+		{"a v2 limit above the machine's memory", fstest.MapFS{
+			"proc/meminfo": meminfo, "proc/self/cgroup": file("0::/\n"),
+			"sys/fs/cgroup/memory.max": file("107374182400\n"),
+		}, machine},
+		{"v1 without a limit", fstest.MapFS{
+			"proc/meminfo": meminfo, "proc/self/cgroup": file("5:devices:/\n4:memory:/process_api/x\n0::/\n"),
+			"sys/fs/cgroup/memory/memory.limit_in_bytes":               file("9223372036854771712\n"),
+			"sys/fs/cgroup/memory/process_api/x/memory.limit_in_bytes": file("9223372036854771712\n"),
+		}, machine},
+		{"v1 with a limit on the parent", fstest.MapFS{
+			"proc/meminfo": meminfo, "proc/self/cgroup": file("4:cpuacct,memory:/docker/abc\n"),
+			"sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes": file("9223372036854771712\n"),
+			"sys/fs/cgroup/memory/docker/memory.limit_in_bytes":     file("2147483648\n"),
+		}, 2 * gib},
+		{"garbage", fstest.MapFS{"proc/meminfo": file("MemTotal: lots\n"), "proc/self/cgroup": file("0::/\nnot a line\n"), "sys/fs/cgroup/memory.max": file("-1\n")}, 0},
+	} {
+		if got := Budget(tc.fs); got != tc.want {
+			t.Errorf("%s: Budget = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if runtime.GOOS == "linux" && Budget(system) == 0 {
+		t.Error("this machine's budget reads as unknown")
+	}
+}
+
+func TestTheFloorIsHalfASmallBudget(t *testing.T) {
+	defaults(t)
+	system = fstest.MapFS{
+		"proc/self/cgroup":         &fstest.MapFile{Data: []byte("0::/\n")},
+		"sys/fs/cgroup/memory.max": &fstest.MapFile{Data: []byte("536870912\n")},
+	}
+	stop := Start(768<<20, 200)
+	defer stop()
+	if _, _, limit := read(); limit != 256<<20 {
+		t.Errorf("in a 512 MiB container the limit is %d MiB, want a floor of 256 MiB", limit>>20)
 	}
 }
