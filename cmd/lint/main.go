@@ -18,10 +18,16 @@ import (
 	"github.com/manifold-dev/manifold/lib/cli"
 	"github.com/manifold-dev/manifold/lib/dryrun"
 	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/gcfloor"
 	"github.com/manifold-dev/manifold/lib/lint"
 )
 
-func main() { cli.Main(run) }
+func main() {
+	// The collector runs at Go's default past a floor, for the life of
+	// the process (package gcfloor).
+	gcfloor.Start(gcfloor.Floor, 100)
+	cli.Main(run)
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("lint", flag.ContinueOnError)
@@ -81,26 +87,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else if opts.Valid, _, err = store.Valid(*schemaDir); err != nil {
 		fmt.Fprintln(stderr, "lint: warning:", err, "(validating every object)")
 	}
-	files, fs, err := lint.Read(fl.Args(), opts)
-	if err != nil {
-		fmt.Fprintln(stderr, "lint:", err)
-		return 2
-	}
-	more, err := lint.Check(ctx, files, opts)
-	if err != nil {
-		fmt.Fprintln(stderr, "lint:", err)
-		return 2
-	}
-	fs = append(fs, more...)
-	if server.Enabled {
+	var fs []finding.Finding
+	if !server.Enabled {
+		// One environment's objects at a time.
+		var err error
+		if fs, err = lint.Files(ctx, fl.Args(), opts); err != nil {
+			fmt.Fprintln(stderr, "lint:", err)
+			return 2
+		}
+	} else {
+		// The server's dry-run takes every object at once.
+		files, read, err := lint.Read(fl.Args(), opts)
+		if err != nil {
+			fmt.Fprintln(stderr, "lint:", err)
+			return 2
+		}
+		more, err := lint.Check(ctx, files, opts)
+		if err != nil {
+			fmt.Fprintln(stderr, "lint:", err)
+			return 2
+		}
+		fs = append(read, more...)
 		var objs []dryrun.Object
 		for _, f := range files {
 			for _, d := range f.Docs {
 				objs = append(objs, dryrun.Object{File: f.Path, Env: f.Env, App: f.App, Doc: d})
 			}
 		}
-		more, err := server.Run(ctx, objs, stderr)
-		if err != nil {
+		if more, err = server.Run(ctx, objs, stderr); err != nil {
 			fmt.Fprintln(stderr, "lint:", err)
 			return 2
 		}

@@ -254,23 +254,12 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 
 // Collector sets the garbage collector for a process that runs the
 // command (cmd/compile, the benchmark), and returns the function that
-// restores it: a compile's memory may grow to heapFloor before the
-// collector runs (or half the machine's or container's memory, when
-// less), and past it the collector runs as GOGC=200 would (package
-// gcfloor), unless GOGC or GOMEMLIMIT is set. Run leaves the
+// restores it: a compile's memory may grow to gcfloor.Floor before the
+// collector runs, and past it the collector runs as GOGC=200 would
+// (package gcfloor), unless GOGC or GOMEMLIMIT is set. Run leaves the
 // collector alone: a process that runs many compiles, such as a test,
 // keeps its own setting.
-func Collector() (restore func()) { return gcfloor.Start(heapFloor, 200) }
-
-// heapFloor: a compile allocates about four times its peak live heap (1.0
-// GB for 1,000 apps, whose live heap peaks at 0.25 GB), most of it while
-// the live heap is small. At GOGC=200 alone the collector ran 11 times for
-// 1,000 apps, for a peak of 0.7-0.8 GB; with the floor it runs 5 times,
-// for 0.8 GB, and the compile takes 14% less time (tests/bench/README.md).
-// A higher floor was slower: each page the heap first touches costs the
-// kernel a fault. At 5,000 apps the live heap is past the floor, and the
-// collector runs as at GOGC=200.
-const heapFloor = 768 << 20
+func Collector() (restore func()) { return gcfloor.Start(gcfloor.Floor, 200) }
 
 // treeFinding is a finding about a file of the tree on disk.
 func treeFinding(out, p, rule, msg string) finding.Finding {

@@ -506,7 +506,7 @@ func TestRunLeavesTheCollectorAloneAndCollectorSetsIt(t *testing.T) {
 	if gogc, limit := debug.SetGCPercent(77), debug.SetMemoryLimit(-1); gogc != 77 || limit != 3<<30 {
 		t.Errorf("after Run GOGC is %d and the memory limit %d, want the 77 and 3 GiB set before it", gogc, limit)
 	}
-	floor := int64(heapFloor)
+	floor := int64(gcfloor.Floor)
 	if budget := gcfloor.Budget(os.DirFS("/")); budget > 0 {
 		floor = min(floor, int64(budget/2))
 	}

@@ -65,17 +65,20 @@ type File struct {
 
 // Files lints the files and folders at paths. The error is for a path that
 // cannot be read or a run that cannot proceed; problems with the manifests
-// are findings.
+// are findings. The files are read and checked one graph at a time (each
+// environment of a manifold tree, then everything else), so only one
+// environment's objects are held at once.
 func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding, error) {
-	files, fs, err := Read(paths, opts)
+	var fs []finding.Finding
+	gate := newGate(opts)
+	err := readEach(paths, opts, true, func(files []File, read []finding.Finding) error {
+		more, err := check(ctx, gate, files, opts)
+		fs = append(append(fs, read...), more...)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	more, err := Check(ctx, files, opts)
-	if err != nil {
-		return nil, err
-	}
-	fs = append(fs, more...)
 	finding.Sort(fs)
 	return fs, nil
 }
@@ -85,13 +88,30 @@ func Files(ctx context.Context, paths []string, opts Options) ([]finding.Finding
 // Kubernetes objects are findings (rule yaml); the error is for a path that
 // cannot be read.
 func Read(paths []string, opts Options) ([]File, []finding.Finding, error) {
-	names, err := manifestFiles(paths, opts.Skip)
+	var files []File
+	var fs []finding.Finding
+	err := readEach(paths, opts, false, func(f []File, read []finding.Finding) error {
+		files, fs = f, read
+		return nil
+	})
 	if err != nil {
 		return nil, nil, err
 	}
+	return files, fs, nil
+}
+
+// readEach reads the manifests at paths as Read does, and gives them to fn
+// in batches: all at once, or with byGraph the files of one graph at a time
+// (see graphs), in the order of each graph's first file. A batch's files
+// are not kept after fn returns.
+func readEach(paths []string, opts Options, byGraph bool, fn func([]File, []finding.Finding) error) error {
+	names, err := manifestFiles(paths, opts.Skip)
+	if err != nil {
+		return err
+	}
 	defKube, defVersions, err := schemas.Newest(opts.Schemas)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	if opts.Kubernetes != "" {
 		defKube = opts.Kubernetes
@@ -100,18 +120,11 @@ func Read(paths []string, opts Options) ([]File, []finding.Finding, error) {
 	// once), then read and parsed in parallel; results keep the files'
 	// order.
 	pins := pinsFinder{records: map[string]*tree.Record{}}
-	type read struct {
-		file  File
-		fs    []finding.Finding // in the order the serial loop found them
-		skip  bool              // not a manifest: only its findings count
-		err   error
-		large int64 // the size of a file too large to read, else 0
-	}
 	out := make([]read, len(names))
 	for i, name := range names {
 		fi, err := os.Stat(name)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read %s: %w", name, err)
+			return fmt.Errorf("read %s: %w", name, err)
 		}
 		if fi.Size() > manifest.MaxFileSize {
 			out[i] = read{skip: true, large: fi.Size()}
@@ -129,8 +142,47 @@ func Read(paths []string, opts Options) ([]File, []finding.Finding, error) {
 		}
 		out[i].file = f
 	}
-	workers.Each(len(names), func(i int) {
-		r := &out[i]
+	batches := [][]int{nil}
+	if byGraph {
+		batches = nil
+		at := map[graphKey]int{}
+		for i := range out {
+			k := keyOf(&out[i].file) // a file too large to read has no placement: the zero key's batch
+			b, seen := at[k]
+			if !seen {
+				b = len(batches)
+				at[k] = b
+				batches = append(batches, nil)
+			}
+			batches[b] = append(batches[b], i)
+		}
+	} else {
+		for i := range out {
+			batches[0] = append(batches[0], i)
+		}
+	}
+	for _, batch := range batches {
+		if err := readBatch(names, out, batch, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// read is one file of a readEach: where it is placed, then what is read of it.
+type read struct {
+	file  File
+	fs    []finding.Finding // in the order the serial loop found them
+	skip  bool              // not a manifest: only its findings count
+	err   error
+	large int64 // the size of a file too large to read, else 0
+}
+
+// readBatch reads and parses the files of out at the indexes of batch, in
+// parallel, gives them to fn in their order, and drops them.
+func readBatch(names []string, out []read, batch []int, fn func([]File, []finding.Finding) error) error {
+	workers.Each(len(batch), func(j int) {
+		r := &out[batch[j]]
 		if r.skip {
 			return
 		}
@@ -159,9 +211,11 @@ func Read(paths []string, opts Options) ([]File, []finding.Finding, error) {
 	})
 	var fs []finding.Finding
 	var files []File
-	for i, r := range out {
+	for _, i := range batch {
+		r := out[i]
+		out[i] = read{} // the batch's objects are fn's
 		if r.err != nil {
-			return nil, nil, r.err
+			return r.err
 		}
 		if r.large > 0 {
 			fs = append(fs, finding.Finding{Rule: finding.RuleYAML, Severity: finding.Error, File: names[i],
@@ -172,30 +226,46 @@ func Read(paths []string, opts Options) ([]File, []finding.Finding, error) {
 			files = append(files, r.file)
 		}
 	}
-	return files, fs, nil
+	return fn(files, fs)
 }
 
 // Check puts the files' objects through the schema gate and the rules.
 func Check(ctx context.Context, files []File, opts Options) ([]finding.Finding, error) {
-	fs, err := validateFiles(ctx, opts.Schemas, opts.Valid, files)
+	return check(ctx, newGate(opts), files, opts)
+}
+
+// newGate is the schema gate for opts.
+func newGate(opts Options) *validate.Gate {
+	gate := validate.New(opts.Schemas)
+	gate.Valid = opts.Valid
+	return gate
+}
+
+func check(ctx context.Context, gate *validate.Gate, files []File, opts Options) ([]finding.Finding, error) {
+	fs, err := validateFiles(ctx, gate, files)
 	if err != nil {
 		return nil, err
 	}
 	return append(fs, Run(graphs(files), Rules(), opts.Config)...), nil
 }
 
+// graphKey is what puts a file in a graph.
+type graphKey struct {
+	env, kube  string
+	production bool
+}
+
+func keyOf(f *File) graphKey { return graphKey{f.Env, f.Kubernetes, f.Production} }
+
 // graphs groups the files' objects by environment: each environment of a
 // manifold tree is one graph, and everything else is one more.
 func graphs(files []File) []*Graph {
-	type key struct {
-		env, kube  string
-		production bool
-	}
-	objs := map[key][]*Object{}
-	facts := map[key]Facts{}
-	var order []key
-	for _, f := range files {
-		k := key{f.Env, f.Kubernetes, f.Production}
+	objs := map[graphKey][]*Object{}
+	facts := map[graphKey]Facts{}
+	var order []graphKey
+	for i := range files {
+		f := &files[i]
+		k := keyOf(f)
 		if _, seen := objs[k]; !seen {
 			order = append(order, k)
 			facts[k] = f.Facts
@@ -220,7 +290,7 @@ func docLocator(path string, d manifest.Doc) Locator {
 }
 
 // validateFiles runs the schema gate over every object of the files.
-func validateFiles(ctx context.Context, dir string, valid *validate.Valid, files []File) ([]finding.Finding, error) {
+func validateFiles(ctx context.Context, gate *validate.Gate, files []File) ([]finding.Finding, error) {
 	type ref struct {
 		file *File
 		doc  manifest.Doc
@@ -234,8 +304,6 @@ func validateFiles(ctx context.Context, dir string, valid *validate.Valid, files
 			refs = append(refs, ref{f, d})
 		}
 	}
-	gate := validate.New(dir)
-	gate.Valid = valid
 	results, err := gate.Validate(ctx, docs)
 	if err != nil {
 		return nil, err

@@ -2,11 +2,14 @@ package lint
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/tree"
@@ -137,5 +140,51 @@ func TestManifestFilesSkipsInterruptedCompiles(t *testing.T) {
 	got, err := manifestFiles([]string{dir}, nil)
 	if err != nil || !slices.Equal(got, []string{filepath.Join(dir, "dev", "app", "x.yaml")}) {
 		t.Errorf("files %v, %v", got, err)
+	}
+}
+
+// TestFilesOneGraphAtATime lints the example tree and the lint fixtures a
+// graph at a time, as Files does, and all at once, as Read and Check do:
+// the findings are the same, and each batch is one graph.
+func TestFilesOneGraphAtATime(t *testing.T) {
+	ctx := context.Background()
+	opts := Options{Schemas: schemaDir}
+	paths := []string{"../../out", "../../tests/lint"}
+	streamed, err := Files(ctx, paths, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, whole, err := Read(paths, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, err := Check(ctx, files, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole = append(whole, more...)
+	finding.Sort(whole)
+	if len(whole) < 50 {
+		t.Fatalf("only %d findings: the fixtures are not being linted", len(whole))
+	}
+	if diff := cmp.Diff(whole, streamed); diff != "" {
+		t.Errorf("a graph at a time (+) against all at once (-):\n%s", diff)
+	}
+	var batches []string
+	err = readEach(paths, opts, true, func(files []File, _ []finding.Finding) error {
+		envs := map[string]bool{}
+		for _, f := range files {
+			envs[f.Env] = true
+		}
+		batches = append(batches, strings.Join(slices.Sorted(maps.Keys(envs)), ","))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The tree's environments, then the fixtures (no environment; a
+	// fixture that pins -kubernetes-version by itself would add one).
+	if len(batches) < 4 || !slices.Equal(batches[:3], []string{"dev", "prod", "staging"}) || slices.Contains(batches[3:], "dev") {
+		t.Errorf("batches by environment: %q", batches)
 	}
 }
