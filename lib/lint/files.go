@@ -241,6 +241,8 @@ func newGate(opts Options) *validate.Gate {
 	return gate
 }
 
+// check is Check with a gate that several batches of files share, so that
+// each schema is compiled once.
 func check(ctx context.Context, gate *validate.Gate, files []File, opts Options) ([]finding.Finding, error) {
 	fs, err := validateFiles(ctx, gate, files)
 	if err != nil {
@@ -255,6 +257,7 @@ type graphKey struct {
 	production bool
 }
 
+// keyOf is the key of the graph f's objects are in.
 func keyOf(f *File) graphKey { return graphKey{f.Env, f.Kubernetes, f.Production} }
 
 // graphs groups the files' objects by environment: each environment of a
