@@ -47,10 +47,17 @@ func collectUntil(cond func() bool) bool {
 		if cond() {
 			return true
 		}
+		collect(1)
+	}
+	return cond()
+}
+
+// collect runs n collections, letting the finalizers run after each.
+func collect(n int) {
+	for range n {
 		runtime.GC()
 		time.Sleep(time.Millisecond) // the finalizer goroutine's turn
 	}
-	return cond()
 }
 
 var kept [][]byte // a live heap for the tests
@@ -94,10 +101,7 @@ func TestStartRaisesTheTargetToTheFloorAndStopRestoresIt(t *testing.T) {
 		t.Fatalf("after stop, GOGC is %d, the target %d MiB, the limit %d; want 100, about 32 MiB and none", gogc, goal>>20, limit)
 	}
 	// The tuner is gone: more collections leave the settings alone.
-	for range 5 {
-		runtime.GC()
-		time.Sleep(time.Millisecond)
-	}
+	collect(5)
 	if gogc, _, limit := read(); gogc != 100 || limit != math.MaxInt64 {
 		t.Errorf("collections after stop set GOGC to %d and the limit to %d", gogc, limit)
 	}
@@ -141,8 +145,7 @@ func TestTheUsersSettingStands(t *testing.T) {
 			t.Setenv(env, map[string]string{"GOGC": "50", "GOMEMLIMIT": "2GiB"}[env])
 			stop := Start(256<<20, 200)
 			defer stop()
-			runtime.GC()
-			time.Sleep(time.Millisecond)
+			collect(1)
 			if gogc, _, limit := read(); gogc != 100 || limit != math.MaxInt64 {
 				t.Errorf("with %s set, Start set GOGC to %d and the limit to %d", env, gogc, limit)
 			}

@@ -142,24 +142,20 @@ func readEach(paths []string, opts Options, byGraph bool, fn func([]File, []find
 		}
 		out[i].file = f
 	}
-	batches := [][]int{nil}
-	if byGraph {
-		batches = nil
-		at := map[graphKey]int{}
-		for i := range out {
-			k := keyOf(&out[i].file) // a file too large to read has no placement: the zero key's batch
-			b, seen := at[k]
-			if !seen {
-				b = len(batches)
-				at[k] = b
-				batches = append(batches, nil)
-			}
-			batches[b] = append(batches[b], i)
+	var batches [][]int
+	at := map[graphKey]int{}
+	for i := range out {
+		var k graphKey // all in one batch, unless byGraph
+		if byGraph {
+			k = keyOf(&out[i].file) // a file too large to read has no placement: the zero key's batch
 		}
-	} else {
-		for i := range out {
-			batches[0] = append(batches[0], i)
+		b, seen := at[k]
+		if !seen {
+			b = len(batches)
+			at[k] = b
+			batches = append(batches, nil)
 		}
+		batches[b] = append(batches[b], i)
 	}
 	for _, batch := range batches {
 		if err := readBatch(names, out, batch, fn); err != nil {

@@ -26,6 +26,13 @@ type summary struct {
 	Valid, Invalid, Errors, Skipped int
 }
 
+// print prints the summary of a run over name's objects that took took.
+func (s summary) print(name string, took time.Duration) {
+	n := s.Valid + s.Invalid + s.Errors + s.Skipped
+	fmt.Printf("kubeconform %-8s %6d objects: %d valid, %d invalid, %d errors, %d skipped in %.2fs, %.0f objects/s\n",
+		name, n, s.Valid, s.Invalid, s.Errors, s.Skipped, took.Seconds(), float64(n)/took.Seconds())
+}
+
 func main() {
 	bin := flag.String("kubeconform", "kubeconform", "kubeconform's `command`")
 	tree := flag.String("tree", "", "the compiled tree: a `dir` with a folder per environment")
@@ -52,9 +59,7 @@ func main() {
 			os.Exit(2)
 		}
 		s := report.Summary
-		n := s.Valid + s.Invalid + s.Errors + s.Skipped
-		fmt.Printf("kubeconform %-8s %6d objects: %d valid, %d invalid, %d errors, %d skipped in %.2fs, %.0f objects/s\n",
-			env.Name, n, s.Valid, s.Invalid, s.Errors, s.Skipped, took.Seconds(), float64(n)/took.Seconds())
+		s.print(env.Name, took)
 		failed = failed || err != nil || s.Invalid+s.Errors+s.Skipped > 0
 		total.Valid += s.Valid
 		total.Invalid += s.Invalid
@@ -62,9 +67,7 @@ func main() {
 		total.Skipped += s.Skipped
 		wall += took
 	}
-	n := total.Valid + total.Invalid + total.Errors + total.Skipped
-	fmt.Printf("kubeconform %-8s %6d objects: %d valid, %d invalid, %d errors, %d skipped in %.2fs, %.0f objects/s\n",
-		"all", n, total.Valid, total.Invalid, total.Errors, total.Skipped, wall.Seconds(), float64(n)/wall.Seconds())
+	total.print("all", wall)
 	if failed {
 		os.Exit(1)
 	}
