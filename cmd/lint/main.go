@@ -82,10 +82,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// validated twice. The set is only read: the compiler keeps it to its
 	// own objects, and a lint of other files saving its own would push
 	// them out.
+	// The lint memo is the command's own (the compiler's objects are
+	// known by other names), read and saved.
+	saveMemo := func() error { return nil }
 	if store, err := cache.Open(); err != nil {
 		fmt.Fprintln(stderr, "lint: warning:", err, "(validating every object)")
-	} else if opts.Valid, _, err = store.Valid(*schemaDir); err != nil {
-		fmt.Fprintln(stderr, "lint: warning:", err, "(validating every object)")
+	} else {
+		if opts.Valid, _, err = store.Valid(*schemaDir); err != nil {
+			fmt.Fprintln(stderr, "lint: warning:", err, "(validating every object)")
+		}
+		opts.Memo, saveMemo = store.Lint()
 	}
 	var fs []finding.Finding
 	if !server.Enabled {
@@ -119,6 +125,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		fs = append(fs, more...)
+	}
+	if err := saveMemo(); err != nil {
+		fmt.Fprintln(stderr, "lint: warning:", err)
 	}
 	finding.Sort(fs)
 	if err := cli.WriteFindings(stdout, *output, *format, fs); err != nil {

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/lint"
 	"github.com/manifold-dev/manifold/lib/tree"
 	"github.com/manifold-dev/manifold/lib/validate"
 )
@@ -265,15 +266,38 @@ func (c *Cache) Valid(schemaDir string) (*validate.Valid, func() error, error) {
 	name := filepath.Join(c.dir, "valid-"+hex.EncodeToString(h.Sum(nil)))
 	b, _ := os.ReadFile(name) // missing or unreadable: nothing is known
 	v := validate.LoadValid(b)
-	return v, func() error {
-		if !v.Changed() {
+	return v, c.saver("valid-", name, v), nil
+}
+
+// Lint returns what the per-object lint rules found of objects in earlier
+// runs, for the rules' Identity, and a function that saves what this run
+// adds. Like the valid set, it outlives a change to apps/.
+func (c *Cache) Lint() (*lint.Memo, func() error) {
+	if c == nil {
+		return nil, func() error { return nil }
+	}
+	name := filepath.Join(c.dir, "lint-"+hex.EncodeToString(lint.Identity()))
+	b, _ := os.ReadFile(name) // missing or unreadable: nothing is known
+	m := lint.LoadMemo(b)
+	return m, c.saver("lint-", name, m)
+}
+
+// saver returns the function that writes what a run added to a record of
+// the folder, the file name, and keeps the Keep most recently written
+// files whose names start with prefix.
+func (c *Cache) saver(prefix, name string, r interface {
+	Changed() bool
+	Bytes() []byte
+}) func() error {
+	return func() error {
+		if !r.Changed() {
 			return nil
 		}
-		if err := tree.WriteAtomic(name, v.Bytes()); err != nil {
+		if err := tree.WriteAtomic(name, r.Bytes()); err != nil {
 			return fmt.Errorf("cache: %w", err)
 		}
-		return c.trim("valid-")
-	}, nil
+		return c.trim(prefix)
+	}
 }
 
 func (c *Cache) entryFile(key [sha256.Size]byte) string {

@@ -6,6 +6,7 @@ package compile
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"maps"
 	"path"
@@ -37,6 +38,9 @@ type Options struct {
 	// Valid, when set, holds the objects known to pass the schema gate
 	// from earlier runs (see validate.Valid); this run's are added.
 	Valid *validate.Valid
+	// Memo, when set, holds what the per-object lint rules found of
+	// objects in earlier runs (see lint.Memo); this run's are added.
+	Memo *lint.Memo
 }
 
 // Object is one compiled object and where it came from.
@@ -125,7 +129,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		failed = failed || finding.HasErrors(fs)
 		if !failed {
 			place(objs, raw, res.Tree.Files)
-			more, err := checkEnv(ctx, gate, worlds[i], selApps, objs, values, raw, opts.Lint)
+			more, err := checkEnv(ctx, gate, worlds[i], selApps, objs, values, raw, opts)
 			if err != nil {
 				return Result{}, err
 			}
@@ -217,34 +221,37 @@ func place(objs []Object, raw [][]byte, files map[string][]byte) {
 
 // checkEnv runs the schema gate and the lint rules over one environment's
 // rendered objects.
-func checkEnv(ctx context.Context, gate *validate.Gate, w model.World, selApps []model.App, objs []Object, values []map[string]any, raw [][]byte, cfg *lint.Config) ([]finding.Finding, error) {
+func checkEnv(ctx context.Context, gate *validate.Gate, w model.World, selApps []model.App, objs []Object, values []map[string]any, raw [][]byte, opts Options) ([]finding.Finding, error) {
 	fs, err := validateObjects(ctx, gate, objs, values, raw)
 	if err != nil {
 		return nil, err
 	}
-	return append(fs, lintObjects(w, selApps, objs, values, cfg)...), nil
+	return append(fs, lintObjects(w, selApps, objs, values, raw, opts)...), nil
 }
 
 // lintObjects runs the lint rules over an environment's compiled graph.
 // A finding is located at the app's definition; its path is the path in
 // the object, and cmd/lint on out/ reports the same finding at the file.
-func lintObjects(w model.World, selApps []model.App, objs []Object, values []map[string]any, cfg *lint.Config) []finding.Finding {
+func lintObjects(w model.World, selApps []model.App, objs []Object, values []map[string]any, raw [][]byte, opts Options) []finding.Finding {
 	selected := make(map[model.AppName]bool, len(selApps))
 	for _, a := range selApps {
 		selected[a.Name] = true
 	}
 	gobjs := make([]*lint.Object, len(objs))
-	for i, o := range objs {
-		src := o.Source()
+	workers.Each(len(objs), func(i int) {
+		src := objs[i].Source()
 		gobjs[i] = &lint.Object{
-			App:   string(o.App.Name),
-			File:  path.Join(w.Env.GitOps.Path, o.Path),
+			App:   string(objs[i].App.Name),
+			File:  path.Join(w.Env.GitOps.Path, objs[i].Path),
 			Value: values[i],
 			Locate: func([]string) finding.Position {
 				return finding.Position{File: src.File, Line: src.Line}
 			},
 		}
-	}
+		if opts.Memo != nil {
+			gobjs[i].Sum = sha256.Sum256(raw[i])
+		}
+	})
 	out := w.Env.Outside()
 	facts := lint.Facts{Principals: out.Principals, Namespaces: out.Namespaces, ClusterJobs: out.ClusterJobs}
 	for _, a := range w.Apps {
@@ -256,7 +263,7 @@ func lintObjects(w model.World, selApps []model.App, objs []Object, values []map
 		}
 	}
 	g := lint.NewGraph(w.Env.Name, w.Env.Kubernetes, w.Env.Production, facts, gobjs)
-	return lint.Run([]*lint.Graph{g}, lint.Rules(), cfg)
+	return opts.Memo.Run([]*lint.Graph{g}, lint.Rules(), opts.Lint)
 }
 
 // validateObjects is the schema gate: every rendered object against the

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/manifold-dev/manifold/apps"
 	"github.com/manifold-dev/manifold/lib/cache"
@@ -106,8 +107,8 @@ func TestCorruptCacheIsAMiss(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	names, _ := filepath.Glob(filepath.Join(dir, "*"))
-	if len(names) != 3 {
-		t.Fatalf("cache holds %v, want a compile entry, an output record and the valid objects", names)
+	if len(names) != 4 {
+		t.Fatalf("cache holds %v, want a compile entry, an output record, the valid objects and the lint memo", names)
 	}
 	for _, n := range names {
 		if err := os.WriteFile(n, []byte("garbage"), 0o644); err != nil {
@@ -157,5 +158,56 @@ func TestCachedNarrowedRunSeesItsScopeOnly(t *testing.T) {
 	code, stdout, _ := cachedWith(t, "examples", apps.All(), "-out", out, "-app", "worker", "-check")
 	if code != 1 || !strings.Contains(stdout, "prod/worker/configmap-stray.yaml: error drift: unexpected") {
 		t.Fatalf("narrowed check misses a stray file in its scope: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestLintMemoKeepsWhatTheRulesFound: a compile whose entry misses (other
+// definitions, the same objects) takes every object's per-object findings
+// from the lint memo, and says what the first compile said; the memo is
+// not written again, which proves no object was checked again. An edit to
+// one object adds its findings.
+func TestLintMemoKeepsWhatTheRulesFound(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(cache.Variable, dir)
+	out := filepath.Join(t.TempDir(), "out")
+	// An alert with no comparison: a per-object rule's warning.
+	rate := func(_ model.Env, s *model.Spec) {
+		s.Alerts = append(s.Alerts, model.Alert{
+			Name: "Requests", Severity: model.Warning, For: time.Minute, Summary: "requests", Description: "{{ $value }}/s",
+			Expr: func(sel model.Selectors) string { return "rate(http_requests_total{" + sel.App + "}[5m])" },
+		})
+	}
+	defs := replace(withSpec(apps.MyApp, rate))
+	code, stdout, stderr := cachedWith(t, "first", defs, "-out", out)
+	if code != 0 || !strings.Contains(stdout, "warning alert-no-comparison") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	memo, _ := filepath.Glob(filepath.Join(dir, "lint-*"))
+	if len(memo) != 1 {
+		t.Fatalf("lint memos %v, want one", memo)
+	}
+	before, err := os.Stat(memo[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout2, stderr := cachedWith(t, "second", defs, "-out", out)
+	if code != 0 || stdout2 != stdout {
+		t.Fatalf("from the memo: exit %d\n%s\n%s\nwant\n%s", code, stdout2, stderr, stdout)
+	}
+	if after, err := os.Stat(memo[0]); err != nil || !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("the memo was written again (%v): an object was checked again", err)
+	}
+	// The app's image changes in every environment: its pods are checked
+	// again, and the memo grows.
+	edited := replace(withSpec(apps.MyApp, func(env model.Env, s *model.Spec) {
+		rate(env, s)
+		s.Image.Tag += "-edited"
+	}))
+	code, stdout3, stderr := cachedWith(t, "third", edited, "-out", out)
+	if code != 0 || stdout3 != stdout {
+		t.Fatalf("after an edit: exit %d\n%s\n%s\nwant\n%s", code, stdout3, stderr, stdout)
+	}
+	if after, err := os.Stat(memo[0]); err != nil || after.Size() <= before.Size() {
+		t.Errorf("the memo did not grow with the edited objects (%v)", err)
 	}
 }

@@ -140,13 +140,17 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		if err != nil {
 			fmt.Fprintln(stderr, "compile: warning:", err, "(validating every object)")
 		}
-		res, err = compile.Compile(ctx, prog.Apps, prog.Envs, compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir, Valid: valid})
+		memo, saveMemo := store.Lint()
+		res, err = compile.Compile(ctx, prog.Apps, prog.Envs, compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir, Valid: valid, Memo: memo})
 		if err != nil {
 			fmt.Fprintln(stderr, "compile:", err)
 			return 2
 		}
-		if saveValid != nil {
-			if err := saveValid(); err != nil {
+		for _, save := range []func() error{saveValid, saveMemo} {
+			if save == nil {
+				continue
+			}
+			if err := save(); err != nil {
 				fmt.Fprintln(stderr, "compile: warning:", err)
 			}
 		}

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"sort"
@@ -29,6 +30,9 @@ type Object struct {
 	// Value is the object as decoded JSON. The rules only read it.
 	Value  map[string]any
 	Locate Locator
+	// Sum is the hash of the bytes the object was rendered to or read
+	// from, by which a Memo knows it; zero for an object not known so.
+	Sum [sha256.Size]byte
 
 	// meta is the object's identity, read from Value once by NewGraph:
 	// every rule asks for it, many times.
@@ -122,23 +126,51 @@ type Graph struct {
 	promCells     map[string]*promCell // by promRule key
 	promCellRules []promRule           // the first rule of each key
 	promCellsOnce sync.Once
-	parsedOnce    sync.Once                  // every promCell's expression found
-	validatedOnce sync.Once                  // every promCell's rulefmt errors found
-	templates     memo[templateKey, []error] // what rulefmt finds of an alert's template
-	services      map[string][]*Object       // namespace -> Services
+	parsedOnce    sync.Once            // every promCell's expression found
+	validatedOnce sync.Once            // every promCell's rulefmt errors found
+	services      map[string][]*Object // namespace -> Services
 	servicesOnce  sync.Once
-	selectors     memo[unsafe.Pointer, parsedSelector] // by the selector's map
-	releases      map[string]map[string]bool           // namespace -> Helm releases Argo CD deploys there
+	releases      map[string]map[string]bool // namespace -> Helm releases Argo CD deploys there
 	releasesOnce  sync.Once
 	secrets       map[string]map[string]bool // namespace -> Secrets produced there
 	secretsOnce   sync.Once
+
+	// memos are what the graph and the graphs of its single objects find
+	// once of a value, whichever object holds it.
+	memos *memos
+	// single is set on a graph of one object, whose rules run on a
+	// goroutine of the whole graph's: it has no index, and finds what it
+	// indexes on that one goroutine.
+	single bool
+}
+
+// memos remember what is found of values, by the value: they hold for
+// every graph of one environment's objects.
+type memos struct {
+	templates memo[templateKey, []error]           // what rulefmt finds of an alert's template
+	selectors memo[unsafe.Pointer, parsedSelector] // by the selector's map
+	exprs     memo[string, parsedExpr]             // Prometheus expressions, by their text
+	labels    [2]memo[string, string]              // the problems of label keys and of label values
 }
 
 // NewGraph indexes objects.
 func NewGraph(env, kubernetes string, production bool, facts Facts, objs []*Object) *Graph {
-	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Facts: facts, Objects: objs, byKind: map[string][]*Object{}, byKindNS: map[string][]*Object{}, byName: map[string]*Object{}}
+	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Facts: facts, Objects: objs, memos: new(memos)}
 	workers.Each(len(objs), func(i int) { objs[i].meta = objs[i].identity() })
-	for _, o := range objs {
+	g.index()
+	return g
+}
+
+// alone returns the graph of one of g's objects, with g's settings and
+// memos: what the per-object rules are given.
+func (g *Graph) alone(o *Object) *Graph {
+	return &Graph{Env: g.Env, Kubernetes: g.Kubernetes, Production: g.Production, Facts: g.Facts, Objects: []*Object{o}, memos: g.memos, single: true}
+}
+
+// index indexes the graph's objects by kind and name.
+func (g *Graph) index() {
+	g.byKind, g.byKindNS, g.byName = map[string][]*Object{}, map[string][]*Object{}, map[string]*Object{}
+	for _, o := range g.Objects {
 		g.byKind[o.Kind()] = append(g.byKind[o.Kind()], o)
 		g.byKindNS[o.Kind()+"/"+o.Namespace()] = append(g.byKindNS[o.Kind()+"/"+o.Namespace()], o)
 		key := o.Kind() + "/" + o.Namespace() + "/" + o.Name()
@@ -146,14 +178,32 @@ func NewGraph(env, kubernetes string, production bool, facts Facts, objs []*Obje
 			g.byName[key] = o
 		}
 	}
-	return g
 }
 
 // OfKind returns the objects of a kind, in graph order.
-func (g *Graph) OfKind(kind string) []*Object { return g.byKind[kind] }
+func (g *Graph) OfKind(kind string) []*Object {
+	if g.single {
+		return g.only(kind, g.Objects[0].Namespace(), g.Objects[0].Name())
+	}
+	return g.byKind[kind]
+}
 
 // ofKindIn returns the objects of a kind in a namespace, in graph order.
-func (g *Graph) ofKindIn(kind, ns string) []*Object { return g.byKindNS[kind+"/"+ns] }
+func (g *Graph) ofKindIn(kind, ns string) []*Object {
+	if g.single {
+		return g.only(kind, ns, g.Objects[0].Name())
+	}
+	return g.byKindNS[kind+"/"+ns]
+}
+
+// only returns the object of a graph of one, if it has the kind,
+// namespace and name; else nothing.
+func (g *Graph) only(kind, ns, name string) []*Object {
+	if o := g.Objects[0]; o.Kind() == kind && o.Namespace() == ns && o.Name() == name {
+		return g.Objects
+	}
+	return nil
+}
 
 // Rule is one check: a stable ID, a default severity, a one-line doc, a
 // help text with the fix, and a function over a whole environment's graph.
@@ -165,7 +215,12 @@ type Rule struct {
 	// Production rules run only under -profile production (or for an
 	// environment marked Production).
 	Production bool
-	Check      func(p *Pass)
+	// PerObject rules check each object on its own: the engine hands
+	// Check a graph of that one object (with the environment's settings),
+	// so what they find depends on nothing else, and a Memo keeps it by
+	// the object's content. The rest see the whole graph.
+	PerObject bool
+	Check     func(p *Pass)
 }
 
 // Pass is one rule's run over one graph.
@@ -183,32 +238,49 @@ func (p *Pass) Facts() Facts { return p.Graph.Facts.merge(p.Config.facts()) }
 // when quiet is set: a cross-object check on a graph that lacks the other
 // side (a file linted on its own) says so without failing the run.
 func (p *Pass) ReportAt(quiet bool, o *Object, segs []string, format string, args ...any) {
-	p.Report(o, segs, format, args...)
-	if quiet {
-		p.reported[len(p.reported)-1].Severity = finding.Info
-	}
-}
-
-// reported is a finding and the object it is about.
-type reported struct {
-	finding.Finding
-	object *Object
+	p.add(o, note{Rule: p.rule.ID, Segs: segs, Message: fmt.Sprintf(format, args...), Quiet: quiet})
 }
 
 // Report records a finding of the pass's rule on o at the value that segs
 // names (nil for the whole object).
 func (p *Pass) Report(o *Object, segs []string, format string, args ...any) {
-	p.reported = append(p.reported, reported{object: o, Finding: finding.Finding{
-		Rule:      p.rule.ID,
+	p.ReportAt(false, o, segs, format, args...)
+}
+
+// reported is a finding, the object it is about and what the rule said.
+type reported struct {
+	finding.Finding
+	object *Object
+	note   note
+}
+
+// note is what a rule says of an object: all a finding is made of
+// besides the object, the graph and the configuration, and what a Memo
+// keeps.
+type note struct {
+	Rule    string
+	Segs    []string
+	Message string
+	Quiet   bool
+}
+
+// add records the finding of a note about o.
+func (p *Pass) add(o *Object, n note) {
+	f := finding.Finding{
+		Rule:      n.Rule,
 		Severity:  p.Config.severity(p.rule),
 		Env:       p.Graph.Env,
 		App:       o.App,
 		Kind:      o.Kind(),
 		Namespace: o.Namespace(),
 		Name:      o.Name(),
-		Path:      validate.JSONPath(o.Value, segs),
-		Message:   fmt.Sprintf(format, args...),
-	}.At(o.Locate(segs))})
+		Path:      validate.JSONPath(o.Value, n.Segs),
+		Message:   n.Message,
+	}.At(o.Locate(n.Segs))
+	if n.Quiet {
+		f.Severity = finding.Info
+	}
+	p.reported = append(p.reported, reported{Finding: f, object: o, note: n})
 }
 
 // SuppressPrefix starts the annotations that name a rule and give the
@@ -228,26 +300,96 @@ var (
 // suppressions and the configuration's disabled rules and baseline accept.
 // Findings come back sorted.
 func Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Finding {
+	return (*Memo)(nil).Run(graphs, rules, cfg)
+}
+
+// Run is the package's Run, with what the per-object rules find of each
+// object that has a Sum taken from m when m has it, and kept in m when not.
+// The findings are the same either way.
+func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Finding {
 	if cfg == nil {
 		cfg = &Config{}
 	}
 	known := map[string]bool{}
+	var perObject, perGraph []*Rule
 	for _, r := range rules {
 		known[r.ID] = true
+		if r.PerObject {
+			perObject = append(perObject, r)
+		} else {
+			perGraph = append(perGraph, r)
+		}
 	}
-	// First each graph's suppressions, then every rule over every graph,
-	// a task each, on as many goroutines as cores.
+	// First each graph's suppressions; then every graph rule over every
+	// graph and the per-object rules over every object, a task each, on as
+	// many goroutines as cores.
 	suppressed := make([]map[*Object]map[string]bool, len(graphs))
-	results := make([][]finding.Finding, len(graphs)*(len(rules)+1))
+	contexts := make([][sha256.Size]byte, len(graphs))
+	results := make([][]finding.Finding, len(graphs)*(len(perGraph)+1))
 	workers.Each(len(graphs), func(i int) {
-		suppressed[i], results[i*(len(rules)+1)] = suppressions(graphs[i], cfg, known)
+		suppressed[i], results[i*(len(perGraph)+1)] = suppressions(graphs[i], cfg, known)
+		contexts[i] = m.context(graphs[i], perObject, cfg)
 	})
-	workers.Each(len(graphs)*len(rules), func(t int) {
-		i, r := t/len(rules), t%len(rules)
-		results[i*(len(rules)+1)+1+r] = runRule(graphs[i], rules[r], cfg, suppressed[i])
+	var objs []graphObject
+	for i, g := range graphs {
+		for _, o := range g.Objects {
+			objs = append(objs, graphObject{i, o})
+		}
+	}
+	byObject := make([][]finding.Finding, len(objs))
+	tasks := len(graphs) * len(perGraph)
+	workers.Each(tasks+len(objs), func(t int) {
+		if t < tasks {
+			i, r := t/len(perGraph), t%len(perGraph)
+			results[i*(len(perGraph)+1)+1+r] = runRule(graphs[i], perGraph[r], cfg, suppressed[i])
+			return
+		}
+		i, o := objs[t-tasks].graph, objs[t-tasks].object
+		byObject[t-tasks] = m.checkObject(graphs[i], o, contexts[i], perObject, cfg, suppressed[i])
 	})
-	out := slices.Concat(results...)
+	out := slices.Concat(slices.Concat(results...), slices.Concat(byObject...))
 	finding.Sort(out)
+	return out
+}
+
+// graphObject is an object and the index of its graph.
+type graphObject struct {
+	graph  int
+	object *Object
+}
+
+// checkObject runs the per-object rules over one object of g, on a graph
+// of its own, or replays what m kept of them, and keeps what is neither
+// suppressed nor accepted by the configuration.
+func (m *Memo) checkObject(g *Graph, o *Object, ctx [sha256.Size]byte, rules []*Rule, cfg *Config, suppressed map[*Object]map[string]bool) []finding.Finding {
+	key, keyed := m.key(ctx, o)
+	notes, hit := m.get(key, keyed)
+	if !hit {
+		p := &Pass{Graph: g.alone(o), Config: cfg}
+		for _, r := range rules {
+			if r.Production && !g.Production {
+				continue
+			}
+			p.rule, p.reported = r, p.reported[:0]
+			r.Check(p)
+			for _, rep := range p.reported {
+				notes = append(notes, rep.note)
+			}
+		}
+		m.put(key, keyed, notes)
+	}
+	var out []finding.Finding
+	for _, n := range notes {
+		i := slices.IndexFunc(rules, func(r *Rule) bool { return r.ID == n.Rule })
+		if i < 0 || cfg.disabled(rules[i]) || suppressed[o][n.Rule] {
+			continue
+		}
+		p := &Pass{Graph: g, Config: cfg, rule: rules[i]}
+		p.add(o, n)
+		if f := p.reported[0].Finding; !cfg.accepted(f) {
+			out = append(out, f)
+		}
+	}
 	return out
 }
 

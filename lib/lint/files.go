@@ -8,6 +8,7 @@ package lint
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io/fs"
 	"os"
@@ -46,6 +47,10 @@ type Options struct {
 	// the compiler wrote is one such object: its bytes are what the
 	// compiler validated.
 	Valid *validate.Valid
+	// Memo, when set, holds what the per-object rules found of objects in
+	// earlier runs, by the bytes of the files that hold one object each;
+	// this run's are added.
+	Memo *Memo
 }
 
 // File is one file's objects, with the versions they are checked against.
@@ -244,7 +249,7 @@ func check(ctx context.Context, gate *validate.Gate, files []File, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	return append(fs, Run(graphs(files), Rules(), opts.Config)...), nil
+	return append(fs, opts.Memo.Run(graphs(files, opts.Memo != nil), Rules(), opts.Config)...), nil
 }
 
 // graphKey is what puts a file in a graph.
@@ -257,8 +262,9 @@ type graphKey struct {
 func keyOf(f *File) graphKey { return graphKey{f.Env, f.Kubernetes, f.Production} }
 
 // graphs groups the files' objects by environment: each environment of a
-// manifold tree is one graph, and everything else is one more.
-func graphs(files []File) []*Graph {
+// manifold tree is one graph, and everything else is one more. With sums,
+// the object of a file of one object is known by the file's hash.
+func graphs(files []File, sums bool) []*Graph {
 	objs := map[graphKey][]*Object{}
 	facts := map[graphKey]Facts{}
 	var order []graphKey
@@ -270,7 +276,11 @@ func graphs(files []File) []*Graph {
 			facts[k] = f.Facts
 		}
 		for _, d := range f.Docs {
-			objs[k] = append(objs[k], &Object{File: filepath.ToSlash(f.Path), Value: d.Object, Locate: docLocator(f.Path, d)})
+			o := &Object{File: filepath.ToSlash(f.Path), Value: d.Object, Locate: docLocator(f.Path, d)}
+			if sums && f.single != nil {
+				o.Sum = sha256.Sum256(f.single)
+			}
+			objs[k] = append(objs[k], o)
 		}
 	}
 	out := make([]*Graph, 0, len(order))

@@ -95,7 +95,7 @@ func (g *Graph) selector(m map[string]any) (labels.Selector, bool) {
 	if m == nil {
 		return nil, false
 	}
-	p := g.selectors.get(reflect.ValueOf(m).UnsafePointer(), func() parsedSelector {
+	p := g.memos.selectors.get(reflect.ValueOf(m).UnsafePointer(), func() parsedSelector {
 		sel, ok := selector(m)
 		return parsedSelector{sel, ok}
 	})
@@ -169,6 +169,12 @@ func (g *Graph) selected(ns string, sel labels.Selector) []Workload {
 
 // find returns the object of a kind, namespace and name, or nil.
 func (g *Graph) find(kind, ns, name string) *Object {
+	if g.single {
+		if only := g.only(kind, ns, name); only != nil {
+			return only[0]
+		}
+		return nil
+	}
 	return g.byName[kind+"/"+ns+"/"+name]
 }
 

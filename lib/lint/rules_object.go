@@ -18,76 +18,76 @@ import (
 // versions, workload hygiene and the restricted Pod Security Standard.
 func objectRules() []*Rule {
 	return []*Rule{
-		{ID: "name-invalid", Severity: finding.Error, Check: checkNames,
+		{ID: "name-invalid", Severity: finding.Error, PerObject: true, Check: checkNames,
 			Doc:  "metadata.name is a DNS-1123 subdomain; a Service's or Namespace's is a DNS label.",
 			Help: "Use lowercase letters, digits and '-', start and end with a letter or digit, at most 63 characters for labels."},
-		{ID: "label-invalid", Severity: finding.Error, Check: checkLabels,
+		{ID: "label-invalid", Severity: finding.Error, PerObject: true, Check: checkLabels,
 			Doc:  "Label keys are qualified names and values valid label values.",
 			Help: "Keys: an optional DNS prefix and '/', then at most 63 characters of [A-Za-z0-9_.-]; values: at most 63 such characters."},
 		{ID: "duplicate-object", Severity: finding.Error, Check: checkDuplicates,
 			Doc:  "Two objects have the same group, kind, namespace and name.",
 			Help: "One overwrites the other when applied: rename or remove one."},
-		{ID: "api-removed", Severity: finding.Error, Check: checkRemovedAPIs,
+		{ID: "api-removed", Severity: finding.Error, PerObject: true, Check: checkRemovedAPIs,
 			Doc:  "The apiVersion is removed in the environment's Kubernetes version.",
 			Help: "Move the object to the replacement API version the message names."},
-		{ID: "api-deprecated", Severity: finding.Warning, Check: checkDeprecatedAPIs,
+		{ID: "api-deprecated", Severity: finding.Warning, PerObject: true, Check: checkDeprecatedAPIs,
 			Doc:  "The apiVersion is deprecated in the environment's Kubernetes version.",
 			Help: "Move the object to the replacement API version before it is removed."},
-		{ID: "istio-api-version", Severity: finding.Warning, Check: checkIstioVersions,
+		{ID: "istio-api-version", Severity: finding.Warning, PerObject: true, Check: checkIstioVersions,
 			Doc:  "An Istio object uses v1alpha3 or v1beta1 where v1 exists.",
 			Help: "Use apiVersion networking.istio.io/v1 or security.istio.io/v1; the fields are the same."},
-		{ID: "istio-deprecated-field", Severity: finding.Warning, Check: checkIstioFields,
+		{ID: "istio-deprecated-field", Severity: finding.Warning, PerObject: true, Check: checkIstioFields,
 			Doc:  "A DestinationRule uses outlierDetection.consecutiveErrors, which Istio deprecated.",
 			Help: "Use consecutive5xxErrors (or consecutiveGatewayErrors) instead."},
-		{ID: "probe-liveness-missing", Severity: finding.Warning, Check: checkProbe("livenessProbe", "liveness"),
+		{ID: "probe-liveness-missing", Severity: finding.Warning, PerObject: true, Check: checkProbe("livenessProbe", "liveness"),
 			Doc:  "A long-running container has no liveness probe.",
 			Help: "Add a livenessProbe so that a hung process is restarted."},
-		{ID: "probe-readiness-missing", Severity: finding.Warning, Check: checkProbe("readinessProbe", "readiness"),
+		{ID: "probe-readiness-missing", Severity: finding.Warning, PerObject: true, Check: checkProbe("readinessProbe", "readiness"),
 			Doc:  "A long-running container has no readiness probe.",
 			Help: "Add a readinessProbe so that traffic reaches only pods that can serve it."},
-		{ID: "probes-identical", Severity: finding.Warning, Check: checkIdenticalProbes,
+		{ID: "probes-identical", Severity: finding.Warning, PerObject: true, Check: checkIdenticalProbes,
 			Doc:  "The liveness probe is identical to the readiness probe.",
 			Help: "A pod that is briefly not ready would be killed: make liveness more tolerant (another endpoint, a higher failureThreshold)."},
-		{ID: "probe-port-unknown", Severity: finding.Error, Check: checkProbePorts,
+		{ID: "probe-port-unknown", Severity: finding.Error, PerObject: true, Check: checkProbePorts,
 			Doc:  "A probe names a port that the container does not declare.",
 			Help: "Name one of the container's ports, or declare the port."},
-		{ID: "resources-missing", Severity: finding.Warning, Check: checkResources,
+		{ID: "resources-missing", Severity: finding.Warning, PerObject: true, Check: checkResources,
 			Doc:  "A container lacks a CPU or memory request, or a memory limit.",
 			Help: "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory."},
-		{ID: "image-not-pinned", Severity: finding.Error, Check: checkImages,
+		{ID: "image-not-pinned", Severity: finding.Error, PerObject: true, Check: checkImages,
 			Doc:  "An image has no tag or the tag latest.",
 			Help: "Pin a version tag or a digest, so that the same manifest always runs the same code."},
-		{ID: "run-as-root", Severity: finding.Error, Check: checkRoot,
+		{ID: "run-as-root", Severity: finding.Error, PerObject: true, Check: checkRoot,
 			Doc:  "A container may run as root (runAsNonRoot is not set, or runAsUser is 0).",
 			Help: "Set securityContext.runAsNonRoot: true on the pod or every container, and a non-zero runAsUser if the image's user is root."},
-		{ID: "uid-1337", Severity: finding.Error, Check: checkUID1337,
+		{ID: "uid-1337", Severity: finding.Error, PerObject: true, Check: checkUID1337,
 			Doc:  "A container runs as UID 1337, which the Istio sidecar uses.",
 			Help: "Traffic from UID 1337 bypasses the mesh's interception: pick another UID."},
-		{ID: "read-only-root-fs", Severity: finding.Warning, Check: checkReadOnlyRoot,
+		{ID: "read-only-root-fs", Severity: finding.Warning, PerObject: true, Check: checkReadOnlyRoot,
 			Doc:  "A container's root filesystem is writable.",
 			Help: "Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the process writes."},
-		{ID: "privilege-escalation", Severity: finding.Error, Check: checkEscalation,
+		{ID: "privilege-escalation", Severity: finding.Error, PerObject: true, Check: checkEscalation,
 			Doc:  "A container does not set allowPrivilegeEscalation: false.",
 			Help: "Set securityContext.allowPrivilegeEscalation: false (the restricted Pod Security Standard requires it)."},
-		{ID: "privileged", Severity: finding.Error, Check: checkPrivileged,
+		{ID: "privileged", Severity: finding.Error, PerObject: true, Check: checkPrivileged,
 			Doc:  "A container runs privileged.",
 			Help: "Remove securityContext.privileged; grant the one capability the process needs instead."},
-		{ID: "capabilities-not-dropped", Severity: finding.Error, Check: checkCapabilities,
+		{ID: "capabilities-not-dropped", Severity: finding.Error, PerObject: true, Check: checkCapabilities,
 			Doc:  "A container does not drop ALL capabilities, or adds one other than NET_BIND_SERVICE.",
 			Help: "Set securityContext.capabilities.drop: [ALL], and add back only NET_BIND_SERVICE if needed."},
-		{ID: "seccomp-missing", Severity: finding.Error, Check: checkSeccomp,
+		{ID: "seccomp-missing", Severity: finding.Error, PerObject: true, Check: checkSeccomp,
 			Doc:  "A container runs without a seccomp profile (RuntimeDefault or Localhost).",
 			Help: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod."},
-		{ID: "host-namespaces", Severity: finding.Error, Check: checkHostNamespaces,
+		{ID: "host-namespaces", Severity: finding.Error, PerObject: true, Check: checkHostNamespaces,
 			Doc:  "A pod shares the node's network, PID or IPC namespace.",
 			Help: "Remove hostNetwork, hostPID and hostIPC."},
-		{ID: "host-path", Severity: finding.Error, Check: checkHostPath,
+		{ID: "host-path", Severity: finding.Error, PerObject: true, Check: checkHostPath,
 			Doc:  "A pod mounts a path of the node.",
 			Help: "Use a PersistentVolumeClaim, emptyDir, ConfigMap or Secret; a node agent that must read host paths declares the exception with a suppression and its reason."},
-		{ID: "host-port", Severity: finding.Error, Check: checkHostPort,
+		{ID: "host-port", Severity: finding.Error, PerObject: true, Check: checkHostPort,
 			Doc:  "A container binds a port of the node.",
 			Help: "Remove hostPort and expose the port through a Service."},
-		{ID: "env-duplicate", Severity: finding.Error, Check: checkEnvDuplicates,
+		{ID: "env-duplicate", Severity: finding.Error, PerObject: true, Check: checkEnvDuplicates,
 			Doc:  "A container sets the same environment variable twice.",
 			Help: "Only the last value counts, which is rarely what the author meant: remove one."},
 		{ID: "replicas-too-few", Severity: finding.Warning, Production: true, Check: checkReplicas,
@@ -118,16 +118,11 @@ func checkNames(p *Pass) {
 }
 
 func checkLabels(p *Pass) {
-	// A graph's objects share a few label keys and values: each is
+	// An environment's objects share a few label keys and values: each is
 	// checked once.
-	keys, values := map[string]string{}, map[string]string{}
-	problems := func(memo map[string]string, s string, check func(string) []string) string {
-		e, ok := memo[s]
-		if !ok {
-			e = strings.Join(check(s), "; ")
-			memo[s] = e
-		}
-		return e
+	keys, values := &p.Graph.memos.labels[0], &p.Graph.memos.labels[1]
+	problems := func(memo *memo[string, string], s string, check func(string) []string) string {
+		return memo.get(s, func() string { return strings.Join(check(s), "; ") })
 	}
 	check := func(o *Object, segs []string, labels map[string]any) {
 		bad := false

@@ -28,28 +28,28 @@ func promRules() []*Rule {
 		{ID: "servicemonitor-port-unknown", Severity: finding.Error, Check: checkSMPorts,
 			Doc:  "A ServiceMonitor scrapes a port name that the selected Service does not have.",
 			Help: "Use the name of one of the Service's ports; Prometheus finds no target otherwise."},
-		{ID: "promql-invalid", Severity: finding.Error, Check: checkRuleValidation("promql-invalid"),
+		{ID: "promql-invalid", Severity: finding.Error, PerObject: true, Check: checkRuleValidation("promql-invalid"),
 			Doc:  "A rule's expression is not valid PromQL.",
 			Help: "Fix the expression; `promtool check rules` gives the same error."},
-		{ID: "alert-shape", Severity: finding.Error, Check: checkRuleValidation("alert-shape"),
+		{ID: "alert-shape", Severity: finding.Error, PerObject: true, Check: checkRuleValidation("alert-shape"),
 			Doc:  "A rule is not one of an alert or a recording rule, or has fields its kind does not take.",
 			Help: "Set exactly one of alert and record; recording rules take no for or annotations."},
-		{ID: "alert-template-invalid", Severity: finding.Error, Check: checkRuleValidation("alert-template-invalid"),
+		{ID: "alert-template-invalid", Severity: finding.Error, PerObject: true, Check: checkRuleValidation("alert-template-invalid"),
 			Doc:  "An alert's label or annotation template does not parse with Prometheus's template functions.",
 			Help: "Fix the Go template: {{ $value }}, {{ $labels.pod }}, {{ $value | humanizePercentage }}."},
-		{ID: "alert-for-invalid", Severity: finding.Error, Check: checkAlertFor,
+		{ID: "alert-for-invalid", Severity: finding.Error, PerObject: true, Check: checkAlertFor,
 			Doc:  "An alert's for duration does not parse.",
 			Help: "Use a Prometheus duration such as 5m or 1h30m."},
-		{ID: "alert-severity", Severity: finding.Error, Check: checkAlertSeverity,
+		{ID: "alert-severity", Severity: finding.Error, PerObject: true, Check: checkAlertSeverity,
 			Doc:  "An alert has no severity label, or one that is not allowed.",
 			Help: "Set labels.severity to one of the allowed values (critical, warning, info unless -config says otherwise)."},
-		{ID: "alert-summary-missing", Severity: finding.Warning, Check: checkAlertSummary,
+		{ID: "alert-summary-missing", Severity: finding.Warning, PerObject: true, Check: checkAlertSummary,
 			Doc:  "An alert has no summary annotation.",
 			Help: "Add annotations.summary: the one line a person paged at night reads first."},
-		{ID: "alert-value-in-labels", Severity: finding.Error, Check: checkAlertValueInLabels,
+		{ID: "alert-value-in-labels", Severity: finding.Error, PerObject: true, Check: checkAlertValueInLabels,
 			Doc:  "An alert's label uses $value, which changes at every evaluation.",
 			Help: "A changing label makes a new alert each time: move $value into an annotation."},
-		{ID: "alert-no-comparison", Severity: finding.Warning, Check: checkAlertComparison,
+		{ID: "alert-no-comparison", Severity: finding.Warning, PerObject: true, Check: checkAlertComparison,
 			Doc:  "An alert's expression has no comparison, so it fires whenever the series exists.",
 			Help: "Compare against a threshold (> 0.1), or use absent() for missing data."},
 		{ID: "alert-job-unscraped", Severity: finding.Warning, Check: checkAlertJobs,
@@ -209,25 +209,43 @@ func (g *Graph) validated(pr promRule) []ruleError {
 func (g *Graph) parsed(pr promRule) (parser.Expr, error) {
 	cell := g.promCell(pr)
 	if cell == nil {
-		return parseRule(pr)
+		return g.parseRule(pr)
 	}
 	// The first lint rule to ask parses every Prometheus rule of the
 	// graph, on every core; the others wait for it.
 	g.parsedOnce.Do(func() {
-		g.eachPromCell(func(c *promCell, r promRule) { c.expr, c.exprErr = parseRule(r) })
+		g.eachPromCell(func(c *promCell, r promRule) { c.expr, c.exprErr = g.parseRule(r) })
 	})
 	return cell.expr, cell.exprErr
 }
 
-// parseRule parses a rule's expression.
-func parseRule(pr promRule) (parser.Expr, error) {
-	return promParser.ParseExpr(fmt.Sprint(pr.r["expr"]))
+// parseRule parses a rule's expression, once per text for the graphs
+// that share g's memos.
+func (g *Graph) parseRule(pr promRule) (parser.Expr, error) {
+	text := fmt.Sprint(pr.r["expr"])
+	p := g.memos.exprs.get(text, func() parsedExpr {
+		expr, err := promParser.ParseExpr(text)
+		return parsedExpr{expr, err}
+	})
+	return p.expr, p.err
+}
+
+// parsedExpr is what the parser returned.
+type parsedExpr struct {
+	expr parser.Expr
+	err  error
 }
 
 // eachPromCell calls f with every Prometheus rule of the graph and its
-// cell, on every core.
+// cell, on every core (on the caller's, for a graph of one object).
 func (g *Graph) eachPromCell(f func(*promCell, promRule)) {
 	cells, rules := g.cells()
+	if g.single {
+		for _, r := range rules {
+			f(cells[r.key], r)
+		}
+		return
+	}
 	workers.Each(len(rules), func(i int) { f(cells[rules[i].key], rules[i]) })
 }
 
@@ -394,7 +412,7 @@ func (g *Graph) templateErrors(alert string, labels, annotations map[string]stri
 				continue
 			}
 			tk := templateKey{alert, field, k, m[k]}
-			out = append(out, g.templates.get(tk, func() []error { return parseTemplate(tk) })...)
+			out = append(out, g.memos.templates.get(tk, func() []error { return parseTemplate(tk) })...)
 		}
 	}
 	return out
