@@ -37,6 +37,8 @@ type Object struct {
 	// meta is the object's identity, read from Value once by NewGraph:
 	// every rule asks for it, many times.
 	meta *objectMeta
+	// index is the object's index in its graph, on a graph's view.
+	index int
 }
 
 // objectMeta is what an object's accessors return.
@@ -103,9 +105,10 @@ type Graph struct {
 	Facts   Facts
 	Objects []*Object
 
-	byKind   map[string][]*Object
-	byKindNS map[string][]*Object // kind/namespace
-	byName   map[string]*Object   // kind/namespace/name, the first of duplicates
+	byKind    map[string][]*Object
+	byKindNS  map[string][]*Object // kind/namespace
+	byName    map[string]*Object   // kind/namespace/name, the first of duplicates
+	indexOnce sync.Once
 
 	// The indexes below are built on first use, once: the rules of a
 	// graph run in parallel.
@@ -142,6 +145,7 @@ type Graph struct {
 	// goroutine of the whole graph's: it has no index, and finds what it
 	// indexes on that one goroutine.
 	single bool
+	one    [1]*Object // a single graph's Objects
 }
 
 // memos remember what is found of values, by the value: they hold for
@@ -157,18 +161,37 @@ type memos struct {
 func NewGraph(env, kubernetes string, production bool, facts Facts, objs []*Object) *Graph {
 	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Facts: facts, Objects: objs, memos: new(memos)}
 	workers.Each(len(objs), func(i int) { objs[i].meta = objs[i].identity() })
-	g.index()
 	return g
 }
 
 // alone returns the graph of one of g's objects, with g's settings and
-// memos: what the per-object rules are given.
+// memos: what the per-object rules are given. The caller that knows the
+// graph no longer used may free it.
 func (g *Graph) alone(o *Object) *Graph {
-	return &Graph{Env: g.Env, Kubernetes: g.Kubernetes, Production: g.Production, Facts: g.Facts, Objects: []*Object{o}, memos: g.memos, single: true}
+	a := alones.Get().(*Graph)
+	a.Env, a.Kubernetes, a.Production, a.Facts, a.memos, a.single = g.Env, g.Kubernetes, g.Production, g.Facts, g.memos, true
+	a.one[0] = o
+	a.Objects = a.one[:]
+	return a
 }
 
-// index indexes the graph's objects by kind and name.
+// free returns a graph alone gave to be given again.
+func (g *Graph) free() {
+	*g = Graph{}
+	alones.Put(g)
+}
+
+// alones are graphs of one object, to be used again: one is made for
+// every object checked, and a graph is large.
+var alones = sync.Pool{New: func() any { return new(Graph) }}
+
+// index indexes the graph's objects by kind and name, once, when first
+// asked: the graph the caller makes is not the one the rules are given.
 func (g *Graph) index() {
+	g.indexOnce.Do(g.indexAll)
+}
+
+func (g *Graph) indexAll() {
 	g.byKind, g.byKindNS, g.byName = map[string][]*Object{}, map[string][]*Object{}, map[string]*Object{}
 	for _, o := range g.Objects {
 		g.byKind[o.Kind()] = append(g.byKind[o.Kind()], o)
@@ -185,6 +208,7 @@ func (g *Graph) OfKind(kind string) []*Object {
 	if g.single {
 		return g.only(kind, g.Objects[0].Namespace(), g.Objects[0].Name())
 	}
+	g.index()
 	return g.byKind[kind]
 }
 
@@ -193,6 +217,7 @@ func (g *Graph) ofKindIn(kind, ns string) []*Object {
 	if g.single {
 		return g.only(kind, ns, g.Objects[0].Name())
 	}
+	g.index()
 	return g.byKindNS[kind+"/"+ns]
 }
 
@@ -238,7 +263,7 @@ func (p *Pass) Facts() Facts { return p.Graph.Facts.merge(p.Config.facts()) }
 // when quiet is set: a cross-object check on a graph that lacks the other
 // side (a file linted on its own) says so without failing the run.
 func (p *Pass) ReportAt(quiet bool, o *Object, segs []string, format string, args ...any) {
-	p.add(o, note{Rule: p.rule.ID, Segs: segs, Message: fmt.Sprintf(format, args...), Quiet: quiet})
+	p.add(o, note{Rule: p.rule.ID, Segs: segs, Path: validate.JSONPath(o.Value, segs), Message: fmt.Sprintf(format, args...), Quiet: quiet})
 }
 
 // Report records a finding of the pass's rule on o at the value that segs
@@ -255,11 +280,12 @@ type reported struct {
 }
 
 // note is what a rule says of an object: all a finding is made of
-// besides the object, the graph and the configuration, and what a Memo
-// keeps.
+// besides the object's identity and location, the graph and the
+// configuration, and what a Memo keeps.
 type note struct {
 	Rule    string
 	Segs    []string
+	Path    string // the segments as a path in the object's value
 	Message string
 	Quiet   bool
 }
@@ -274,7 +300,7 @@ func (p *Pass) add(o *Object, n note) {
 		Kind:      o.Kind(),
 		Namespace: o.Namespace(),
 		Name:      o.Name(),
-		Path:      validate.JSONPath(o.Value, n.Segs),
+		Path:      n.Path,
 		Message:   n.Message,
 	}.At(o.Locate(n.Segs))
 	if n.Quiet {
@@ -303,9 +329,11 @@ func Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Finding {
 	return (*Memo)(nil).Run(graphs, rules, cfg)
 }
 
-// Run is the package's Run, with what the per-object rules find of each
-// object that has a Sum taken from m when m has it, and kept in m when not.
-// The findings are the same either way.
+// Run is the package's Run, with what the rules find taken from m when m
+// has it, and kept in m when not: what the per-object rules find of each
+// object by its Sum, and what the graph rules find of a graph by the Sums
+// of what they see of its objects (see graphView). The findings are the
+// same either way.
 func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Finding {
 	if cfg == nil {
 		cfg = &Config{}
@@ -320,52 +348,160 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 			perGraph = append(perGraph, r)
 		}
 	}
-	// First each graph's suppressions; then every graph rule over every
-	// graph and the per-object rules over every object, a task each, on as
-	// many goroutines as cores.
+	// First each graph's suppressions, and what m knows of each object:
+	// what the per-object rules found, and the hash of what the graph
+	// rules see of it.
 	suppressed := make([]map[*Object]map[string]bool, len(graphs))
-	contexts := make([][sha256.Size]byte, len(graphs))
-	results := make([][]finding.Finding, len(graphs)*(len(perGraph)+1))
+	objCtx := make([][sha256.Size]byte, len(graphs))
+	results := make([][]finding.Finding, len(graphs), 2*len(graphs)+1)
 	workers.Each(len(graphs), func(i int) {
-		suppressed[i], results[i*(len(perGraph)+1)] = suppressions(graphs[i], cfg, known)
-		contexts[i] = m.context(graphs[i], perObject, cfg)
+		suppressed[i], results[i] = suppressions(graphs[i], cfg, known)
+		objCtx[i] = m.context(graphs[i], perObject, cfg)
 	})
-	var objs []graphObject
+	n := 0
+	for _, g := range graphs {
+		n += len(g.Objects)
+	}
+	objs := make([]graphObject, 0, n)
 	for i, g := range graphs {
 		for _, o := range g.Objects {
-			objs = append(objs, graphObject{i, o})
+			objs = append(objs, graphObject{graph: i, object: o})
 		}
 	}
-	byObject := make([][]finding.Finding, len(objs))
-	tasks := len(graphs) * len(perGraph)
-	workers.Each(tasks+len(objs), func(t int) {
-		if t < tasks {
-			i, r := t/len(perGraph), t%len(perGraph)
-			results[i*(len(perGraph)+1)+1+r] = runRule(graphs[i], perGraph[r], cfg, suppressed[i])
+	workers.Each(len(objs), func(t int) { m.look(&objs[t], objCtx[objs[t].graph]) })
+	// Then what m knows of each graph, by what the graph rules see.
+	views := make([]graphRun, len(graphs))
+	at := 0
+	for i, g := range graphs {
+		views[i] = m.graphRun(g, objs[at:at+len(g.Objects)], perGraph, cfg)
+		at += len(g.Objects)
+	}
+	// Then, a task each on as many goroutines as cores, the graph rules
+	// over each graph's view that m does not know (the longer tasks
+	// first), and the per-object rules over each object.
+	var tasks []graphTask
+	for i := range views {
+		if !views[i].hit {
+			views[i].byRule = make([][]indexedNote, len(perGraph))
+			for r := range perGraph {
+				tasks = append(tasks, graphTask{i, r})
+			}
+		}
+	}
+	workers.Each(len(tasks)+len(objs), func(t int) {
+		if t < len(tasks) {
+			v, r := &views[tasks[t].graph], perGraph[tasks[t].rule]
+			v.byRule[tasks[t].rule] = runOnView(v.graph, r, cfg)
 			return
 		}
-		i, o := objs[t-tasks].graph, objs[t-tasks].object
-		byObject[t-tasks] = m.checkObject(graphs[i], o, contexts[i], perObject, cfg, suppressed[i])
+		o := &objs[t-len(tasks)]
+		o.findings = m.checkObject(graphs[o.graph], o, perObject, cfg, suppressed[o.graph])
 	})
-	out := slices.Concat(slices.Concat(results...), slices.Concat(byObject...))
+	for i := range views {
+		v := &views[i]
+		if !v.hit {
+			v.notes = slices.Concat(v.byRule...)
+			m.putGraph(v.key, v.keyed, v.notes)
+		}
+		results = append(results, replay(graphs[i], v.notes, perGraph, cfg, suppressed[i]))
+	}
+	for _, o := range objs {
+		results = append(results, o.findings)
+	}
+	out := slices.Concat(results...)
 	finding.Sort(out)
 	return out
 }
 
-// graphObject is an object and the index of its graph.
+// graphObject is an object, the index of its graph, what m knows of it,
+// and its findings.
 type graphObject struct {
-	graph  int
-	object *Object
+	graph      int
+	object     *Object
+	key        [sha256.Size]byte
+	keyed, hit bool
+	entry      memoEntry
+	findings   []finding.Finding
+}
+
+// look finds what m knows of an object, and when it knows nothing the
+// hash of what the graph rules see of it.
+func (m *Memo) look(o *graphObject, ctx [sha256.Size]byte) {
+	o.key, o.keyed = m.key(ctx, o.object)
+	if o.entry, o.hit = m.get(o.key, o.keyed); !o.hit && o.keyed {
+		o.entry.view = viewOf(o.object)
+	}
+}
+
+// graphRun is the graph rules' run over one graph: its key in the memo,
+// and the notes the memo had or the rules make on the graph's view.
+type graphRun struct {
+	key        [sha256.Size]byte
+	keyed, hit bool
+	graph      *Graph // the view, for a run the memo does not know
+	byRule     [][]indexedNote
+	notes      []indexedNote
+}
+
+// graphTask is one graph rule over one graph's view.
+type graphTask struct{ graph, rule int }
+
+// indexedNote is a note about the object at an index of its graph.
+type indexedNote struct {
+	Object int
+	note
+}
+
+// graphRun looks up what the graph rules find of g, by what they see of
+// its objects, and when m does not know it returns the view of g they
+// are to run on.
+func (m *Memo) graphRun(g *Graph, objs []graphObject, rules []*Rule, cfg *Config) graphRun {
+	var run graphRun
+	views := make([]objectView, len(objs))
+	for i, o := range objs {
+		views[i] = o.entry.view
+	}
+	run.key, run.keyed = m.graphKey(m.context(g, rules, cfg), g, views)
+	run.notes, run.hit = m.getGraph(run.key, run.keyed)
+	if run.hit && !slices.ContainsFunc(run.notes, func(n indexedNote) bool { return n.Object >= len(g.Objects) }) {
+		return run
+	}
+	run.hit, run.notes = false, nil
+	vobjs := make([]*Object, len(g.Objects))
+	workers.Each(len(vobjs), func(i int) {
+		o := g.Objects[i]
+		v := *o
+		v.Value, _ = graphView(o)
+		v.index = i
+		vobjs[i] = &v
+	})
+	run.graph = &Graph{Env: g.Env, Kubernetes: g.Kubernetes, Production: g.Production, Facts: g.Facts, Objects: vobjs, memos: g.memos}
+	return run
+}
+
+// runOnView runs a graph rule over a graph's view and returns its notes,
+// by the index of the object each is about.
+func runOnView(g *Graph, r *Rule, cfg *Config) []indexedNote {
+	if r.Production && !g.Production {
+		return nil
+	}
+	p := &Pass{Graph: g, Config: cfg, rule: r}
+	r.Check(p)
+	out := make([]indexedNote, len(p.reported))
+	for i, rep := range p.reported {
+		out[i] = indexedNote{rep.object.index, rep.note}
+	}
+	return out
 }
 
 // checkObject runs the per-object rules over one object of g, on a graph
-// of its own, or replays what m kept of them, and keeps what is neither
+// of its own, unless m knew what they find of it, and keeps what is neither
 // suppressed nor accepted by the configuration.
-func (m *Memo) checkObject(g *Graph, o *Object, ctx [sha256.Size]byte, rules []*Rule, cfg *Config, suppressed map[*Object]map[string]bool) []finding.Finding {
-	key, keyed := m.key(ctx, o)
-	notes, hit := m.get(key, keyed)
-	if !hit {
-		p := &Pass{Graph: g.alone(o), Config: cfg}
+func (m *Memo) checkObject(g *Graph, o *graphObject, rules []*Rule, cfg *Config, suppressed map[*Object]map[string]bool) []finding.Finding {
+	if !o.hit {
+		alone := g.alone(o.object)
+		defer alone.free()
+		p := &Pass{Graph: alone, Config: cfg}
 		for _, r := range rules {
 			if r.Production && !g.Production {
 				continue
@@ -373,19 +509,37 @@ func (m *Memo) checkObject(g *Graph, o *Object, ctx [sha256.Size]byte, rules []*
 			p.rule, p.reported = r, p.reported[:0]
 			r.Check(p)
 			for _, rep := range p.reported {
-				notes = append(notes, rep.note)
+				o.entry.notes = append(o.entry.notes, rep.note)
 			}
 		}
-		m.put(key, keyed, notes)
+		m.put(o.key, o.keyed, o.entry)
+	}
+	if len(o.entry.notes) == 0 {
+		return nil
+	}
+	notes := make([]indexedNote, len(o.entry.notes))
+	for i, n := range o.entry.notes {
+		notes[i] = indexedNote{note: n}
+	}
+	return replay(g.alone(o.object), notes, rules, cfg, suppressed)
+}
+
+// replay makes the findings of notes about g's objects, but those of
+// rules the configuration disables, that a suppression drops, or that the
+// baseline accepts.
+func replay(g *Graph, notes []indexedNote, rules []*Rule, cfg *Config, suppressed map[*Object]map[string]bool) []finding.Finding {
+	if len(notes) == 0 {
+		return nil
 	}
 	var out []finding.Finding
 	for _, n := range notes {
 		i := slices.IndexFunc(rules, func(r *Rule) bool { return r.ID == n.Rule })
+		o := g.Objects[n.Object]
 		if i < 0 || cfg.disabled(rules[i]) || suppressed[o][n.Rule] {
 			continue
 		}
 		p := &Pass{Graph: g, Config: cfg, rule: rules[i]}
-		p.add(o, n)
+		p.add(o, n.note)
 		if f := p.reported[0].Finding; !cfg.accepted(f) {
 			out = append(out, f)
 		}
@@ -424,24 +578,6 @@ func suppressions(g *Graph, cfg *Config, known map[string]bool) (map[*Object]map
 		out = append(out, r.Finding)
 	}
 	return suppressed, out
-}
-
-// runRule runs one rule over one graph, and keeps what is neither
-// suppressed nor accepted by the configuration.
-func runRule(g *Graph, r *Rule, cfg *Config, suppressed map[*Object]map[string]bool) []finding.Finding {
-	if cfg.disabled(r) || (r.Production && !g.Production) {
-		return nil
-	}
-	p := &Pass{Graph: g, Config: cfg, rule: r}
-	r.Check(p)
-	var out []finding.Finding
-	for _, f := range p.reported {
-		if suppressed[f.object][f.Rule] || cfg.accepted(f.Finding) {
-			continue
-		}
-		out = append(out, f.Finding)
-	}
-	return out
 }
 
 // Rules returns every rule, sorted by ID.

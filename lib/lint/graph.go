@@ -175,6 +175,7 @@ func (g *Graph) find(kind, ns, name string) *Object {
 		}
 		return nil
 	}
+	g.index()
 	return g.byName[kind+"/"+ns+"/"+name]
 }
 

@@ -24,18 +24,29 @@ import (
 // safe for concurrent use.
 type Memo struct {
 	mu      sync.Mutex
-	entries map[[sha256.Size]byte]memoEntry
+	entries map[[sha256.Size]byte]memoEntry  // by object
+	graphs  map[[sha256.Size]byte]graphEntry // by graph
 	changed bool
 }
 
-// memoEntry is what the per-object rules said of one object.
+// memoEntry is what the per-object rules said of one object, and the hash
+// of what the graph rules see of it.
 type memoEntry struct {
 	notes     []note
+	view      objectView
 	confirmed bool // found or used by this run
 }
 
+// graphEntry is what the graph rules said of one graph.
+type graphEntry struct {
+	notes     []indexedNote
+	confirmed bool
+}
+
 // NewMemo returns an empty memo.
-func NewMemo() *Memo { return &Memo{entries: map[[sha256.Size]byte]memoEntry{}} }
+func NewMemo() *Memo {
+	return &Memo{entries: map[[sha256.Size]byte]memoEntry{}, graphs: map[[sha256.Size]byte]graphEntry{}}
+}
 
 //go:embed *.go
 var code embed.FS
@@ -97,10 +108,31 @@ func (m *Memo) key(ctx [sha256.Size]byte, o *Object) (k [sha256.Size]byte, ok bo
 	return [sha256.Size]byte(h.Sum(nil)), true
 }
 
-// get returns the notes kept for k, confirming them for this run.
-func (m *Memo) get(k [sha256.Size]byte, keyed bool) ([]note, bool) {
+// graphKey is a graph's key in a context: the hash of what the graph
+// rules see of each of its objects, in order, and each one's app and file.
+// ok is false when what they see of an object is not known.
+func (m *Memo) graphKey(ctx [sha256.Size]byte, g *Graph, views []objectView) (k [sha256.Size]byte, ok bool) {
+	if m == nil {
+		return k, false
+	}
+	h := sha256.New()
+	h.Write(ctx[:])
+	fmt.Fprintf(h, "%d\x00", len(views))
+	for i, v := range views {
+		if !v.ok {
+			return k, false
+		}
+		o := g.Objects[i]
+		h.Write(v.sum[:])
+		fmt.Fprintf(h, "%d\x00%s\x00%d\x00%s", len(o.App), o.App, len(o.File), o.File)
+	}
+	return [sha256.Size]byte(h.Sum(nil)), true
+}
+
+// get returns the entry kept for k, confirming it for this run.
+func (m *Memo) get(k [sha256.Size]byte, keyed bool) (memoEntry, bool) {
 	if !keyed {
-		return nil, false
+		return memoEntry{}, false
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -109,16 +141,43 @@ func (m *Memo) get(k [sha256.Size]byte, keyed bool) ([]note, bool) {
 		e.confirmed = true
 		m.entries[k] = e
 	}
+	return e, ok
+}
+
+// put keeps the entry found for k.
+func (m *Memo) put(k [sha256.Size]byte, keyed bool, e memoEntry) {
+	if !keyed {
+		return
+	}
+	e.confirmed = true
+	m.mu.Lock()
+	m.entries[k] = e
+	m.changed = true
+	m.mu.Unlock()
+}
+
+// getGraph returns the notes kept for the graph of key k, confirming them.
+func (m *Memo) getGraph(k [sha256.Size]byte, keyed bool) ([]indexedNote, bool) {
+	if !keyed {
+		return nil, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.graphs[k]
+	if ok && !e.confirmed {
+		e.confirmed = true
+		m.graphs[k] = e
+	}
 	return e.notes, ok
 }
 
-// put keeps the notes found for k.
-func (m *Memo) put(k [sha256.Size]byte, keyed bool, notes []note) {
+// putGraph keeps the notes found for the graph of key k.
+func (m *Memo) putGraph(k [sha256.Size]byte, keyed bool, notes []indexedNote) {
 	if !keyed {
 		return
 	}
 	m.mu.Lock()
-	m.entries[k] = memoEntry{notes: notes, confirmed: true}
+	m.graphs[k] = graphEntry{notes: notes, confirmed: true}
 	m.changed = true
 	m.mu.Unlock()
 }
@@ -134,91 +193,131 @@ func (m *Memo) Changed() bool {
 }
 
 // memoHeader starts an encoded memo; a new layout gets a new header.
-const memoHeader = "manifold lint memo 1\n"
+const memoHeader = "manifold lint memo 2\n"
 
-// Bytes encodes the memo: the header, then each entry by key: the key,
-// its number of notes and each note's rule, path segments, message and
-// quiet flag, as length-prefixed strings and unsigned varints. The entries
+// Bytes encodes the memo: the header; the number of object entries, then
+// each by key: the key, the hash of its view (a zero byte when unknown, or
+// a one and the hash) and its notes; then the number of graph entries, and
+// each: the key and its notes, each with its object's index. Notes are
+// counted, and each is its rule, path segments, path, message and quiet
+// flag; strings are length-prefixed, numbers unsigned varints. The entries
 // this run confirmed are kept; older ones too, unless they outnumber them
 // (a memo that only grew would soon hold every version of every object).
 func (m *Memo) Bytes() []byte {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	confirmed := 0
-	for _, e := range m.entries {
-		if e.confirmed {
-			confirmed++
+	e := memoEncoder{b: []byte(memoHeader)}
+	objects := kept(m.entries, func(e memoEntry) bool { return e.confirmed })
+	e.count(len(objects))
+	for _, k := range objects {
+		en := m.entries[k]
+		e.b = append(e.b, k[:]...)
+		if en.view.ok {
+			e.b = append(append(e.b, 1), en.view.sum[:]...)
+		} else {
+			e.b = append(e.b, 0)
+		}
+		e.count(len(en.notes))
+		for _, n := range en.notes {
+			e.note(n)
 		}
 	}
-	keep := slices.SortedFunc(maps.Keys(m.entries), func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
-	if len(keep) > 2*confirmed {
-		keep = slices.DeleteFunc(keep, func(k [sha256.Size]byte) bool { return !m.entries[k].confirmed })
-	}
-	b := []byte(memoHeader)
-	str := func(s string) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
-	for _, k := range keep {
-		notes := m.entries[k].notes
-		b = append(b, k[:]...)
-		b = binary.AppendUvarint(b, uint64(len(notes)))
+	graphs := kept(m.graphs, func(e graphEntry) bool { return e.confirmed })
+	e.count(len(graphs))
+	for _, k := range graphs {
+		notes := m.graphs[k].notes
+		e.b = append(e.b, k[:]...)
+		e.count(len(notes))
 		for _, n := range notes {
-			str(n.Rule)
-			b = binary.AppendUvarint(b, uint64(len(n.Segs)))
-			for _, s := range n.Segs {
-				str(s)
-			}
-			str(n.Message)
-			quiet := byte(0)
-			if n.Quiet {
-				quiet = 1
-			}
-			b = append(b, quiet)
+			e.count(n.Object)
+			e.note(n.note)
 		}
 	}
-	return b
+	return e.b
+}
+
+// kept returns the keys of the entries Bytes keeps, sorted: the confirmed
+// ones, and the others unless they outnumber them.
+func kept[E any](entries map[[sha256.Size]byte]E, confirmed func(E) bool) [][sha256.Size]byte {
+	n := 0
+	for _, e := range entries {
+		if confirmed(e) {
+			n++
+		}
+	}
+	keep := slices.SortedFunc(maps.Keys(entries), func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
+	if len(keep) > 2*n {
+		keep = slices.DeleteFunc(keep, func(k [sha256.Size]byte) bool { return !confirmed(entries[k]) })
+	}
+	return keep
+}
+
+// memoEncoder writes what LoadMemo reads.
+type memoEncoder struct{ b []byte }
+
+func (e *memoEncoder) count(n int) { e.b = binary.AppendUvarint(e.b, uint64(n)) }
+
+func (e *memoEncoder) str(s string) { e.b = append(binary.AppendUvarint(e.b, uint64(len(s))), s...) }
+
+func (e *memoEncoder) note(n note) {
+	e.str(n.Rule)
+	e.count(len(n.Segs))
+	for _, s := range n.Segs {
+		e.str(s)
+	}
+	e.str(n.Path)
+	e.str(n.Message)
+	quiet := byte(0)
+	if n.Quiet {
+		quiet = 1
+	}
+	e.b = append(e.b, quiet)
 }
 
 // LoadMemo reads a memo Bytes wrote; anything else, or anything cut
 // short, is an empty memo.
 func LoadMemo(b []byte) *Memo {
 	m := NewMemo()
-	d := memoDecoder{}
-	var ok bool
-	if d.rest, ok = bytes.CutPrefix(b, []byte(memoHeader)); !ok {
+	rest, ok := bytes.CutPrefix(b, []byte(memoHeader))
+	if !ok {
 		return m
 	}
-	for len(d.rest) > 0 && d.err == nil {
-		if len(d.rest) < sha256.Size {
-			return NewMemo()
+	d := memoDecoder{rest: rest}
+	for range d.count() {
+		k := d.key()
+		var en memoEntry
+		if d.byte() == 1 {
+			en.view = objectView{sum: d.key(), ok: true}
 		}
-		k := [sha256.Size]byte(d.rest)
-		d.rest = d.rest[sha256.Size:]
-		var notes []note
 		for range d.count() {
-			n := note{Rule: d.str()}
-			for range d.count() {
-				n.Segs = append(n.Segs, d.str())
-			}
-			n.Message = d.str()
-			n.Quiet = d.byte() == 1
-			notes = append(notes, n)
+			en.notes = append(en.notes, d.note())
 		}
-		m.entries[k] = memoEntry{notes: notes}
+		m.entries[k] = en
 	}
-	if d.err != nil {
+	for range d.count() {
+		k := d.key()
+		var en graphEntry
+		for range d.count() {
+			i := d.index()
+			en.notes = append(en.notes, indexedNote{Object: i, note: d.note()})
+		}
+		m.graphs[k] = en
+	}
+	if d.err != nil || len(d.rest) > 0 {
 		return NewMemo()
 	}
 	return m
 }
 
-// memoDecoder reads what Bytes wrote; after the first error it reads
-// zeros.
+// memoDecoder reads what memoEncoder wrote; after the first error it
+// reads zeros.
 type memoDecoder struct {
 	rest []byte
 	err  error
 }
 
 // count reads an unsigned varint no larger than what is left to read (a
-// count of items of a byte or more each).
+// count of items of a byte or more each, or an index that small).
 func (d *memoDecoder) count() int {
 	if d.err != nil {
 		return 0
@@ -232,22 +331,43 @@ func (d *memoDecoder) count() int {
 	return int(v)
 }
 
-func (d *memoDecoder) str() string {
-	n := d.count()
+// index reads an object's index in its graph.
+func (d *memoDecoder) index() int {
 	if d.err != nil {
-		return ""
-	}
-	s := string(d.rest[:n])
-	d.rest = d.rest[n:]
-	return s
-}
-
-func (d *memoDecoder) byte() byte {
-	if d.err != nil || len(d.rest) == 0 {
-		d.err = fmt.Errorf("cut short")
 		return 0
 	}
-	c := d.rest[0]
-	d.rest = d.rest[1:]
-	return c
+	v, n := binary.Uvarint(d.rest)
+	if n <= 0 || v > 1<<31 {
+		d.err = fmt.Errorf("bad index")
+		return 0
+	}
+	d.rest = d.rest[n:]
+	return int(v)
+}
+
+func (d *memoDecoder) take(n int) []byte {
+	if d.err != nil || len(d.rest) < n {
+		d.err = fmt.Errorf("cut short")
+		return make([]byte, n)
+	}
+	b := d.rest[:n]
+	d.rest = d.rest[n:]
+	return b
+}
+
+func (d *memoDecoder) key() [sha256.Size]byte { return [sha256.Size]byte(d.take(sha256.Size)) }
+
+func (d *memoDecoder) byte() byte { return d.take(1)[0] }
+
+func (d *memoDecoder) str() string { return string(d.take(d.count())) }
+
+func (d *memoDecoder) note() note {
+	n := note{Rule: d.str()}
+	for range d.count() {
+		n.Segs = append(n.Segs, d.str())
+	}
+	n.Path = d.str()
+	n.Message = d.str()
+	n.Quiet = d.byte() == 1
+	return n
 }

@@ -3,6 +3,8 @@ package lint
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -45,11 +47,14 @@ func corpus(t *testing.T) []*Graph {
 	return gs
 }
 
-// TestPerObjectRulesNeedNoOtherObject holds every per-object rule to its
-// name: over the whole corpus, what it finds on a graph of each object
-// alone (what the engine hands it) is what it finds on the whole graph.
-// A rule that looks at another object belongs with the graph rules.
-func TestPerObjectRulesNeedNoOtherObject(t *testing.T) {
+// TestRulesNeedOnlyWhatTheySee holds every rule to what the engine shows
+// it, over the whole corpus: a per-object rule finds on a graph of each
+// object alone what it finds on the whole graph, and a graph rule finds on
+// the graph's view (without images, commands, arguments and literal
+// environment values) what it finds on the whole values. A rule that looks
+// at another object belongs with the graph rules; a graph rule that reads
+// what the view leaves out needs it kept.
+func TestRulesNeedOnlyWhatTheySee(t *testing.T) {
 	gs := corpus(t)
 	cfg := &Config{}
 	rules := Rules()
@@ -60,19 +65,18 @@ func TestPerObjectRulesNeedNoOtherObject(t *testing.T) {
 	engine := Run(gs, rules, cfg)
 	perObject := 0
 	for _, r := range rules {
-		if !r.PerObject {
-			continue
+		if r.PerObject {
+			perObject++
 		}
-		perObject++
 		var whole []finding.Finding
 		for _, g := range gs {
 			suppressed, _ := suppressions(g, cfg, known)
 			whole = append(whole, runRule(g, r, cfg, suppressed)...)
 		}
 		finding.Sort(whole)
-		alone := slices.DeleteFunc(slices.Clone(engine), func(f finding.Finding) bool { return f.Rule != r.ID })
-		if diff := cmp.Diff(whole, alone, cmpopts.EquateEmpty()); diff != "" {
-			t.Errorf("%s: alone (+) against the whole graph (-):\n%s", r.ID, diff)
+		seen := slices.DeleteFunc(slices.Clone(engine), func(f finding.Finding) bool { return f.Rule != r.ID })
+		if diff := cmp.Diff(whole, seen, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s (per-object %v): as the engine runs it (+) against on the whole graph (-):\n%s", r.ID, r.PerObject, diff)
 		}
 	}
 	if perObject < 30 {
@@ -117,7 +121,7 @@ func TestMemoReplaysWhatItKept(t *testing.T) {
 	if !ok {
 		t.Fatalf("%s has no sum", o.File)
 	}
-	back.put(key, true, []note{{Rule: "image-not-pinned", Segs: []string{"metadata", "name"}, Message: "planted"}})
+	back.put(key, true, memoEntry{notes: []note{{Rule: "image-not-pinned", Segs: []string{"metadata", "name"}, Path: "metadata.name", Message: "planted"}}})
 	one := []*Graph{NewGraph(g.Env, g.Kubernetes, g.Production, g.Facts, []*Object{o})}
 	if fs := back.Run(one, rules, nil); !slices.ContainsFunc(fs, func(f finding.Finding) bool { return f.Message == "planted" }) {
 		t.Errorf("the planted note was not replayed: %v", fs)
@@ -132,27 +136,30 @@ func TestMemoReplaysWhatItKept(t *testing.T) {
 	}
 }
 
-// TestLoadMemoOfDamagedBytes: a memo cut anywhere, or with its header
-// changed, reads as entries the whole one has, never more and never
-// altered, and never panics.
+// memoCmp compares what memos hold.
+var memoCmp = cmp.AllowUnexported(memoEntry{}, graphEntry{}, note{}, objectView{}, indexedNote{})
+
+// TestLoadMemoOfDamagedBytes: a memo reads back as it was written; cut
+// anywhere, or with its header changed, it reads as empty, and never
+// panics.
 func TestLoadMemoOfDamagedBytes(t *testing.T) {
 	m := NewMemo()
-	m.put([sha256.Size]byte{1}, true, nil)
-	m.put([sha256.Size]byte{2}, true, []note{{Rule: "r", Segs: []string{"spec", "x"}, Message: "m", Quiet: true}, {Rule: "s", Message: ""}})
-	m.put([sha256.Size]byte{3}, true, []note{{Rule: "t", Segs: []string{""}, Message: "ü"}})
+	m.put([sha256.Size]byte{1}, true, memoEntry{})
+	m.put([sha256.Size]byte{2}, true, memoEntry{view: objectView{sum: [sha256.Size]byte{9}, ok: true}, notes: []note{{Rule: "r", Segs: []string{"spec", "x"}, Path: "spec.x", Message: "m", Quiet: true}, {Rule: "s", Message: ""}}})
+	m.put([sha256.Size]byte{3}, true, memoEntry{notes: []note{{Rule: "t", Segs: []string{""}, Message: "ü"}}})
+	m.putGraph([sha256.Size]byte{4}, true, []indexedNote{{Object: 70000, note: note{Rule: "g", Message: "far"}}, {Object: 0}})
 	b := m.Bytes()
-	if whole := LoadMemo(b); !cmp.Equal(whole.entries, unconfirmed(m.entries), cmp.AllowUnexported(memoEntry{}, note{})) {
-		t.Fatalf("read back: %v, want %v", whole.entries, m.entries)
+	whole := LoadMemo(b)
+	if !cmp.Equal(whole.entries, unconfirmed(m.entries), memoCmp) || len(whole.graphs) != 1 || !cmp.Equal(whole.graphs[[sha256.Size]byte{4}].notes, m.graphs[[sha256.Size]byte{4}].notes, memoCmp) {
+		t.Fatalf("read back: %v %v, want %v %v", whole.entries, whole.graphs, m.entries, m.graphs)
 	}
 	for n := range len(b) {
 		got := LoadMemo(b[:n])
-		for k, e := range got.entries {
-			if w, ok := m.entries[k]; !ok || !cmp.Equal(e.notes, w.notes, cmp.AllowUnexported(note{})) {
-				t.Errorf("cut at %d: %x: %v, want %v", n, k, e.notes, w.notes)
-			}
+		if len(got.entries)+len(got.graphs) != 0 {
+			t.Errorf("cut at %d of %d: read as %d entries", n, len(b), len(got.entries)+len(got.graphs))
 		}
 	}
-	if got := LoadMemo(bytes.Replace(b, []byte("memo 1"), []byte("memo 0"), 1)); len(got.entries) != 0 {
+	if got := LoadMemo(bytes.Replace(b, []byte("memo 2"), []byte("memo 1"), 1)); len(got.entries) != 0 {
 		t.Errorf("another layout read as %d entries", len(got.entries))
 	}
 }
@@ -161,7 +168,7 @@ func TestLoadMemoOfDamagedBytes(t *testing.T) {
 func unconfirmed(es map[[sha256.Size]byte]memoEntry) map[[sha256.Size]byte]memoEntry {
 	out := map[[sha256.Size]byte]memoEntry{}
 	for k, e := range es {
-		out[k] = memoEntry{notes: e.notes}
+		out[k] = memoEntry{notes: e.notes, view: e.view}
 	}
 	return out
 }
@@ -171,7 +178,7 @@ func unconfirmed(es map[[sha256.Size]byte]memoEntry) map[[sha256.Size]byte]memoE
 func TestMemoBytesDropsTheUnused(t *testing.T) {
 	m := NewMemo()
 	for i := range 3 {
-		m.put([sha256.Size]byte{byte(i)}, true, nil)
+		m.put([sha256.Size]byte{byte(i)}, true, memoEntry{})
 	}
 	back := LoadMemo(m.Bytes())
 	back.get([sha256.Size]byte{0}, true)
@@ -182,5 +189,78 @@ func TestMemoBytesDropsTheUnused(t *testing.T) {
 	back.get([sha256.Size]byte{2}, true)
 	if got := len(LoadMemo(back.Bytes()).entries); got != 3 {
 		t.Errorf("all used: %d kept, want 3", got)
+	}
+}
+
+// runRule runs one rule over one graph, and keeps what is neither
+// suppressed nor accepted by the configuration.
+func runRule(g *Graph, r *Rule, cfg *Config, suppressed map[*Object]map[string]bool) []finding.Finding {
+	if cfg.disabled(r) || (r.Production && !g.Production) {
+		return nil
+	}
+	p := &Pass{Graph: g, Config: cfg, rule: r}
+	r.Check(p)
+	var out []finding.Finding
+	for _, f := range p.reported {
+		if suppressed[f.object][f.Rule] || cfg.accepted(f.Finding) {
+			continue
+		}
+		out = append(out, f.Finding)
+	}
+	return out
+}
+
+// TestGraphMemoOutlivesAnImageChange: after an object's image and an
+// environment variable's value change, the graph rules' notes come from
+// the memo (what they see is the same); after a port changes, they run
+// again.
+func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
+	g := corpus(t)[len(corpus(t))-1] // an environment of the example tree
+	m := NewMemo()
+	rules := Rules()
+	want := m.Run([]*Graph{g}, rules, nil)
+	if len(m.graphs) != 1 {
+		t.Fatalf("%d graph entries, want 1", len(m.graphs))
+	}
+	edit := func(change func(c map[string]any)) *Graph {
+		objs := slices.Clone(g.Objects)
+		for i, o := range objs {
+			if o.Kind() != "Deployment" {
+				continue
+			}
+			var v map[string]any // a copy, with numbers as the reader's
+			b, _ := json.Marshal(o.Value)
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.UseNumber()
+			if err := dec.Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			change(List(dig(v, podPaths["Deployment"]), "containers")[0].(map[string]any))
+			b, _ = json.Marshal(v)
+			objs[i] = &Object{App: o.App, File: o.File, Value: v, Locate: o.Locate, Sum: sha256.Sum256(b)}
+			break
+		}
+		return NewGraph(g.Env, g.Kubernetes, g.Production, g.Facts, objs)
+	}
+	image := edit(func(c map[string]any) {
+		c["image"] = "registry.example.com/other:9.9.9"
+		for _, e := range List(c, "env") {
+			if v, ok := e.(map[string]any)["value"]; ok {
+				e.(map[string]any)["value"] = fmt.Sprint(v, "-edited")
+			}
+		}
+	})
+	if got := m.Run([]*Graph{image}, rules, nil); !cmp.Equal(got, want) {
+		t.Errorf("after an image change (+), before (-):\n%s", cmp.Diff(want, got))
+	}
+	if len(m.graphs) != 1 {
+		t.Errorf("after an image change: %d graph entries, want the same 1", len(m.graphs))
+	}
+	port := edit(func(c map[string]any) {
+		List(c, "ports")[0].(map[string]any)["containerPort"] = json.Number("9999")
+	})
+	m.Run([]*Graph{port}, rules, nil)
+	if len(m.graphs) != 2 {
+		t.Errorf("after a port change: %d graph entries, want 2", len(m.graphs))
 	}
 }
