@@ -24,7 +24,7 @@ func envObjects(t *testing.T, defs []model.App, env model.Env) []expand.Object {
 	}
 	objs := expand.Env(w)
 	for _, a := range defs {
-		in := expand.Input{World: w, App: a, Spec: w.Specs[a.Name]}
+		in := expand.NewInput(w, a)
 		objs = append(objs, expand.App(in)...)
 		objs = append(objs, expand.Argo(in)...)
 	}

@@ -185,7 +185,7 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 			add(expand.ArgoFolder, expand.Env(*w))
 			return
 		}
-		in := expand.Input{World: *w, App: u.a, Spec: w.Specs[u.a.Name]}
+		in := expand.NewInput(*w, u.a)
 		add(expand.FolderOf(u.a), expand.App(in))
 		add(expand.ArgoFolder, expand.Argo(in))
 	})

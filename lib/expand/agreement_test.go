@@ -124,7 +124,8 @@ func TestAuthorizationPoliciesAdmitExactlyTheListed(t *testing.T) {
 	if len(allow.Spec.Rules) != 3 {
 		t.Fatalf("rules %v", allow.Spec.Rules)
 	}
-	web := PodTemplate(Input{World: in.World, App: in.World.Apps[1], Spec: in.World.Specs["web"]}, Stable)
+	w := world(spec())
+	web := PodTemplate(NewInput(w, w.Apps[1]), Stable)
 	wantWeb := "cluster.local/ns/web/sa/" + web.Spec.ServiceAccountName
 	caller := allow.Spec.Rules[0]
 	if caller.From[0].Source.Principals[0] != wantWeb {
@@ -254,7 +255,7 @@ func TestArgoObjects(t *testing.T) {
 	if vals.Auth.ExistingSecret != "api-db" || vals.FullnameOverride != in.Spec.Dependencies[0].ServiceName("api") {
 		t.Errorf("values %+v", vals)
 	}
-	w := in.World
+	w := world(spec())
 	envObjs := Env(w)
 	root := Root(env)
 	if root.Spec.Source.Path != "out/prod/argocd" || root.Spec.Destination.Namespace != "argocd" || envObjs[0].GetName() != "root-prod" {

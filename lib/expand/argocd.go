@@ -47,7 +47,7 @@ const (
 )
 
 func (in Input) argoMeta(name string) metav1.ObjectMeta {
-	return argoMeta(in.World.Env, name, in.Labels())
+	return argoMeta(in.Env, name, in.Labels())
 }
 
 func argoMeta(env model.Env, name string, labels map[string]string) metav1.ObjectMeta {
@@ -90,7 +90,7 @@ func Folder(env model.Env, folder string) string {
 
 // Application syncs the app's folder into its namespace.
 func Application(in Input) *argocd.Application {
-	env := in.World.Env
+	env := in.Env
 	return application(
 		in.argoMeta(ApplicationName(env, in.App.Name)), waveApps, ProjectName(env, in.App.Team),
 		argocd.Source{RepoURL: env.GitOps.RepoURL, TargetRevision: env.GitOps.Revision, Path: Folder(env, in.Name())},
@@ -102,7 +102,7 @@ func Application(in Input) *argocd.Application {
 // pinned chart into the app's namespace, with the credentials of the
 // app's Secret.
 func DependencyApplication(in Input, d model.Dependency) *argocd.Application {
-	env := in.World.Env
+	env := in.Env
 	chart := ChartOf(d.Kind)
 	release := d.ReleaseName(in.App.Name)
 	labels := in.Labels()

@@ -19,7 +19,7 @@ import (
 // the reasons (see agentExceptions).
 func Namespace(in Input) *corev1.Namespace {
 	labels := in.Labels()
-	labels[LabelEnv] = in.World.Env.Name
+	labels[LabelEnv] = in.Env.Name
 	labels["pod-security.kubernetes.io/enforce"] = "restricted"
 	if ds, ok := in.Spec.Workload.(model.DaemonSet); ok && len(ds.HostPaths) > 0 {
 		// Audited at restricted, but not warned about: the exception is
@@ -100,7 +100,7 @@ func ExternalSecret(in Input, s model.Secret) *externalsecrets.ExternalSecret {
 		ObjectMeta: in.meta(s.Name),
 		Spec: externalsecrets.Spec{
 			RefreshInterval: "1h",
-			SecretStoreRef:  externalsecrets.SecretStoreRef{Name: in.World.Env.SecretStore, Kind: "ClusterSecretStore"},
+			SecretStoreRef:  externalsecrets.SecretStoreRef{Name: in.Env.SecretStore, Kind: "ClusterSecretStore"},
 			Target:          externalsecrets.Target{Name: s.Name, CreationPolicy: "Owner"},
 			Data:            data,
 		},

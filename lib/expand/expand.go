@@ -6,6 +6,7 @@ package expand
 
 import (
 	"crypto/sha256"
+	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -44,16 +45,57 @@ const (
 	Canary Track = "canary"
 )
 
-// Input is what every expander reads: the environment, the app, its Spec
-// there, and the other apps of the environment for references.
+// Input is all an app's expansion reads: the environment, the app, its
+// Spec there, and what it refers to of other apps. NewInput makes it of a
+// World; it holds no function (the app's alerts' expressions are
+// evaluated), so that it can be hashed, and what an app expands to is
+// known by that hash (see compile's renders).
 type Input struct {
-	World model.World
-	App   model.App
-	Spec  model.Spec
+	Env  model.Env
+	App  model.App  // without its Spec function
+	Spec model.Spec // with no alert's Expr: Exprs holds what they return
+	// Exprs are the expressions of Spec's alerts, in order, as their Expr
+	// returns them for the app's Selectors.
+	Exprs []string
+	// Peers are the ports of the apps that the app's variables give the
+	// URL of (model.ServiceURL).
+	Peers map[model.AppName][]model.Port
+	// Prometheus is the platform app that runs the team's Prometheus, ""
+	// when none does.
+	Prometheus model.AppName
 }
 
+// NewInput returns the input of app a in the World w: its Spec there, and
+// what its expansion reads of the other apps.
+func NewInput(w model.World, a model.App) Input {
+	in := Input{Env: w.Env, App: a, Spec: w.Specs[a.Name]}
+	in.App.Spec = nil
+	in.Prometheus, _ = w.PrometheusOf(a.Team)
+	for _, v := range in.Spec.Vars {
+		if u, ok := v.Value.(model.ServiceURL); ok {
+			if in.Peers == nil {
+				in.Peers = map[model.AppName][]model.Port{}
+			}
+			in.Peers[u.App] = w.Specs[u.App].Ports
+		}
+	}
+	sel := in.Selectors()
+	in.Spec.Alerts = slices.Clone(in.Spec.Alerts)
+	for i, al := range in.Spec.Alerts {
+		in.Exprs = append(in.Exprs, al.Expr(sel))
+		in.Spec.Alerts[i].Expr = nil
+	}
+	return in
+}
+
+// Source is this package's source: what an app expands to, and so what a
+// cached render holds, depends on it.
+//
+//go:embed *.go
+var Source embed.FS
+
 // Namespace is the app's namespace in the environment.
-func (in Input) Namespace() string { return in.World.Env.Namespace(in.App.Name) }
+func (in Input) Namespace() string { return in.Env.Namespace(in.App.Name) }
 
 // Name is the base name of the app's objects.
 func (in Input) Name() string { return string(in.App.Name) }

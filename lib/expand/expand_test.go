@@ -62,11 +62,14 @@ func spec() model.Spec {
 }
 
 // input is the app "api" with Spec s, next to the app "web" that calls it.
-func input(s model.Spec) Input {
+func input(s model.Spec) Input { return NewInput(world(s), model.App{Name: "api", Team: "shop"}) }
+
+// world is the World of input: the app "api" with Spec s and "web".
+func world(s model.Spec) model.World {
 	app := model.App{Name: "api", Team: "shop"}
 	web := model.App{Name: "web", Team: "front"}
 	specs := map[model.AppName]model.Spec{"api": s, "web": {Ports: []model.Port{{Name: "http", Container: 3000}}}}
-	return Input{World: model.World{Env: env, Apps: []model.App{app, web}, Specs: specs}, App: app, Spec: s}
+	return model.World{Env: env, Apps: []model.App{app, web}, Specs: specs}
 }
 
 func TestAppExpandsEveryKindInOrder(t *testing.T) {

@@ -25,7 +25,7 @@ const (
 
 // Host is the app's Service as the mesh names it, fully qualified so that
 // no object reads it relative to its own namespace.
-func (in Input) Host() string { return HostOf(in.World.Env, in.App.Name) }
+func (in Input) Host() string { return HostOf(in.Env, in.App.Name) }
 
 // HostOf is the fully qualified host of app's Service in env.
 func HostOf(env model.Env, app model.AppName) string {
@@ -193,7 +193,7 @@ type Admission struct {
 // pods on its peer ports, the ingress controller on the ingress port, and
 // its team's Prometheus on the metrics port.
 func (in Input) Admissions() []Admission {
-	env := in.World.Env
+	env := in.Env
 	var out []Admission
 	servicePorts := in.callerPorts()
 	for _, c := range in.Spec.Callers {
@@ -224,7 +224,7 @@ func (in Input) Admissions() []Admission {
 			Methods: []string{"GET"},
 			Paths:   []string{m.MetricsPath()},
 		}
-		if prom, ok := in.World.PrometheusOf(in.App.Team); ok {
+		if prom := in.Prometheus; prom != "" {
 			a.Principal, a.Namespace, a.Pods = PrincipalOf(env, prom), env.Namespace(prom), map[string]string{LabelApp: string(prom)}
 		} else {
 			a.Principal, a.Namespace = env.Monitoring.Principal, principalNamespace(env.Monitoring.Principal)
@@ -293,7 +293,7 @@ func DependencyPolicy(in Input, d model.Dependency) *securityv1.AuthorizationPol
 			Selector: &typeapi.WorkloadSelector{MatchLabels: map[string]string{LabelHelmInstance: d.ReleaseName(in.App.Name)}},
 			Action:   securityapi.AuthorizationPolicy_ALLOW,
 			Rules: []*securityapi.Rule{{
-				From: []*securityapi.Rule_From{{Source: &securityapi.Source{Principals: []string{PrincipalOf(in.World.Env, in.App.Name)}}}},
+				From: []*securityapi.Rule_From{{Source: &securityapi.Source{Principals: []string{PrincipalOf(in.Env, in.App.Name)}}}},
 				To:   []*securityapi.Rule_To{{Operation: &securityapi.Operation{Ports: []string{strconv.Itoa(int(d.Port()))}}}},
 			}},
 		},

@@ -20,7 +20,7 @@ import (
 // cluster-wide jobs the environment declares.
 func (in Input) Selectors() model.Selectors {
 	ns := in.Namespace()
-	mon := in.World.Env.Monitoring
+	mon := in.Env.Monitoring
 	container, pods := in.Name(), in.Name()+"-.*"
 	if _, ok := in.Spec.Workload.(model.Prometheus); ok {
 		container, pods = "prometheus", "prometheus-"+in.Name()+"-.*" // the operator's names
@@ -43,7 +43,7 @@ func ServiceMonitor(in Input) *monitoringv1.ServiceMonitor {
 	if m == nil {
 		return nil
 	}
-	certs := in.World.Env.Monitoring.CertDir
+	certs := in.Env.Monitoring.CertDir
 	return &monitoringv1.ServiceMonitor{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "monitoring.coreos.com/v1", Kind: "ServiceMonitor"},
 		ObjectMeta: in.meta(in.Name()),
@@ -136,12 +136,18 @@ func DefaultAlerts(s model.Spec) []model.Alert {
 // PrometheusRule holds the app's default alerts and its own, in one group.
 func PrometheusRule(in Input) *monitoringv1.PrometheusRule {
 	sel := in.Selectors()
-	alerts := append(DefaultAlerts(in.Spec), in.Spec.Alerts...)
+	defaults := DefaultAlerts(in.Spec)
+	exprs := make([]string, 0, len(defaults)+len(in.Exprs))
+	for _, a := range defaults {
+		exprs = append(exprs, a.Expr(sel))
+	}
+	exprs = append(exprs, in.Exprs...)
+	alerts := append(defaults, in.Spec.Alerts...)
 	rules := make([]monitoringv1.Rule, 0, len(alerts))
-	for _, a := range alerts {
+	for i, a := range alerts {
 		rules = append(rules, monitoringv1.Rule{
 			Alert: a.Name,
-			Expr:  intstr.FromString(a.Expr(sel)),
+			Expr:  intstr.FromString(exprs[i]),
 			For:   ptr(monitoringv1.Duration(promDuration(a.For))),
 			Labels: map[string]string{
 				"severity":  string(a.Severity),
@@ -151,7 +157,7 @@ func PrometheusRule(in Input) *monitoringv1.PrometheusRule {
 			Annotations: map[string]string{
 				"summary":     a.Summary,
 				"description": a.Description,
-				"runbook_url": strings.TrimSuffix(in.World.Env.RunbookURL, "/") + "/" + strings.ToLower(a.Name),
+				"runbook_url": strings.TrimSuffix(in.Env.RunbookURL, "/") + "/" + strings.ToLower(a.Name),
 			},
 		})
 	}

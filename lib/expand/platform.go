@@ -124,7 +124,7 @@ const (
 // Monitoring.CertDir.
 func PrometheusServer(in Input, p model.Prometheus) *monitoringv1.Prometheus {
 	team := map[string]string{LabelTeam: p.Team}
-	namespaces := map[string]string{LabelTeam: p.Team, LabelEnv: in.World.Env.Name}
+	namespaces := map[string]string{LabelTeam: p.Team, LabelEnv: in.Env.Name}
 	replicas := p.Replicas
 	if replicas == 0 {
 		replicas = 1
@@ -161,7 +161,7 @@ func PrometheusServer(in Input, p model.Prometheus) *monitoringv1.Prometheus {
 					Name:         istioCertsVolume,
 					VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}},
 				}},
-				VolumeMounts: []corev1.VolumeMount{{Name: istioCertsVolume, MountPath: in.World.Env.Monitoring.CertDir, ReadOnly: true}},
+				VolumeMounts: []corev1.VolumeMount{{Name: istioCertsVolume, MountPath: in.Env.Monitoring.CertDir, ReadOnly: true}},
 				Storage: &monitoringv1.StorageSpec{VolumeClaimTemplate: monitoringv1.EmbeddedPersistentVolumeClaim{
 					Spec: corev1.PersistentVolumeClaimSpec{
 						AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
@@ -186,7 +186,7 @@ func PrometheusServer(in Input, p model.Prometheus) *monitoringv1.Prometheus {
 // (Istio allows one mesh-wide Telemetry per cluster), so environments that
 // share a cluster each keep their own provider and rate.
 func Telemetry(in Input) *telemetryv1.Telemetry {
-	t := in.World.Env.Tracing
+	t := in.Env.Tracing
 	if t == nil {
 		return nil
 	}

@@ -40,7 +40,7 @@ func platformWorld(s model.Spec) model.World {
 
 func inputIn(w model.World, name model.AppName) Input {
 	i := slices.IndexFunc(w.Apps, func(a model.App) bool { return a.Name == name })
-	return Input{World: w, App: w.Apps[i], Spec: w.Specs[name]}
+	return NewInput(w, w.Apps[i])
 }
 
 func TestPrometheusServer(t *testing.T) {

@@ -163,7 +163,7 @@ func envVars(in Input) []corev1.EnvVar {
 		case model.FieldRef:
 			e.ValueFrom = &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: string(val)}}
 		case model.ServiceURL:
-			e.Value = serviceURL(in.World, val)
+			e.Value = serviceURL(in, val)
 		}
 		vars = append(vars, e)
 	}
@@ -172,18 +172,18 @@ func envVars(in Input) []corev1.EnvVar {
 
 // serviceURL resolves a ServiceURL against the environment; the definition
 // has been validated, so the app and port exist.
-func serviceURL(w model.World, u model.ServiceURL) string {
+func serviceURL(in Input, u model.ServiceURL) string {
 	scheme := u.Scheme
 	if scheme == "" {
 		scheme = "http"
 	}
 	var port int32
-	for _, p := range w.Specs[u.App].Ports {
+	for _, p := range in.Peers[u.App] {
 		if p.Name == u.Port {
 			port = p.ServicePort()
 		}
 	}
-	return fmt.Sprintf("%s://%s.%s.svc.cluster.local:%d", scheme, u.App, w.Env.Namespace(u.App), port)
+	return fmt.Sprintf("%s://%s.%s.svc.cluster.local:%d", scheme, u.App, in.Env.Namespace(u.App), port)
 }
 
 func resources(r model.Resources) corev1.ResourceRequirements {

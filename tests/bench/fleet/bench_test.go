@@ -49,7 +49,7 @@ func prepare(b *testing.B, n int) stage {
 	for _, w := range s.worlds {
 		s.tree.Envs[w.Env.Name] = w.Env.Pins()
 		for _, a := range s.apps {
-			for _, o := range expand.App(expand.Input{World: w, App: a, Spec: w.Specs[a.Name]}) {
+			for _, o := range expand.App(expand.NewInput(w, a)) {
 				v, err := render.Clean(o)
 				if err != nil {
 					b.Fatal(err)
@@ -86,7 +86,7 @@ func BenchmarkStages(b *testing.B) {
 			for b.Loop() {
 				for _, w := range s.worlds {
 					for _, a := range s.apps {
-						expand.App(expand.Input{World: w, App: a, Spec: w.Specs[a.Name]})
+						expand.App(expand.NewInput(w, a))
 					}
 				}
 			}
