@@ -4,7 +4,17 @@
 // these objects against Argo CD's real CRDs.
 package argocd
 
-import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+import (
+	"embed"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Code is this package's source: what an app renders to, and so what a
+// cached render holds, depends on it (see compile's renders).
+//
+//go:embed *.go
+var Code embed.FS
 
 // APIVersion is the group and version of the types in this package.
 const APIVersion = "argoproj.io/v1alpha1"

@@ -38,9 +38,13 @@ type Options struct {
 	// Valid, when set, holds the objects known to pass the schema gate
 	// from earlier runs (see validate.Valid); this run's are added.
 	Valid *validate.Valid
-	// Memo, when set, holds what the per-object lint rules found of
-	// objects in earlier runs (see lint.Memo); this run's are added.
+	// Memo, when set, holds what the lint rules found of objects and
+	// graphs in earlier runs (see lint.Memo); this run's are added.
 	Memo *lint.Memo
+	// Renders, when set, holds what apps rendered to in earlier runs: an
+	// app whose rendering reads what it read then is not rendered again.
+	// This run's are added.
+	Renders Renders
 }
 
 // Object is one compiled object and where it came from.
@@ -120,7 +124,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	res.Tree = tree.Tree{Files: map[string][]byte{}, Envs: map[string]map[string]string{}}
 	failed := false // an environment has name errors: the others are only rendered, for theirs
 	for i := range worlds {
-		objs, values, raw, err := renderEnv(ctx, enc, &worlds[i], selApps)
+		objs, values, raw, err := renderEnv(ctx, enc, &worlds[i], selApps, opts.Renders)
 		if err != nil {
 			return Result{}, err
 		}
@@ -148,8 +152,9 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 
 // renderEnv expands and renders the environment's own objects and every
 // app's, in parallel; the results keep their order, so the output does not
-// depend on it. The objects share w's Env.
-func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []model.App) ([]Object, []map[string]any, [][]byte, error) {
+// depend on it. The objects share w's Env. An app whose render renders
+// holds is taken from it; renders keeps the others'.
+func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []model.App, renders Renders) ([]Object, []map[string]any, [][]byte, error) {
 	type unit struct {
 		a    model.App // zero for the environment's own objects
 		objs []Object
@@ -161,6 +166,11 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 	units = append(units, &unit{})
 	for _, a := range apps {
 		units = append(units, &unit{a: a})
+	}
+	var env [sha256.Size]byte
+	keyed := false
+	if renders != nil {
+		env, keyed = envKey(w.Env)
 	}
 	err := workers.EachCtx(ctx, len(units), func(i int) {
 		u := units[i]
@@ -186,8 +196,25 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 			return
 		}
 		in := expand.NewInput(*w, u.a)
+		key, ok := [sha256.Size]byte{}, false
+		if keyed {
+			key, ok = renderKey(env, in)
+		}
+		if ok {
+			if b, hit := renders.Get(key); hit {
+				var err error
+				if u.objs, u.vals, u.raw, err = decodeRender(b, &w.Env, u.a); err == nil {
+					return
+				}
+			}
+		}
 		add(expand.FolderOf(u.a), expand.App(in))
 		add(expand.ArgoFolder, expand.Argo(in))
+		if ok && u.err == nil {
+			if b, encoded := encodeRender(u.objs, u.vals, u.raw); encoded {
+				renders.Put(key, b)
+			}
+		}
 	})
 	if err != nil {
 		return nil, nil, nil, err

@@ -141,12 +141,17 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 			fmt.Fprintln(stderr, "compile: warning:", err, "(validating every object)")
 		}
 		memo, saveMemo := store.Lint()
-		res, err = compile.Compile(ctx, prog.Apps, prog.Envs, compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir, Valid: valid, Memo: memo})
+		opts := compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir, Valid: valid, Memo: memo}
+		renders := store.Renders()
+		if renders != nil {
+			opts.Renders = renders
+		}
+		res, err = compile.Compile(ctx, prog.Apps, prog.Envs, opts)
 		if err != nil {
 			fmt.Fprintln(stderr, "compile:", err)
 			return 2
 		}
-		for _, save := range []func() error{saveValid, saveMemo} {
+		for _, save := range []func() error{saveValid, saveMemo, renders.Save} {
 			if save == nil {
 				continue
 			}

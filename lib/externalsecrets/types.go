@@ -4,7 +4,17 @@
 // schema gate checks these objects against the operator's real CRD.
 package externalsecrets
 
-import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+import (
+	"embed"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Code is this package's source: what an app renders to, and so what a
+// cached render holds, depends on it (see compile's renders).
+//
+//go:embed *.go
+var Code embed.FS
 
 // APIVersion is the group and version of the types in this package.
 const APIVersion = "external-secrets.io/v1"

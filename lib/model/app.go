@@ -11,11 +11,18 @@
 package model
 
 import (
+	"embed"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 )
+
+// Code is this package's source: what an app renders to, and so what a
+// cached render holds, depends on it (see compile's renders).
+//
+//go:embed *.go
+var Code embed.FS
 
 // AppName is the name of an application. It is used to refer to another app
 // (a caller, a service URL), and is checked to exist when the app is compiled.

@@ -3,6 +3,7 @@ package jsonval
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -25,6 +26,20 @@ func TestCanonicalTellsValuesApart(t *testing.T) {
 			t.Errorf("%#v and %#v encode alike", values[j], v)
 		}
 		seen[string(b)] = i
+		back, rest, err := DecodeBinary(append(b, "rest"...))
+		if err != nil || string(rest) != "rest" || !reflect.DeepEqual(back, v) {
+			t.Errorf("%#v read back as %#v, %q, %v", v, back, rest, err)
+		}
+		if kept, ok := AppendBinary(nil, v); !ok || len(kept) != len(b) {
+			t.Errorf("%#v kept in %d bytes (%v), %d compared", v, len(kept), ok, len(b))
+		} else if back, _, err := DecodeBinary(kept); err != nil || !reflect.DeepEqual(back, v) {
+			t.Errorf("%#v kept read back as %#v, %v", v, back, err)
+		}
+		for n := range len(b) {
+			if _, _, err := DecodeBinary(b[:n]); err == nil {
+				t.Errorf("%#v cut at %d of %d read back", v, n, len(b))
+			}
+		}
 	}
 	a := map[string]any{}
 	z := map[string]any{}

@@ -1,0 +1,91 @@
+package cache
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/manifold-dev/manifold/lib/tree"
+)
+
+// Renders is the cache folder's renders/ folder: what each app rendered to
+// in one environment, a file each, named by its key (see compile.Renders).
+// A run reads the files of the apps that render as before, and writes the
+// others'. It is safe for concurrent use.
+type Renders struct {
+	dir string
+
+	mu   sync.Mutex
+	used map[string]bool // the files this run read or wrote
+	err  error           // the first write that failed
+}
+
+// Renders returns the folder of renders.
+func (c *Cache) Renders() *Renders {
+	if c == nil {
+		return nil
+	}
+	return &Renders{dir: filepath.Join(c.dir, "renders"), used: map[string]bool{}}
+}
+
+// Get returns the render kept under key. A missing or unreadable file is a
+// miss.
+func (r *Renders) Get(key [sha256.Size]byte) ([]byte, bool) {
+	name := hex.EncodeToString(key[:])
+	b, err := os.ReadFile(filepath.Join(r.dir, name))
+	if err != nil {
+		return nil, false
+	}
+	r.mu.Lock()
+	r.used[name] = true
+	r.mu.Unlock()
+	return b, true
+}
+
+// Put keeps b under key; a failure is Save's to report.
+func (r *Renders) Put(key [sha256.Size]byte, b []byte) {
+	name := hex.EncodeToString(key[:])
+	err := os.MkdirAll(r.dir, 0o755)
+	if err == nil {
+		err = tree.WriteAtomic(filepath.Join(r.dir, name), b)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.used[name] = true
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("cache: %w", err)
+	}
+}
+
+// Save reports the first write that failed, and removes the renders this
+// run did not use when they outnumber the ones it did (a folder that only
+// grew would soon hold every version of every app).
+func (r *Renders) Save() error {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	entries, err := os.ReadDir(r.dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return r.err
+	}
+	if err != nil {
+		return errors.Join(r.err, fmt.Errorf("cache: %w", err))
+	}
+	if len(entries) <= 2*len(r.used) {
+		return r.err
+	}
+	for _, e := range entries {
+		if !r.used[e.Name()] {
+			if err := os.RemoveAll(filepath.Join(r.dir, e.Name())); err != nil {
+				return errors.Join(r.err, fmt.Errorf("cache: %w", err))
+			}
+		}
+	}
+	return r.err
+}

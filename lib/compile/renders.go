@@ -1,0 +1,149 @@
+package compile
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/binary"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"runtime/debug"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/manifold-dev/manifold/lib/argocd"
+	"github.com/manifold-dev/manifold/lib/expand"
+	"github.com/manifold-dev/manifold/lib/externalsecrets"
+	"github.com/manifold-dev/manifold/lib/jsonval"
+	"github.com/manifold-dev/manifold/lib/model"
+	"github.com/manifold-dev/manifold/lib/render"
+	"github.com/manifold-dev/manifold/lib/valuekey"
+)
+
+// Renders keeps what apps rendered to in earlier runs: each app's objects
+// in one environment, their values and their bytes, by the hash of all
+// the rendering reads (see renderKey). The cache folder keeps one (see
+// cache.Renders).
+type Renders interface {
+	// Get returns what Put kept under key, if anything.
+	Get(key [sha256.Size]byte) ([]byte, bool)
+	// Put keeps b under key.
+	Put(key [sha256.Size]byte, b []byte)
+}
+
+//go:embed compile.go renders.go
+var code embed.FS
+
+// renderIdentity is a hash of the code an app's rendering runs: the
+// expansion, the model's methods, the types it fills, the conversion to
+// values and the encoding to YAML (each package's source, embedded), the
+// key's encoding, the versions of every module the program links, and
+// Go's version. A render is kept for one identity.
+var renderIdentity = sync.OnceValue(func() []byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "manifold render\x00%s\x00", runtime.Version())
+	for _, src := range []fs.FS{code, expand.Source, model.Code, argocd.Code, externalsecrets.Code, render.Source, jsonval.Source, valuekey.Source} {
+		names, _ := fs.Glob(src, "*.go") // sorted; the pattern is valid
+		for _, name := range names {
+			b, _ := fs.ReadFile(src, name) // embedded: cannot fail
+			fmt.Fprintf(h, "%s\x00%d\x00%s\x00", name, len(b), b)
+		}
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range info.Deps {
+			fmt.Fprintf(h, "%s %s %s\x00", m.Path, m.Version, m.Sum)
+		}
+	}
+	return h.Sum(nil)
+})
+
+// envKey is the hash of the identity and an environment: the part of
+// every app's key there that is the same for all.
+func envKey(env model.Env) ([sha256.Size]byte, bool) {
+	b, err := valuekey.Append([]byte("env\x00"), env)
+	if err != nil {
+		return [sha256.Size]byte{}, false
+	}
+	return sha256.Sum256(append(append(b, 0), renderIdentity()...)), true
+}
+
+// renderKey is the key of what an app renders to: the hash of its
+// environment's key and its Input (without the environment). ok is false
+// for an Input that has no key.
+func renderKey(env [sha256.Size]byte, in expand.Input) ([sha256.Size]byte, bool) {
+	in.Env = model.Env{}
+	b, err := valuekey.Append(append([]byte("app\x00"), env[:]...), in)
+	if err != nil {
+		return [sha256.Size]byte{}, false
+	}
+	return sha256.Sum256(b), true
+}
+
+// renderHeader starts an encoded render; a new layout gets a new header.
+const renderHeader = "manifold render 1\n"
+
+// encodeRender encodes a unit's objects (all but their environment, app
+// and path, which the unit has), their values and their bytes.
+func encodeRender(objs []Object, values []map[string]any, raw [][]byte) ([]byte, bool) {
+	b := []byte(renderHeader)
+	str := func(s string) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
+	b = binary.AppendUvarint(b, uint64(len(objs)))
+	for i, o := range objs {
+		for _, s := range []string{o.Folder, o.GVK.Group, o.GVK.Version, o.GVK.Kind, o.Namespace, o.Name, string(raw[i])} {
+			str(s)
+		}
+		var ok bool
+		if b, ok = jsonval.AppendBinary(b, values[i]); !ok {
+			return nil, false
+		}
+	}
+	return b, true
+}
+
+// decodeRender reads what encodeRender wrote, for a unit of env and app.
+func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []map[string]any, [][]byte, error) {
+	rest, ok := bytes.CutPrefix(b, []byte(renderHeader))
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("not a render")
+	}
+	bad := fmt.Errorf("a damaged render")
+	count := func() (int, bool) {
+		v, n := binary.Uvarint(rest)
+		if n <= 0 || v > uint64(len(rest)-n) {
+			return 0, false
+		}
+		rest = rest[n:]
+		return int(v), true
+	}
+	n, ok := count()
+	if !ok {
+		return nil, nil, nil, bad
+	}
+	objs := make([]Object, n)
+	values := make([]map[string]any, n)
+	raw := make([][]byte, n)
+	for i := range n {
+		var fields [7]string
+		for j := range fields {
+			l, ok := count()
+			if !ok {
+				return nil, nil, nil, bad
+			}
+			fields[j], rest = string(rest[:l]), rest[l:]
+		}
+		v, more, err := jsonval.DecodeBinary(rest)
+		m, isMap := v.(map[string]any)
+		if err != nil || !isMap {
+			return nil, nil, nil, bad
+		}
+		rest = more
+		objs[i] = Object{Env: env, App: app, Folder: fields[0], GVK: schema.GroupVersionKind{Group: fields[1], Version: fields[2], Kind: fields[3]}, Namespace: fields[4], Name: fields[5]}
+		values[i], raw[i] = m, []byte(fields[6])
+	}
+	if len(rest) > 0 {
+		return nil, nil, nil, bad
+	}
+	return objs, values, raw, nil
+}
