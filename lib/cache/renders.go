@@ -22,6 +22,17 @@ type Renders struct {
 	mu   sync.Mutex
 	used map[string]bool // the files this run read or wrote
 	err  error           // the first write that failed
+
+	// The files are written in turn, on one goroutine, while the compile
+	// goes on: writers of one folder on several would wait on its lock.
+	queue   chan render
+	written sync.WaitGroup
+}
+
+// render is a file to write.
+type render struct {
+	name string
+	b    []byte
 }
 
 // Renders returns the folder of renders.
@@ -29,7 +40,27 @@ func (c *Cache) Renders() *Renders {
 	if c == nil {
 		return nil
 	}
-	return &Renders{dir: filepath.Join(c.dir, "renders"), used: map[string]bool{}}
+	r := &Renders{dir: filepath.Join(c.dir, "renders"), used: map[string]bool{}, queue: make(chan render, 64)}
+	r.written.Go(r.write)
+	return r
+}
+
+// write writes the files Put queues until Save closes the queue.
+func (r *Renders) write() {
+	mkdir := sync.OnceValue(func() error { return os.MkdirAll(r.dir, 0o755) })
+	for f := range r.queue {
+		err := mkdir()
+		if err == nil {
+			err = tree.WriteAtomic(filepath.Join(r.dir, f.name), f.b)
+		}
+		if err != nil {
+			r.mu.Lock()
+			if r.err == nil {
+				r.err = fmt.Errorf("cache: %w", err)
+			}
+			r.mu.Unlock()
+		}
+	}
 }
 
 // Get returns the render kept under key. A missing or unreadable file is a
@@ -46,28 +77,26 @@ func (r *Renders) Get(key [sha256.Size]byte) ([]byte, bool) {
 	return b, true
 }
 
-// Put keeps b under key; a failure is Save's to report.
+// Put keeps b under key: the file is written before Save returns, which
+// reports a failure.
 func (r *Renders) Put(key [sha256.Size]byte, b []byte) {
 	name := hex.EncodeToString(key[:])
-	err := os.MkdirAll(r.dir, 0o755)
-	if err == nil {
-		err = tree.WriteAtomic(filepath.Join(r.dir, name), b)
-	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.used[name] = true
-	if err != nil && r.err == nil {
-		r.err = fmt.Errorf("cache: %w", err)
-	}
+	r.mu.Unlock()
+	r.queue <- render{name, b}
 }
 
-// Save reports the first write that failed, and removes the renders this
-// run did not use when they outnumber the ones it did (a folder that only
-// grew would soon hold every version of every app).
+// Save waits for the files Put queued, reports the first write that
+// failed, and removes the renders this run did not use when they
+// outnumber the ones it did (a folder that only grew would soon hold every
+// version of every app). The Renders keeps nothing more after it.
 func (r *Renders) Save() error {
 	if r == nil {
 		return nil
 	}
+	close(r.queue)
+	r.written.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	entries, err := os.ReadDir(r.dir)

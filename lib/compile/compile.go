@@ -154,11 +154,11 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 // app's, in parallel; the results keep their order, so the output does not
 // depend on it. The objects share w's Env. An app whose render renders
 // holds is taken from it; renders keeps the others'.
-func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []model.App, renders Renders) ([]Object, []map[string]any, [][]byte, error) {
+func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []model.App, renders Renders) ([]Object, []*value, [][]byte, error) {
 	type unit struct {
 		a    model.App // zero for the environment's own objects
 		objs []Object
-		vals []map[string]any
+		vals []*value
 		raw  [][]byte
 		err  error
 	}
@@ -183,7 +183,7 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 						// The typed object is not kept: its rendered value and
 						// bytes say everything later stages need.
 						u.objs = append(u.objs, Object{Env: &w.Env, App: u.a, Folder: folder, GVK: obj.GetObjectKind().GroupVersionKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()})
-						u.vals = append(u.vals, v)
+						u.vals = append(u.vals, &value{v: v})
 						u.raw = append(u.raw, b)
 						continue
 					}
@@ -220,7 +220,7 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 		return nil, nil, nil, err
 	}
 	var objs []Object
-	var values []map[string]any
+	var values []*value
 	var raw [][]byte
 	for _, u := range units {
 		if u.err != nil {
@@ -248,7 +248,7 @@ func place(objs []Object, raw [][]byte, files map[string][]byte) {
 
 // checkEnv runs the schema gate and the lint rules over one environment's
 // rendered objects.
-func checkEnv(ctx context.Context, gate *validate.Gate, w model.World, selApps []model.App, objs []Object, values []map[string]any, raw [][]byte, opts Options) ([]finding.Finding, error) {
+func checkEnv(ctx context.Context, gate *validate.Gate, w model.World, selApps []model.App, objs []Object, values []*value, raw [][]byte, opts Options) ([]finding.Finding, error) {
 	fs, err := validateObjects(ctx, gate, objs, values, raw)
 	if err != nil {
 		return nil, err
@@ -259,7 +259,7 @@ func checkEnv(ctx context.Context, gate *validate.Gate, w model.World, selApps [
 // lintObjects runs the lint rules over an environment's compiled graph.
 // A finding is located at the app's definition; its path is the path in
 // the object, and cmd/lint on out/ reports the same finding at the file.
-func lintObjects(w model.World, selApps []model.App, objs []Object, values []map[string]any, raw [][]byte, opts Options) []finding.Finding {
+func lintObjects(w model.World, selApps []model.App, objs []Object, values []*value, raw [][]byte, opts Options) []finding.Finding {
 	selected := make(map[model.AppName]bool, len(selApps))
 	for _, a := range selApps {
 		selected[a.Name] = true
@@ -270,7 +270,9 @@ func lintObjects(w model.World, selApps []model.App, objs []Object, values []map
 		gobjs[i] = &lint.Object{
 			App:   string(objs[i].App.Name),
 			File:  path.Join(w.Env.GitOps.Path, objs[i].Path),
-			Value: values[i],
+			Value: values[i].v,
+			Head:  values[i].head,
+			Load:  values[i].get,
 			Locate: func([]string) finding.Position {
 				return finding.Position{File: src.File, Line: src.Line}
 			},
@@ -295,10 +297,13 @@ func lintObjects(w model.World, selApps []model.App, objs []Object, values []map
 
 // validateObjects is the schema gate: every rendered object against the
 // schemas of its environment's versions.
-func validateObjects(ctx context.Context, gate *validate.Gate, objs []Object, values []map[string]any, raw [][]byte) ([]finding.Finding, error) {
+func validateObjects(ctx context.Context, gate *validate.Gate, objs []Object, values []*value, raw [][]byte) ([]finding.Finding, error) {
 	docs := make([]validate.Doc, len(objs))
 	for i, o := range objs {
-		docs[i] = validate.Doc{Object: values[i], Kubernetes: o.Env.Kubernetes, Versions: o.Env.Versions, Encoded: raw[i]}
+		docs[i] = validate.Doc{Kubernetes: o.Env.Kubernetes, Versions: o.Env.Versions, Encoded: raw[i], Load: func() any { return values[i].get() }}
+		if values[i].v != nil {
+			docs[i].Object = values[i].v
+		}
 	}
 	results, err := gate.Validate(ctx, docs)
 	if err != nil {

@@ -82,11 +82,34 @@ func renderKey(env [sha256.Size]byte, in expand.Input) ([sha256.Size]byte, bool)
 }
 
 // renderHeader starts an encoded render; a new layout gets a new header.
-const renderHeader = "manifold render 1\n"
+const renderHeader = "manifold render 2\n"
+
+// value is an object's value as the stages after rendering read it:
+// decoded, or for an object taken from the renders, the encoding it is
+// decoded from when a stage first asks, and its identity until then.
+type value struct {
+	once sync.Once
+	v    map[string]any
+	enc  []byte         // v encoded (jsonval.AppendBinary), until decoded
+	head map[string]any // v's apiVersion, kind and metadata, while v is not decoded
+}
+
+// get returns the value, decoded the first time it is asked for.
+func (x *value) get() map[string]any {
+	x.once.Do(func() {
+		if x.v == nil {
+			// decodeRender read the encoding through: it decodes.
+			v, _, _ := jsonval.DecodeBinary(x.enc)
+			x.v, _ = v.(map[string]any)
+			x.enc = nil
+		}
+	})
+	return x.v
+}
 
 // encodeRender encodes a unit's objects (all but their environment, app
 // and path, which the unit has), their values and their bytes.
-func encodeRender(objs []Object, values []map[string]any, raw [][]byte) ([]byte, bool) {
+func encodeRender(objs []Object, values []*value, raw [][]byte) ([]byte, bool) {
 	b := []byte(renderHeader)
 	str := func(s string) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
 	b = binary.AppendUvarint(b, uint64(len(objs)))
@@ -94,16 +117,18 @@ func encodeRender(objs []Object, values []map[string]any, raw [][]byte) ([]byte,
 		for _, s := range []string{o.Folder, o.GVK.Group, o.GVK.Version, o.GVK.Kind, o.Namespace, o.Name, string(raw[i])} {
 			str(s)
 		}
-		var ok bool
-		if b, ok = jsonval.AppendBinary(b, values[i]); !ok {
+		v, ok := jsonval.AppendBinary(nil, values[i].get())
+		if !ok {
 			return nil, false
 		}
+		b = append(binary.AppendUvarint(b, uint64(len(v))), v...)
 	}
 	return b, true
 }
 
 // decodeRender reads what encodeRender wrote, for a unit of env and app.
-func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []map[string]any, [][]byte, error) {
+// The values are read through, and only their identities decoded.
+func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, [][]byte, error) {
 	rest, ok := bytes.CutPrefix(b, []byte(renderHeader))
 	if !ok {
 		return nil, nil, nil, fmt.Errorf("not a render")
@@ -122,7 +147,7 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []map[stri
 		return nil, nil, nil, bad
 	}
 	objs := make([]Object, n)
-	values := make([]map[string]any, n)
+	values := make([]*value, n)
 	raw := make([][]byte, n)
 	for i := range n {
 		var fields [7]string
@@ -133,14 +158,18 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []map[stri
 			}
 			fields[j], rest = string(rest[:l]), rest[l:]
 		}
-		v, more, err := jsonval.DecodeBinary(rest)
-		m, isMap := v.(map[string]any)
-		if err != nil || !isMap {
+		l, ok := count()
+		if !ok {
 			return nil, nil, nil, bad
 		}
-		rest = more
+		enc := rest[:l]
+		rest = rest[l:]
+		head, err := jsonval.DecodeBinaryKeys(enc, "apiVersion", "kind", "metadata")
+		if err != nil {
+			return nil, nil, nil, bad
+		}
 		objs[i] = Object{Env: env, App: app, Folder: fields[0], GVK: schema.GroupVersionKind{Group: fields[1], Version: fields[2], Kind: fields[3]}, Namespace: fields[4], Name: fields[5]}
-		values[i], raw[i] = m, []byte(fields[6])
+		values[i], raw[i] = &value{enc: enc, head: head}, []byte(fields[6])
 	}
 	if len(rest) > 0 {
 		return nil, nil, nil, bad

@@ -183,3 +183,66 @@ func (d *canonicalDecoder) value(depth int) any {
 	d.fail("unknown tag %q", tag)
 	return nil
 }
+
+// DecodeBinaryKeys reads the map AppendCanonical or AppendBinary wrote as
+// all of b, but only the entries of keys: the others are checked and
+// skipped, not decoded.
+func DecodeBinaryKeys(b []byte, keys ...string) (map[string]any, error) {
+	d := canonicalDecoder{rest: b}
+	if len(d.rest) == 0 || d.rest[0] != 'm' {
+		return nil, fmt.Errorf("jsonval: binary encoding: not a map")
+	}
+	d.rest = d.rest[1:]
+	n := d.length()
+	out := make(map[string]any, len(keys))
+	for range n {
+		k := d.str()
+		if slices.Contains(keys, k) {
+			out[k] = d.value(1)
+		} else {
+			d.skip(1)
+		}
+	}
+	if d.err == nil && len(d.rest) > 0 {
+		d.fail("more after the value")
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return out, nil
+}
+
+// skip reads a value and keeps nothing of it.
+func (d *canonicalDecoder) skip(depth int) {
+	if d.err != nil {
+		return
+	}
+	if depth > maxDepth || len(d.rest) == 0 {
+		d.fail("cut short or too deep")
+		return
+	}
+	tag := d.rest[0]
+	d.rest = d.rest[1:]
+	switch tag {
+	case 'z', 't', 'f':
+	case 's', 'n':
+		d.rest = d.rest[d.length():]
+	case 'd':
+		if len(d.rest) < 8 {
+			d.fail("cut short")
+			return
+		}
+		d.rest = d.rest[8:]
+	case 'l':
+		for range d.length() {
+			d.skip(depth + 1)
+		}
+	case 'm':
+		for range d.length() {
+			d.rest = d.rest[d.length():]
+			d.skip(depth + 1)
+		}
+	default:
+		d.fail("unknown tag %q", tag)
+	}
+}

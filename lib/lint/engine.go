@@ -27,8 +27,15 @@ type Object struct {
 	// File is the path of the object's file in the repository, as Argo CD
 	// reads it ("out/prod/myapp/deployment-myapp.yaml").
 	File string
-	// Value is the object as decoded JSON. The rules only read it.
-	Value  map[string]any
+	// Value is the object as decoded JSON. The rules only read it. It may
+	// be nil while Load is set: the engine loads it before a rule reads it,
+	// and a run whose Memo knows every object never does.
+	Value map[string]any
+	// Load returns Value, for an object whose Value is not loaded yet.
+	Load func() map[string]any
+	// Head holds the apiVersion, kind and metadata of an object whose
+	// Value is not loaded yet: its identity.
+	Head   map[string]any
 	Locate Locator
 	// Sum is the hash of the bytes the object was rendered to or read
 	// from, by which a Memo knows it; zero for an object not known so.
@@ -47,16 +54,20 @@ type objectMeta struct {
 	labels, annotations               map[string]string
 }
 
-// identity returns the object's identity, from Value unless NewGraph
-// read it already.
+// identity returns the object's identity, from Value (or Head) unless
+// NewGraph read it already.
 func (o *Object) identity() *objectMeta {
 	if o.meta != nil {
 		return o.meta
 	}
-	md := Map(o.Value, "metadata")
+	v := o.Value
+	if v == nil {
+		v = o.Head
+	}
+	md := Map(v, "metadata")
 	return &objectMeta{
-		apiVersion:  str(o.Value, "apiVersion"),
-		kind:        str(o.Value, "kind"),
+		apiVersion:  str(v, "apiVersion"),
+		kind:        str(v, "kind"),
 		name:        str(md, "name"),
 		namespace:   str(md, "namespace"),
 		labels:      stringMap(md, "labels"),
@@ -69,6 +80,13 @@ func (o *Object) APIVersion() string { return o.identity().apiVersion }
 
 // Kind returns the object's kind.
 func (o *Object) Kind() string { return o.identity().kind }
+
+// load loads the object's Value, if it is not.
+func (o *Object) load() {
+	if o.Value == nil && o.Load != nil {
+		o.Value = o.Load()
+	}
+}
 
 // Group returns the API group of the object's apiVersion, "" for the core group.
 func (o *Object) Group() string {
@@ -429,6 +447,7 @@ type graphObject struct {
 func (m *Memo) look(o *graphObject, ctx [sha256.Size]byte) {
 	o.key, o.keyed = m.key(ctx, o.object)
 	if o.entry, o.hit = m.get(o.key, o.keyed); !o.hit && o.keyed {
+		o.object.load()
 		o.entry.view = viewOf(o.object)
 	}
 }
@@ -470,6 +489,7 @@ func (m *Memo) graphRun(g *Graph, objs []graphObject, rules []*Rule, cfg *Config
 	vobjs := make([]*Object, len(g.Objects))
 	workers.Each(len(vobjs), func(i int) {
 		o := g.Objects[i]
+		o.load()
 		v := *o
 		v.Value, _ = graphView(o)
 		v.index = i
@@ -499,6 +519,7 @@ func runOnView(g *Graph, r *Rule, cfg *Config) []indexedNote {
 // suppressed nor accepted by the configuration.
 func (m *Memo) checkObject(g *Graph, o *graphObject, rules []*Rule, cfg *Config, suppressed map[*Object]map[string]bool) []finding.Finding {
 	if !o.hit {
+		o.object.load()
 		alone := g.alone(o.object)
 		defer alone.free()
 		p := &Pass{Graph: alone, Config: cfg}

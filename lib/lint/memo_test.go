@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -262,5 +263,51 @@ func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 	m.Run([]*Graph{port}, rules, nil)
 	if len(m.graphs) != 2 {
 		t.Errorf("after a port change: %d graph entries, want 2", len(m.graphs))
+	}
+}
+
+// TestLazyValuesLoadOnlyWhenChecked: objects known by their identity and
+// a loader find what loaded objects do; with a memo that knows every
+// object and graph, none is loaded (but in a graph with an object that
+// has no sum, which the memo cannot know).
+func TestLazyValuesLoadOnlyWhenChecked(t *testing.T) {
+	gs := corpus(t)
+	want := Run(gs, Rules(), nil)
+	var loads, known atomic.Int64
+	lazy := func() []*Graph {
+		var out []*Graph
+		for _, g := range gs {
+			summed := !slices.ContainsFunc(g.Objects, func(o *Object) bool { return o.Sum == ([sha256.Size]byte{}) })
+			objs := make([]*Object, len(g.Objects))
+			for i, o := range g.Objects {
+				v := o.Value
+				objs[i] = &Object{App: o.App, File: o.File, Locate: o.Locate, Sum: o.Sum,
+					Head: map[string]any{"apiVersion": v["apiVersion"], "kind": v["kind"], "metadata": v["metadata"]},
+					Load: func() map[string]any {
+						loads.Add(1)
+						if summed {
+							known.Add(1)
+						}
+						return v
+					}}
+			}
+			out = append(out, NewGraph(g.Env, g.Kubernetes, g.Production, g.Facts, objs))
+		}
+		return out
+	}
+	m := NewMemo()
+	if got := m.Run(lazy(), Rules(), nil); !cmp.Equal(got, want) {
+		t.Fatalf("lazy objects (+) against loaded ones (-):\n%s", cmp.Diff(want, got))
+	}
+	if known.Load() < 400 {
+		t.Fatalf("%d objects loaded for a memo that knew nothing", known.Load())
+	}
+	loads.Store(0)
+	known.Store(0)
+	if got := m.Run(lazy(), Rules(), nil); !cmp.Equal(got, want) {
+		t.Fatalf("from the memo (+) against loaded (-):\n%s", cmp.Diff(want, got))
+	}
+	if known.Load() != 0 || loads.Load() == 0 {
+		t.Errorf("with the memo warm: %d objects of fully known graphs loaded (want 0), %d in all", known.Load(), loads.Load())
 	}
 }

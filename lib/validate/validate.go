@@ -39,8 +39,12 @@ import (
 // Doc is one object to validate, with the versions of its environment.
 type Doc struct {
 	// Object is the object as decoded JSON: map[string]any, []any, string,
-	// json.Number, bool or nil values (see Decode).
+	// json.Number, bool or nil values (see Decode). It may be nil while
+	// Load and Encoded are set: the gate loads it only for a document the
+	// Valid set does not know.
 	Object any
+	// Load returns Object, for a document whose Object is not loaded yet.
+	Load func() any
 	// Kubernetes is the cluster's version, "1.37.2".
 	Kubernetes string
 	// Versions are the components the cluster runs; they pick the CRDs.
@@ -263,6 +267,9 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 	out := make([][]Problem, len(docs))
 	err := workers.EachCtx(ctx, len(jobs), func(k int) {
 		j := jobs[k]
+		if j.doc.Object == nil && j.doc.Load != nil {
+			j.doc.Object = j.doc.Load()
+		}
 		probs := g.One(j.doc)
 		for _, i := range j.idxs {
 			out[i] = probs
