@@ -150,13 +150,13 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, 
 	values := make([]*value, n)
 	raw := make([][]byte, n)
 	for i := range n {
-		var fields [7]string
+		var fields [7][]byte // the last is the object's bytes, shared with b
 		for j := range fields {
 			l, ok := count()
 			if !ok {
 				return nil, nil, nil, bad
 			}
-			fields[j], rest = string(rest[:l]), rest[l:]
+			fields[j], rest = rest[:l:l], rest[l:]
 		}
 		l, ok := count()
 		if !ok {
@@ -168,8 +168,8 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, 
 		if err != nil {
 			return nil, nil, nil, bad
 		}
-		objs[i] = Object{Env: env, App: app, Folder: fields[0], GVK: schema.GroupVersionKind{Group: fields[1], Version: fields[2], Kind: fields[3]}, Namespace: fields[4], Name: fields[5]}
-		values[i], raw[i] = &value{enc: enc, head: head}, []byte(fields[6])
+		objs[i] = Object{Env: env, App: app, Folder: string(fields[0]), GVK: schema.GroupVersionKind{Group: string(fields[1]), Version: string(fields[2]), Kind: string(fields[3])}, Namespace: string(fields[4]), Name: string(fields[5])}
+		values[i], raw[i] = &value{enc: enc, head: head}, fields[6]
 	}
 	if len(rest) > 0 {
 		return nil, nil, nil, bad
