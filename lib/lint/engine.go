@@ -263,7 +263,10 @@ type Rule struct {
 	// so what they find depends on nothing else, and a Memo keeps it by
 	// the object's content. The rest see the whole graph.
 	PerObject bool
-	Check     func(p *Pass)
+	// Kinds, for a per-object rule, are the kinds of the objects it
+	// checks: it is handed no other (empty: every kind).
+	Kinds []string
+	Check func(p *Pass)
 }
 
 // Pass is one rule's run over one graph.
@@ -524,7 +527,7 @@ func (m *Memo) checkObject(g *Graph, o *graphObject, rules []*Rule, cfg *Config,
 		defer alone.free()
 		p := &Pass{Graph: alone, Config: cfg}
 		for _, r := range rules {
-			if r.Production && !g.Production {
+			if r.Production && !g.Production || len(r.Kinds) > 0 && !slices.Contains(r.Kinds, o.object.Kind()) {
 				continue
 			}
 			p.rule, p.reported = r, p.reported[:0]

@@ -1,6 +1,10 @@
 package lint
 
-import "strconv"
+import (
+	"maps"
+	"slices"
+	"strconv"
+)
 
 // podPaths are where each workload kind keeps its pod spec.
 var podPaths = map[string][]string{
@@ -16,6 +20,10 @@ var podPaths = map[string][]string{
 	// pod's security context, volumes and service account are there.
 	"Prometheus": {"spec"},
 }
+
+// podKinds are the kinds podPaths knows, sorted: the kinds of the rules
+// that check pods.
+var podKinds = slices.Sorted(maps.Keys(podPaths))
 
 // Pod is the pod spec of a workload.
 type Pod struct {

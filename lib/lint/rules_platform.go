@@ -16,7 +16,7 @@ import (
 // Prometheus servers' selections, and that L3/L4 and L7 policies agree.
 func platformRules() []*Rule {
 	return []*Rule{
-		{ID: "rbac-wildcard", Severity: finding.Error, PerObject: true, Check: checkRBACWildcards,
+		{ID: "rbac-wildcard", Severity: finding.Error, PerObject: true, Kinds: []string{"ClusterRole", "Role"}, Check: checkRBACWildcards,
 			Doc:  "A ClusterRole or Role grants a wildcard verb, resource or API group.",
 			Help: "Name the verbs, resources and groups the subject needs; suppress with a reason where a wildcard is truly meant."},
 		{ID: "monitoring-unselected", Severity: finding.Error, Check: checkMonitoringSelected,

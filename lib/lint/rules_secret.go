@@ -13,10 +13,10 @@ import (
 // secretRules find credentials written into the tree.
 func secretRules() []*Rule {
 	return []*Rule{
-		{ID: "secret-literal", Severity: finding.Error, PerObject: true, Check: checkSecretLiterals,
+		{ID: "secret-literal", Severity: finding.Error, PerObject: true, Kinds: append(podKinds, "ConfigMap"), Check: checkSecretLiterals,
 			Doc:  "A credential is written as a literal: in an env value, an argument, a command or a ConfigMap.",
 			Help: "Read it from a Secret (secretKeyRef, produced by an ExternalSecret); refer to another variable as $(NAME) to build a URL."},
-		{ID: "secret-in-tree", Severity: finding.Error, PerObject: true, Check: checkSecretObjects,
+		{ID: "secret-in-tree", Severity: finding.Error, PerObject: true, Kinds: []string{"Secret"}, Check: checkSecretObjects,
 			Doc:  "A Secret with data is in the tree, so its values are in Git.",
 			Help: "Replace it with an ExternalSecret that reads the values from the secret store."},
 	}

@@ -16,7 +16,7 @@ func workloadRules() []*Rule {
 		{ID: "statefulset-service-missing", Severity: finding.Error, Check: checkStatefulSetService,
 			Doc:  "A StatefulSet's serviceName names no headless Service (clusterIP: None) in its namespace.",
 			Help: "Add a Service with clusterIP: None that selects the StatefulSet's pods; without it the pods get no stable DNS names."},
-		{ID: "cronjob-schedule-invalid", Severity: finding.Error, PerObject: true, Check: checkCronSchedule,
+		{ID: "cronjob-schedule-invalid", Severity: finding.Error, PerObject: true, Kinds: []string{"CronJob"}, Check: checkCronSchedule,
 			Doc:  "A CronJob's schedule does not parse, or its time zone is not an IANA zone.",
 			Help: "Use five cron fields or a macro such as @daily, and set spec.timeZone instead of TZ= in the schedule."},
 		{ID: "hpa-vpa-conflict", Severity: finding.Error, Check: checkHPAVPA,
