@@ -6,14 +6,13 @@ import (
 	"embed"
 	"encoding/binary"
 	"fmt"
-	"io/fs"
 	"runtime"
-	"runtime/debug"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/manifold-dev/manifold/lib/argocd"
+	"github.com/manifold-dev/manifold/lib/codehash"
 	"github.com/manifold-dev/manifold/lib/expand"
 	"github.com/manifold-dev/manifold/lib/externalsecrets"
 	"github.com/manifold-dev/manifold/lib/jsonval"
@@ -44,18 +43,8 @@ var code embed.FS
 var renderIdentity = sync.OnceValue(func() []byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "manifold render\x00%s\x00", runtime.Version())
-	for _, src := range []fs.FS{code, expand.Source, model.Code, argocd.Code, externalsecrets.Code, render.Source, jsonval.Source, valuekey.Source} {
-		names, _ := fs.Glob(src, "*.go") // sorted; the pattern is valid
-		for _, name := range names {
-			b, _ := fs.ReadFile(src, name) // embedded: cannot fail
-			fmt.Fprintf(h, "%s\x00%d\x00%s\x00", name, len(b), b)
-		}
-	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, m := range info.Deps {
-			fmt.Fprintf(h, "%s %s %s\x00", m.Path, m.Version, m.Sum)
-		}
-	}
+	codehash.Sources(h, code, expand.Source, model.Code, argocd.Code, externalsecrets.Code, render.Source, jsonval.Source, valuekey.Source)
+	codehash.Modules(h, nil)
 	return h.Sum(nil)
 })
 

@@ -7,13 +7,12 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"maps"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"sync"
 
+	"github.com/manifold-dev/manifold/lib/codehash"
 	"github.com/manifold-dev/manifold/lib/validate"
 )
 
@@ -24,28 +23,27 @@ import (
 // safe for concurrent use.
 type Memo struct {
 	mu      sync.Mutex
-	entries map[[sha256.Size]byte]memoEntry  // by object
-	graphs  map[[sha256.Size]byte]graphEntry // by graph
+	entries map[[sha256.Size]byte]kept[memoEntry]     // by object
+	graphs  map[[sha256.Size]byte]kept[[]indexedNote] // by graph: what the graph rules said
 	changed bool
 }
 
 // memoEntry is what the per-object rules said of one object, and the hash
 // of what the graph rules see of it.
 type memoEntry struct {
-	notes     []note
-	view      objectView
-	confirmed bool // found or used by this run
+	notes []note
+	view  objectView
 }
 
-// graphEntry is what the graph rules said of one graph.
-type graphEntry struct {
-	notes     []indexedNote
+// kept is an entry of a memo, and whether this run found or used it.
+type kept[E any] struct {
+	e         E
 	confirmed bool
 }
 
 // NewMemo returns an empty memo.
 func NewMemo() *Memo {
-	return &Memo{entries: map[[sha256.Size]byte]memoEntry{}, graphs: map[[sha256.Size]byte]graphEntry{}}
+	return &Memo{entries: map[[sha256.Size]byte]kept[memoEntry]{}, graphs: map[[sha256.Size]byte]kept[[]indexedNote]{}}
 }
 
 //go:embed *.go
@@ -60,16 +58,8 @@ var code embed.FS
 var Identity = sync.OnceValue(func() []byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%x\x00", runtime.Version(), validate.Identity())
-	names, _ := fs.Glob(code, "*.go") // sorted; the pattern is valid
-	for _, name := range names {
-		b, _ := fs.ReadFile(code, name) // embedded: cannot fail
-		fmt.Fprintf(h, "%s\x00%d\x00%s\x00", name, len(b), b)
-	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, m := range info.Deps {
-			fmt.Fprintf(h, "%s %s %s\x00", m.Path, m.Version, m.Sum)
-		}
-	}
+	codehash.Sources(h, code)
+	codehash.Modules(h, nil)
 	return h.Sum(nil)
 })
 
@@ -129,31 +119,20 @@ func (m *Memo) graphKey(ctx [sha256.Size]byte, g *Graph, views []objectView) (k 
 	return [sha256.Size]byte(h.Sum(nil)), true
 }
 
-// get returns the entry kept for k, confirming it for this run.
+// get returns the entry kept for k, confirming it for this run; nothing
+// when k is not keyed (m may then be nil).
 func (m *Memo) get(k [sha256.Size]byte, keyed bool) (memoEntry, bool) {
 	if !keyed {
 		return memoEntry{}, false
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e, ok := m.entries[k]
-	if ok && !e.confirmed {
-		e.confirmed = true
-		m.entries[k] = e
-	}
-	return e, ok
+	return lookup(m, m.entries, k)
 }
 
-// put keeps the entry found for k.
+// put keeps the entry found for k, when it is keyed.
 func (m *Memo) put(k [sha256.Size]byte, keyed bool, e memoEntry) {
-	if !keyed {
-		return
+	if keyed {
+		keep(m, m.entries, k, e)
 	}
-	e.confirmed = true
-	m.mu.Lock()
-	m.entries[k] = e
-	m.changed = true
-	m.mu.Unlock()
 }
 
 // getGraph returns the notes kept for the graph of key k, confirming them.
@@ -161,23 +140,32 @@ func (m *Memo) getGraph(k [sha256.Size]byte, keyed bool) ([]indexedNote, bool) {
 	if !keyed {
 		return nil, false
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e, ok := m.graphs[k]
-	if ok && !e.confirmed {
-		e.confirmed = true
-		m.graphs[k] = e
-	}
-	return e.notes, ok
+	return lookup(m, m.graphs, k)
 }
 
-// putGraph keeps the notes found for the graph of key k.
+// putGraph keeps the notes found for the graph of key k, when it is keyed.
 func (m *Memo) putGraph(k [sha256.Size]byte, keyed bool, notes []indexedNote) {
-	if !keyed {
-		return
+	if keyed {
+		keep(m, m.graphs, k, notes)
 	}
+}
+
+// lookup returns the entry of table kept for k, confirming it.
+func lookup[E any](m *Memo, table map[[sha256.Size]byte]kept[E], k [sha256.Size]byte) (E, bool) {
 	m.mu.Lock()
-	m.graphs[k] = graphEntry{notes: notes, confirmed: true}
+	defer m.mu.Unlock()
+	e, ok := table[k]
+	if ok && !e.confirmed {
+		e.confirmed = true
+		table[k] = e
+	}
+	return e.e, ok
+}
+
+// keep keeps e in table under k, confirmed.
+func keep[E any](m *Memo, table map[[sha256.Size]byte]kept[E], k [sha256.Size]byte, e E) {
+	m.mu.Lock()
+	table[k] = kept[E]{e: e, confirmed: true}
 	m.changed = true
 	m.mu.Unlock()
 }
@@ -207,10 +195,10 @@ func (m *Memo) Bytes() []byte {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e := memoEncoder{b: []byte(memoHeader)}
-	objects := kept(m.entries, func(e memoEntry) bool { return e.confirmed })
+	objects := keptKeys(m.entries)
 	e.count(len(objects))
 	for _, k := range objects {
-		en := m.entries[k]
+		en := m.entries[k].e
 		e.b = append(e.b, k[:]...)
 		if en.view.ok {
 			e.b = append(append(e.b, 1), en.view.sum[:]...)
@@ -222,10 +210,10 @@ func (m *Memo) Bytes() []byte {
 			e.note(n)
 		}
 	}
-	graphs := kept(m.graphs, func(e graphEntry) bool { return e.confirmed })
+	graphs := keptKeys(m.graphs)
 	e.count(len(graphs))
 	for _, k := range graphs {
-		notes := m.graphs[k].notes
+		notes := m.graphs[k].e
 		e.b = append(e.b, k[:]...)
 		e.count(len(notes))
 		for _, n := range notes {
@@ -236,20 +224,20 @@ func (m *Memo) Bytes() []byte {
 	return e.b
 }
 
-// kept returns the keys of the entries Bytes keeps, sorted: the confirmed
-// ones, and the others unless they outnumber them.
-func kept[E any](entries map[[sha256.Size]byte]E, confirmed func(E) bool) [][sha256.Size]byte {
+// keptKeys returns the keys of the entries Bytes keeps, sorted: the
+// confirmed ones, and the others unless they outnumber them.
+func keptKeys[E any](entries map[[sha256.Size]byte]kept[E]) [][sha256.Size]byte {
 	n := 0
 	for _, e := range entries {
-		if confirmed(e) {
+		if e.confirmed {
 			n++
 		}
 	}
-	keep := slices.SortedFunc(maps.Keys(entries), func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
-	if len(keep) > 2*n {
-		keep = slices.DeleteFunc(keep, func(k [sha256.Size]byte) bool { return !confirmed(entries[k]) })
+	keys := slices.SortedFunc(maps.Keys(entries), func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
+	if len(keys) > 2*n {
+		keys = slices.DeleteFunc(keys, func(k [sha256.Size]byte) bool { return !entries[k].confirmed })
 	}
-	return keep
+	return keys
 }
 
 // memoEncoder writes what LoadMemo reads.
@@ -292,16 +280,16 @@ func LoadMemo(b []byte) *Memo {
 		for range d.count() {
 			en.notes = append(en.notes, d.note())
 		}
-		m.entries[k] = en
+		m.entries[k] = kept[memoEntry]{e: en}
 	}
 	for range d.count() {
 		k := d.key()
-		var en graphEntry
+		var notes []indexedNote
 		for range d.count() {
 			i := d.index()
-			en.notes = append(en.notes, indexedNote{Object: i, note: d.note()})
+			notes = append(notes, indexedNote{Object: i, note: d.note()})
 		}
-		m.graphs[k] = en
+		m.graphs[k] = kept[[]indexedNote]{e: notes}
 	}
 	if d.err != nil || len(d.rest) > 0 {
 		return NewMemo()

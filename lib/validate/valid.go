@@ -5,13 +5,12 @@ import (
 	"crypto/sha256"
 	_ "embed" // the gate's source is part of its identity
 	"fmt"
-	"io/fs"
 	"maps"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"sync"
 
+	"github.com/manifold-dev/manifold/lib/codehash"
 	"github.com/manifold-dev/manifold/lib/jsonval"
 	"github.com/manifold-dev/manifold/lib/manifest"
 	"github.com/manifold-dev/manifold/lib/render"
@@ -122,20 +121,8 @@ var source []byte
 var Identity = sync.OnceValue(func() []byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%d\x00%s\x00", runtime.Version(), len(source), source, len(schemas.LayoutSource), schemas.LayoutSource)
-	for _, src := range []fs.FS{render.Source, jsonval.Source, manifest.Source} {
-		names, _ := fs.Glob(src, "*.go") // sorted; the pattern is valid
-		for _, name := range names {
-			b, _ := fs.ReadFile(src, name) // embedded: cannot fail
-			fmt.Fprintf(h, "%s\x00%d\x00%s\x00", name, len(b), b)
-		}
-	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, m := range verdictModules {
-			if i := slices.IndexFunc(info.Deps, func(d *debug.Module) bool { return d.Path == m }); i >= 0 {
-				fmt.Fprintf(h, "%s %s %s\x00", m, info.Deps[i].Version, info.Deps[i].Sum)
-			}
-		}
-	}
+	codehash.Sources(h, render.Source, jsonval.Source, manifest.Source)
+	codehash.Modules(h, verdictModules)
 	return h.Sum(nil)
 })
 
