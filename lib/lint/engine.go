@@ -224,7 +224,10 @@ func (g *Graph) indexAll() {
 // OfKind returns the objects of a kind, in graph order.
 func (g *Graph) OfKind(kind string) []*Object {
 	if g.single {
-		return g.only(kind, g.Objects[0].Namespace(), g.Objects[0].Name())
+		if g.Objects[0].Kind() == kind {
+			return g.Objects
+		}
+		return nil
 	}
 	g.index()
 	return g.byKind[kind]
@@ -249,7 +252,8 @@ func (g *Graph) only(kind, ns, name string) []*Object {
 }
 
 // Rule is one check: a stable ID, a default severity, a one-line doc, a
-// help text with the fix, and a function over a whole environment's graph.
+// help text with the fix, and a function over a graph: of one object, for
+// a per-object rule, or the view of a whole environment's.
 type Rule struct {
 	ID       string
 	Severity finding.Severity

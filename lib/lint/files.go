@@ -4,6 +4,11 @@
 // positions, puts them through the schema gate and the rules, and reports
 // each problem at its file, line and column. The compiler runs the same
 // rules over the objects it compiles.
+//
+// A rule is a per-object rule, handed a graph of each object alone, or a
+// graph rule, handed the environment's view (every object without what no
+// graph rule reads, see graphView). So what each finds depends only on
+// what it is shown, and a Memo keeps it between runs by that.
 package lint
 
 import (
