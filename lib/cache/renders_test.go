@@ -8,47 +8,61 @@ import (
 	"testing"
 )
 
-// TestRendersKeepAndDrop: what Put keeps, a later run's Get finds; a run
-// that uses fewer than half the renders kept drops the others; a write
-// that fails is Save's error.
+// TestRendersKeepAndDrop: what Put keeps, a later run's Get finds; a file
+// written again keeps the renders its run used, and the others while they
+// do not outnumber them; a damaged file is empty; a write that fails is
+// Save's error.
 func TestRendersKeepAndDrop(t *testing.T) {
 	c := &Cache{dir: t.TempDir()}
+	key := func(i int) [sha256.Size]byte { return [sha256.Size]byte{7, byte(i)} } // one file
 	r := c.Renders()
 	for i := range 6 {
-		r.Put([sha256.Size]byte{byte(i)}, []byte{byte('a' + i)})
+		r.Put(key(i), []byte{byte('a' + i)})
 	}
+	r.Put([sha256.Size]byte{8}, []byte("other file"))
 	if err := r.Save(); err != nil {
 		t.Fatal(err)
 	}
-	// A run that uses all six keeps all six.
+	if files, _ := os.ReadDir(filepath.Join(c.dir, "renders")); len(files) != 2 {
+		t.Fatalf("%d files, want 2", len(files))
+	}
 	r = c.Renders()
 	for i := range 6 {
-		if b, ok := r.Get([sha256.Size]byte{byte(i)}); !ok || string(b) != string(rune('a'+i)) {
+		if b, ok := r.Get(key(i)); !ok || string(b) != string(rune('a'+i)) {
 			t.Fatalf("render %d: %q %v", i, b, ok)
 		}
 	}
-	if _, ok := r.Get([sha256.Size]byte{9}); ok {
+	if _, ok := r.Get(key(9)); ok {
 		t.Fatal("a render never kept was found")
 	}
+	if err := r.Save(); err != nil { // nothing added: nothing written
+		t.Fatal(err)
+	}
+	// A run that uses one and adds one keeps the two and drops the five
+	// others; the other file is not written.
+	other := filepath.Join(c.dir, "renders", "08")
+	before, _ := os.Stat(other)
+	r = c.Renders()
+	r.Get(key(0))
+	r.Put(key(6), []byte("g"))
 	if err := r.Save(); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, c); n != 6 {
-		t.Fatalf("%d renders after a run that used all six", n)
-	}
-	// A run that uses three of six keeps them all; one that uses two drops
-	// the four others.
-	for _, used := range []int{3, 2} {
-		r = c.Renders()
-		for i := range used {
-			r.Get([sha256.Size]byte{byte(i)})
-		}
-		if err := r.Save(); err != nil {
-			t.Fatal(err)
+	r = c.Renders()
+	for i := range 7 {
+		if _, ok := r.Get(key(i)); ok != (i == 0 || i == 6) {
+			t.Errorf("render %d kept: %v", i, ok)
 		}
 	}
-	if n := count(t, c); n != 2 {
-		t.Errorf("%d renders after a run that used two of six, want 2", n)
+	if after, _ := os.Stat(other); !after.ModTime().Equal(before.ModTime()) {
+		t.Error("a file the run added nothing to was written again")
+	}
+	// A damaged file is an empty one.
+	if err := os.WriteFile(other, []byte("manifold renders 1\nshort"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Renders().Get([sha256.Size]byte{8}); ok {
+		t.Error("a damaged file gave a render")
 	}
 	// The folder is a file: the write fails, and Save says so.
 	bad := &Cache{dir: t.TempDir()}
@@ -63,13 +77,4 @@ func TestRendersKeepAndDrop(t *testing.T) {
 	if (*Cache)(nil).Renders() != nil || (*Renders)(nil).Save() != nil {
 		t.Error("no cache, yet renders")
 	}
-}
-
-func count(t *testing.T, c *Cache) int {
-	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(c.dir, "renders"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries)
 }

@@ -151,14 +151,26 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 			fmt.Fprintln(stderr, "compile:", err)
 			return 2
 		}
-		for _, save := range []func() error{saveValid, saveMemo, renders.Save} {
-			if save == nil {
-				continue
+		// What the compile learned is saved while the tree is written;
+		// every return waits for it.
+		saved := make(chan []error, 1)
+		go func() {
+			var errs []error
+			for _, save := range []func() error{saveValid, saveMemo, renders.Save} {
+				if save == nil {
+					continue
+				}
+				if err := save(); err != nil {
+					errs = append(errs, err)
+				}
 			}
-			if err := save(); err != nil {
+			saved <- errs
+		}()
+		defer func() {
+			for _, err := range <-saved {
 				fmt.Fprintln(stderr, "compile: warning:", err)
 			}
-		}
+		}()
 		digest = res.Tree.Digest()
 		// The entry's encoding of the tree is made when it is stored.
 		done = cache.Entry{Objects: len(res.Objects), Files: len(digest.Files), Findings: res.Findings, Scope: res.Scope}
