@@ -746,3 +746,40 @@ func temps(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// TestRecordWrittenOnlyWhenItChanges: a write whose record would say what
+// the record on disk says leaves it alone (the same inode), even when it
+// repairs a file; one that changes a file's content writes it, once.
+func TestRecordWrittenOnlyWhenItChanges(t *testing.T) {
+	dir := t.TempDir()
+	tr := files("dev/a/x.yaml", "x", "dev/a/y.yaml", "y")
+	if _, err := Write(dir, tr, nil); err != nil {
+		t.Fatal(err)
+	}
+	inode := func() uint64 {
+		t.Helper()
+		fp, ok := lstatFingerprint(filepath.Join(dir, RecordName))
+		if !ok {
+			t.Fatal("no record")
+		}
+		return fp.Inode
+	}
+	first := inode()
+	if err := os.WriteFile(filepath.Join(dir, "dev/a/x.yaml"), []byte("hand edit"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Write(dir, tr, nil)
+	if err != nil || len(res.Written) != 1 || read(t, dir, "dev/a/x.yaml") != "x" {
+		t.Fatalf("repair: %+v, %v", res, err)
+	}
+	if inode() != first {
+		t.Error("a write that owns what it owned rewrote the record")
+	}
+	if _, err := Write(dir, files("dev/a/x.yaml", "x2", "dev/a/y.yaml", "y"), nil); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := ReadRecord(dir)
+	if err != nil || rec.Files["dev/a/x.yaml"] != Hash([]byte("x2")) || inode() == first {
+		t.Errorf("after a change, the record %v (%v) was not written", rec.Files, err)
+	}
+}

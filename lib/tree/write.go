@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -117,7 +118,7 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, fmt.Errorf("create %s: %w", dir, err)
 	}
-	rec, err := ReadRecord(dir)
+	recText, rec, err := readRecord(dir)
 	if err != nil {
 		return res, err
 	}
@@ -200,10 +201,12 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	maps.Copy(final.Files, rec.Files)
 	maps.Copy(final.Files, d.Files)
 	// The record is always synced: it must be on disk before the files it
-	// names.
+	// names. A record that already says it is not written again.
 	intentText := final.Marshal()
-	if err := writeAtomic(dir, RecordName, intentText, true); err != nil {
-		return res, err
+	if !bytes.Equal(intentText, recText) {
+		if err := writeAtomic(dir, RecordName, intentText, true); err != nil {
+			return res, err
+		}
 	}
 	errs := make([]error, len(write))
 	// One folder at a time per goroutine: files created side by side in
@@ -260,23 +263,31 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	}
 	if !pruned {
 		// Nothing was removed: what is owned is what the intent said, and
-		// tens of thousands of lines are not formatted again.
-		return res, writeAtomic(dir, RecordName, intentText, true)
+		// the intent is on disk.
+		return res, nil
 	}
 	return res, writeAtomic(dir, RecordName, final.Marshal(), true)
 }
 
 // ReadRecord reads dir's ownership record; a missing record is an empty one.
 func ReadRecord(dir string) (Record, error) {
+	_, rec, err := readRecord(dir)
+	return rec, err
+}
+
+// readRecord is ReadRecord, with the record's bytes (nil when there is
+// none).
+func readRecord(dir string) ([]byte, Record, error) {
 	name := filepath.Join(dir, RecordName)
 	data, err := os.ReadFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Record{Envs: map[string]map[string]string{}, Files: map[string]string{}}, nil
+		return nil, Record{Envs: map[string]map[string]string{}, Files: map[string]string{}}, nil
 	}
 	if err != nil {
-		return Record{}, fmt.Errorf("read ownership record: %w", err)
+		return nil, Record{}, fmt.Errorf("read ownership record: %w", err)
 	}
-	return ParseRecord(name, data)
+	rec, err := ParseRecord(name, data)
+	return data, rec, err
 }
 
 // checker checks and writes paths under one folder, remembering what it
