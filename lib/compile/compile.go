@@ -152,8 +152,8 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 
 // renderEnv expands and renders the environment's own objects and every
 // app's, in parallel; the results keep their order, so the output does not
-// depend on it. The objects share w's Env. An app whose render renders
-// holds is taken from it; renders keeps the others'.
+// depend on it. The objects share w's Env. An app whose render is in
+// renders is taken from there; the others' renders are put there.
 func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []model.App, renders Renders) ([]Object, []*value, [][]byte, error) {
 	type unit struct {
 		a    model.App // zero for the environment's own objects
