@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"runtime"
 	"sync"
 
@@ -71,7 +72,11 @@ func renderKey(env [sha256.Size]byte, in expand.Input) ([sha256.Size]byte, bool)
 }
 
 // renderHeader starts an encoded render; a new layout gets a new header.
-const renderHeader = "manifold render 2\n"
+const renderHeader = "manifold render 3\n"
+
+// castagnoli is the CRC a render ends with: a damaged render is told by it
+// before anything of it is read.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // value is an object's value as the stages after rendering read it:
 // decoded, or for an object taken from the renders, the encoding it is
@@ -87,7 +92,7 @@ type value struct {
 func (x *value) get() map[string]any {
 	x.once.Do(func() {
 		if x.v == nil {
-			// decodeRender read the encoding through: it decodes.
+			// The render's CRC held, and encodeRender wrote a map.
 			v, _, _ := jsonval.DecodeBinary(x.enc)
 			x.v, _ = v.(map[string]any)
 			x.enc = nil
@@ -96,33 +101,54 @@ func (x *value) get() map[string]any {
 	return x.v
 }
 
+// identityKeys are the keys of a value that say what an object is: what
+// a render keeps apart from the value, to be read without it.
+var identityKeys = []string{"apiVersion", "kind", "metadata"}
+
 // encodeRender encodes a unit's objects (all but their environment, app
-// and path, which the unit has), their values and their bytes.
+// and path, which the unit has): each object's folder, kind, namespace,
+// name and bytes, its identity and its value (jsonval.AppendBinary), all
+// length-prefixed, and a CRC-32C of it all.
 func encodeRender(objs []Object, values []*value, raw [][]byte) ([]byte, bool) {
 	b := []byte(renderHeader)
-	str := func(s string) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
+	field := func(s []byte) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
 	b = binary.AppendUvarint(b, uint64(len(objs)))
 	for i, o := range objs {
-		for _, s := range []string{o.Folder, o.GVK.Group, o.GVK.Version, o.GVK.Kind, o.Namespace, o.Name, string(raw[i])} {
-			str(s)
+		for _, s := range []string{o.Folder, o.GVK.Group, o.GVK.Version, o.GVK.Kind, o.Namespace, o.Name} {
+			field([]byte(s))
 		}
-		v, ok := jsonval.AppendBinary(nil, values[i].get())
-		if !ok {
-			return nil, false
+		field(raw[i])
+		v := values[i].get()
+		head := make(map[string]any, len(identityKeys))
+		for _, k := range identityKeys {
+			if x, ok := v[k]; ok {
+				head[k] = x
+			}
 		}
-		b = append(binary.AppendUvarint(b, uint64(len(v))), v...)
+		for _, x := range []any{head, v} {
+			enc, ok := jsonval.AppendBinary(nil, x)
+			if !ok {
+				return nil, false
+			}
+			field(enc)
+		}
 	}
-	return b, true
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli)), true
 }
 
 // decodeRender reads what encodeRender wrote, for a unit of env and app.
-// The values are read through, and only their identities decoded.
+// The objects' identities are decoded, and their values when first asked
+// for.
 func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, [][]byte, error) {
-	rest, ok := bytes.CutPrefix(b, []byte(renderHeader))
-	if !ok {
-		return nil, nil, nil, fmt.Errorf("not a render")
-	}
 	bad := fmt.Errorf("a damaged render")
+	if len(b) < len(renderHeader)+4 || !bytes.HasPrefix(b, []byte(renderHeader)) {
+		return nil, nil, nil, bad
+	}
+	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return nil, nil, nil, bad
+	}
+	rest := body[len(renderHeader):]
 	count := func() (int, bool) {
 		v, n := binary.Uvarint(rest)
 		if n <= 0 || v > uint64(len(rest)-n) {
@@ -139,7 +165,7 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, 
 	values := make([]*value, n)
 	raw := make([][]byte, n)
 	for i := range n {
-		var fields [7][]byte // the last is the object's bytes, shared with b
+		var fields [9][]byte // shared with b: the object's bytes, its identity and its value last
 		for j := range fields {
 			l, ok := count()
 			if !ok {
@@ -147,18 +173,13 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, 
 			}
 			fields[j], rest = rest[:l:l], rest[l:]
 		}
-		l, ok := count()
-		if !ok {
-			return nil, nil, nil, bad
-		}
-		enc := rest[:l]
-		rest = rest[l:]
-		head, err := jsonval.DecodeBinaryKeys(enc, "apiVersion", "kind", "metadata")
-		if err != nil {
+		head, more, err := jsonval.DecodeBinary(fields[7])
+		h, isMap := head.(map[string]any)
+		if err != nil || !isMap || len(more) > 0 {
 			return nil, nil, nil, bad
 		}
 		objs[i] = Object{Env: env, App: app, Folder: string(fields[0]), GVK: schema.GroupVersionKind{Group: string(fields[1]), Version: string(fields[2]), Kind: string(fields[3])}, Namespace: string(fields[4]), Name: string(fields[5])}
-		values[i], raw[i] = &value{enc: enc, head: head}, fields[6]
+		values[i], raw[i] = &value{enc: fields[8], head: h}, fields[6]
 	}
 	if len(rest) > 0 {
 		return nil, nil, nil, bad

@@ -141,3 +141,31 @@ func replaced(a model.App) []model.App {
 	}
 	return out
 }
+
+// TestDamagedRendersAreMisses: a render with any byte changed, or cut
+// short, does not decode (its CRC tells); a compile over damaged renders
+// renders the apps again, and gives what a compile without them does.
+func TestDamagedRendersAreMisses(t *testing.T) {
+	r := &memRenders{}
+	cold := compiled(t, apps.All(), r)
+	env := apps.Envs()[0]
+	for k, b := range r.m {
+		if _, _, _, err := decodeRender(b, &env, model.App{}); err != nil {
+			t.Fatalf("a render as kept: %v", err)
+		}
+		for _, at := range []int{0, len(renderHeader), len(b) / 2, len(b) - 5, len(b) - 1} {
+			d := slices.Clone(b)
+			d[at] ^= 0x40
+			if _, _, _, err := decodeRender(d, &env, model.App{}); err == nil {
+				t.Errorf("byte %d of %d changed: decoded", at, len(b))
+			}
+		}
+		if _, _, _, err := decodeRender(b[:len(b)-1], &env, model.App{}); err == nil {
+			t.Error("cut short: decoded")
+		}
+		d := slices.Clone(b)
+		d[len(b)/2] ^= 0x40
+		r.m[k] = d
+	}
+	same(t, "damaged renders", compiled(t, apps.All(), r), cold)
+}

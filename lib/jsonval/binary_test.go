@@ -58,27 +58,3 @@ func TestCanonicalTellsValuesApart(t *testing.T) {
 		t.Errorf("an int (not a JSON value here): ok %v, %q", ok, b)
 	}
 }
-
-// TestDecodeBinaryKeys: the entries asked for are what a full decode
-// gives; the others are skipped; a damaged value is an error.
-func TestDecodeBinaryKeys(t *testing.T) {
-	v := map[string]any{
-		"apiVersion": "v1", "kind": "Service",
-		"metadata": map[string]any{"name": "x", "labels": map[string]any{"a": "b"}},
-		"spec":     map[string]any{"ports": []any{map[string]any{"port": json.Number("80")}, nil, true, 1.5, "s"}},
-	}
-	b, _ := AppendBinary(nil, v)
-	head, err := DecodeBinaryKeys(b, "apiVersion", "metadata", "absent")
-	want := map[string]any{"apiVersion": "v1", "metadata": v["metadata"]}
-	if err != nil || !reflect.DeepEqual(head, want) {
-		t.Errorf("got %#v, %v; want %#v", head, err, want)
-	}
-	for n := range len(b) {
-		if _, err := DecodeBinaryKeys(b[:n], "kind"); err == nil {
-			t.Errorf("cut at %d of %d: no error", n, len(b))
-		}
-	}
-	if _, err := DecodeBinaryKeys(append(b, 'z'), "kind"); err == nil {
-		t.Error("a byte after the map: no error")
-	}
-}
