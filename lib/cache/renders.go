@@ -6,11 +6,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/manifold-dev/manifold/lib/tree"
 )
@@ -20,27 +23,46 @@ import (
 // the key's first byte. A run reads each file it needs once, and writes
 // again only those it added to; thousands of small files would cost a
 // fresh cache as many inodes, and a disk that has seen many deletes
-// allocates them slowly. It is safe for concurrent use.
+// allocates them slowly. What a run adds goes to a pending file of its
+// bucket at once, on one goroutine, so that a fleet's renders are not
+// held in memory until Save. It is safe for concurrent use.
 type Renders struct {
 	dir     string
 	buckets [256]bucket
+
+	queue   chan pending
+	written sync.WaitGroup
+	mu      sync.Mutex
+	err     error // the first write that failed
 }
 
 // bucket is one file of renders.
 type bucket struct {
 	once    sync.Once
 	mu      sync.Mutex
-	entries map[[sha256.Size]byte][]byte
-	used    map[[sha256.Size]byte]bool // found or added by this run
-	added   bool
+	entries map[[sha256.Size]byte][]byte // read from the file
+	used    map[[sha256.Size]byte]bool   // found by this run
+	added   int                          // renders this run put
+	pending *os.File                     // where they are, until Save
 }
+
+// pending is a render put, on its way to its bucket's pending file.
+type pending struct {
+	key  [sha256.Size]byte
+	data []byte
+}
+
+// pendingPrefix starts the name of a pending file.
+const pendingPrefix = ".pending-"
 
 // Renders returns the folder of renders.
 func (c *Cache) Renders() *Renders {
 	if c == nil {
 		return nil
 	}
-	return &Renders{dir: filepath.Join(c.dir, "renders")}
+	r := &Renders{dir: filepath.Join(c.dir, "renders"), queue: make(chan pending, 64)}
+	r.written.Go(r.write)
+	return r
 }
 
 // bucketHeader starts a file of renders; a new layout gets a new header.
@@ -56,8 +78,10 @@ func (r *Renders) bucket(key [sha256.Size]byte) *bucket {
 		if err != nil {
 			return
 		}
-		if entries, ok := decodeBucket(data); ok {
-			b.entries = entries
+		if rest, ok := bytes.CutPrefix(data, []byte(bucketHeader)); ok {
+			if entries, ok := decodeEntries(rest); ok {
+				b.entries = entries
+			}
 		}
 	})
 	return b
@@ -77,69 +101,140 @@ func (r *Renders) Get(key [sha256.Size]byte) ([]byte, bool) {
 	return data, ok
 }
 
-// Put keeps data under key; Save writes it.
+// Put keeps data under key: it is written to its bucket's pending file,
+// and Save makes it part of the bucket.
 func (r *Renders) Put(key [sha256.Size]byte, data []byte) {
 	b := r.bucket(key)
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.entries[key], b.used[key], b.added = data, true, true
+	b.added++
+	b.mu.Unlock()
+	r.queue <- pending{key, data}
 }
 
-// Save writes the files this run added to, each with the renders it used
-// and the others unless they outnumber those (a file that only grew would
-// soon hold every version of every app). The Renders keeps nothing more
-// after it.
+// write appends the renders Put queues to their buckets' pending files,
+// until Save closes the queue.
+func (r *Renders) write() {
+	for p := range r.queue {
+		b := &r.buckets[p.key[0]]
+		err := func() error {
+			if b.pending == nil {
+				if err := os.MkdirAll(r.dir, 0o755); err != nil {
+					return err
+				}
+				f, err := os.CreateTemp(r.dir, fmt.Sprintf("%s%02x-*", pendingPrefix, p.key[0]))
+				if err != nil {
+					return err
+				}
+				b.pending = f
+			}
+			_, err := b.pending.Write(appendEntry(nil, p.key, p.data))
+			return err
+		}()
+		if err != nil {
+			r.fail(err)
+		}
+	}
+}
+
+// fail records the first error of a write.
+func (r *Renders) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = fmt.Errorf("cache: %w", err)
+	}
+}
+
+// Save writes again the files this run added to: each with the renders
+// this run put, those it used, and the others unless they outnumber those
+// (a file that only grew would soon hold every version of every app). It
+// removes the pending files, and those an interrupted run left an hour or
+// more ago. The Renders keeps nothing more after it.
 func (r *Renders) Save() error {
 	if r == nil {
 		return nil
 	}
-	var errs []error
+	close(r.queue)
+	r.written.Wait()
 	for n := range r.buckets {
 		b := &r.buckets[n]
-		if !b.added {
-			continue
-		}
-		keep := slices.SortedFunc(maps.Keys(b.entries), func(x, y [sha256.Size]byte) int { return bytes.Compare(x[:], y[:]) })
-		if len(keep) > 2*len(b.used) {
-			keep = slices.DeleteFunc(keep, func(k [sha256.Size]byte) bool { return !b.used[k] })
-		}
-		err := os.MkdirAll(r.dir, 0o755)
-		if err == nil {
-			err = tree.WriteAtomic(r.file(byte(n)), encodeBucket(b.entries, keep))
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("cache: %w", err))
+		if b.pending != nil {
+			if err := r.merge(byte(n), b); err != nil {
+				r.fail(err)
+			}
 		}
 		*b = bucket{}
 	}
-	return errors.Join(errs...)
+	r.removeStale()
+	return r.err
 }
 
-// encodeBucket encodes the entries of keys: the header, then each key, its
-// render's length as an unsigned varint, and the render.
-func encodeBucket(entries map[[sha256.Size]byte][]byte, keys [][sha256.Size]byte) []byte {
-	size := len(bucketHeader)
-	for _, k := range keys {
-		size += sha256.Size + binary.MaxVarintLen64 + len(entries[k])
+// merge writes bucket n's file of what it held and what its pending file
+// holds, and removes the pending file.
+func (r *Renders) merge(n byte, b *bucket) error {
+	name := b.pending.Name()
+	defer os.Remove(name)
+	if err := b.pending.Close(); err != nil {
+		return err
 	}
-	out := append(make([]byte, 0, size), bucketHeader...)
-	for _, k := range keys {
-		out = append(out, k[:]...)
-		out = binary.AppendUvarint(out, uint64(len(entries[k])))
-		out = append(out, entries[k]...)
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return err
 	}
-	return out
+	added, ok := decodeEntries(data)
+	if !ok || len(added) != b.added {
+		return fmt.Errorf("renders: %s holds %d of %d renders", name, len(added), b.added)
+	}
+	keep := slices.Collect(maps.Keys(added))
+	old := slices.DeleteFunc(slices.Collect(maps.Keys(b.entries)), func(k [sha256.Size]byte) bool { return added[k] != nil })
+	if used := len(keep) + len(b.used); len(old) > 2*used {
+		old = slices.DeleteFunc(old, func(k [sha256.Size]byte) bool { return !b.used[k] })
+	}
+	keep = append(keep, old...)
+	slices.SortFunc(keep, func(x, y [sha256.Size]byte) int { return bytes.Compare(x[:], y[:]) })
+	out := []byte(bucketHeader)
+	for _, k := range keep {
+		data, ok := added[k]
+		if !ok {
+			data = b.entries[k]
+		}
+		out = appendEntry(out, k, data)
+	}
+	return tree.WriteAtomic(r.file(n), out)
 }
 
-// decodeBucket reads what encodeBucket wrote; ok is false for anything
-// else. The renders share data's bytes.
-func decodeBucket(data []byte) (map[[sha256.Size]byte][]byte, bool) {
-	rest, ok := bytes.CutPrefix(data, []byte(bucketHeader))
-	if !ok {
-		return nil, false
+// removeStale removes the pending files an interrupted run left an hour
+// or more ago (a run that is still going has written to its own since).
+func (r *Renders) removeStale() {
+	entries, err := os.ReadDir(r.dir)
+	if err != nil {
+		return
 	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), pendingPrefix) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > time.Hour {
+			if err := os.Remove(filepath.Join(r.dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				r.fail(err)
+			}
+		}
+	}
+}
+
+// appendEntry appends a render to b: its key, its length as an unsigned
+// varint, and its bytes.
+func appendEntry(b []byte, key [sha256.Size]byte, data []byte) []byte {
+	b = append(b, key[:]...)
+	b = binary.AppendUvarint(b, uint64(len(data)))
+	return append(b, data...)
+}
+
+// decodeEntries reads the renders appendEntry wrote; ok is false for
+// anything else. The renders share data's bytes.
+func decodeEntries(data []byte) (map[[sha256.Size]byte][]byte, bool) {
 	entries := map[[sha256.Size]byte][]byte{}
-	for len(rest) > 0 {
+	for rest := data; len(rest) > 0; {
 		if len(rest) < sha256.Size {
 			return nil, false
 		}
