@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRendersKeepAndDrop: what Put keeps, a later run's Get finds; a file
@@ -76,5 +78,39 @@ func TestRendersKeepAndDrop(t *testing.T) {
 	}
 	if (*Cache)(nil).Renders() != nil || (*Renders)(nil).Save() != nil {
 		t.Error("no cache, yet renders")
+	}
+}
+
+// TestRendersRemoveStalePending: Save removes the pending files an
+// interrupted run left an hour or more ago, and leaves a recent one (a
+// run still going) alone; its own are gone.
+func TestRendersRemoveStalePending(t *testing.T) {
+	c := &Cache{dir: t.TempDir()}
+	dir := filepath.Join(c.dir, "renders")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old, recent := filepath.Join(dir, pendingPrefix+"00-old"), filepath.Join(dir, pendingPrefix+"00-recent")
+	for _, name := range []string{old, recent} {
+		if err := os.WriteFile(name, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	then := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(old, then, then); err != nil {
+		t.Fatal(err)
+	}
+	r := c.Renders()
+	r.Put([sha256.Size]byte{3}, []byte("y"))
+	if err := r.Save(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{pendingPrefix + "00-recent", "03"}; !slices.Equal(names, want) {
+		t.Errorf("renders/ holds %v, want %v", names, want)
 	}
 }
