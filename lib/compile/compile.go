@@ -7,6 +7,7 @@ package compile
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"path"
@@ -74,8 +75,11 @@ func (o Object) Source() model.Source {
 // Result is a compiled tree and everything found on the way. When Findings
 // has an error, Tree is empty: a failed compile writes nothing.
 type Result struct {
-	Objects  []Object
-	Tree     tree.Tree
+	Objects []Object
+	Tree    tree.Tree
+	// Digest is Tree by its files' content hashes, as Tree.Digest gives
+	// it: found once, with the hashes the lint memo knows objects by.
+	Digest   tree.Digest
 	Scope    tree.Scope // the part of out/ this compile is responsible for
 	Findings []finding.Finding
 }
@@ -122,6 +126,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	gate.Valid = opts.Valid
 	enc := new(render.Encoder)
 	res.Tree = tree.Tree{Files: map[string][]byte{}, Envs: map[string]map[string]string{}}
+	res.Digest = tree.Digest{Files: map[string]string{}, Envs: res.Tree.Envs}
 	failed := false // an environment has name errors: the others are only rendered, for theirs
 	for i := range worlds {
 		objs, values, raw, err := renderEnv(ctx, enc, &worlds[i], selApps, opts.Renders)
@@ -133,7 +138,12 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		failed = failed || finding.HasErrors(fs)
 		if !failed {
 			place(objs, raw, res.Tree.Files)
-			more, err := checkEnv(ctx, gate, worlds[i], selApps, objs, values, raw, opts)
+			sums := make([][sha256.Size]byte, len(raw))
+			workers.Each(len(raw), func(i int) { sums[i] = sha256.Sum256(raw[i]) })
+			for i, o := range objs {
+				res.Digest.Files[o.Path] = hex.EncodeToString(sums[i][:])
+			}
+			more, err := checkEnv(ctx, gate, worlds[i], selApps, objs, values, raw, sums, opts)
 			if err != nil {
 				return Result{}, err
 			}
@@ -247,19 +257,19 @@ func place(objs []Object, raw [][]byte, files map[string][]byte) {
 }
 
 // checkEnv runs the schema gate and the lint rules over one environment's
-// rendered objects.
-func checkEnv(ctx context.Context, gate *validate.Gate, w model.World, selApps []model.App, objs []Object, values []*value, raw [][]byte, opts Options) ([]finding.Finding, error) {
+// rendered objects; sums are the hashes of their bytes.
+func checkEnv(ctx context.Context, gate *validate.Gate, w model.World, selApps []model.App, objs []Object, values []*value, raw [][]byte, sums [][sha256.Size]byte, opts Options) ([]finding.Finding, error) {
 	fs, err := validateObjects(ctx, gate, objs, values, raw)
 	if err != nil {
 		return nil, err
 	}
-	return append(fs, lintObjects(w, selApps, objs, values, raw, opts)...), nil
+	return append(fs, lintObjects(w, selApps, objs, values, sums, opts)...), nil
 }
 
 // lintObjects runs the lint rules over an environment's compiled graph.
 // A finding is located at the app's definition; its path is the path in
 // the object, and cmd/lint on out/ reports the same finding at the file.
-func lintObjects(w model.World, selApps []model.App, objs []Object, values []*value, raw [][]byte, opts Options) []finding.Finding {
+func lintObjects(w model.World, selApps []model.App, objs []Object, values []*value, sums [][sha256.Size]byte, opts Options) []finding.Finding {
 	selected := make(map[model.AppName]bool, len(selApps))
 	for _, a := range selApps {
 		selected[a.Name] = true
@@ -273,12 +283,10 @@ func lintObjects(w model.World, selApps []model.App, objs []Object, values []*va
 			Value: values[i].v,
 			Head:  values[i].head,
 			Load:  values[i].get,
+			Sum:   sums[i],
 			Locate: func([]string) finding.Position {
 				return finding.Position{File: src.File, Line: src.Line}
 			},
-		}
-		if opts.Memo != nil {
-			gobjs[i].Sum = sha256.Sum256(raw[i])
 		}
 	})
 	out := w.Env.Outside()

@@ -51,6 +51,11 @@ func compiled(t *testing.T, defs []model.App, r Renders) Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(res.Tree.Files) > 0 {
+		if diff := cmp.Diff(res.Tree.Digest(), res.Digest); diff != "" {
+			t.Errorf("the compile's digest (+) against its tree's (-):\n%s", diff)
+		}
+	}
 	return res
 }
 

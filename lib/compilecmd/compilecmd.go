@@ -171,7 +171,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 				fmt.Fprintln(stderr, "compile: warning:", err)
 			}
 		}()
-		digest = res.Tree.Digest()
+		digest = res.Digest
 		// The entry's encoding of the tree is made when it is stored.
 		done = cache.Entry{Objects: len(res.Objects), Files: len(digest.Files), Findings: res.Findings, Scope: res.Scope}
 	}
