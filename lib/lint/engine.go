@@ -446,6 +446,7 @@ type graphObject struct {
 	key        [sha256.Size]byte
 	keyed, hit bool
 	entry      memoEntry
+	view       map[string]any // what the graph rules see of it, when look made it
 	findings   []finding.Finding
 }
 
@@ -455,7 +456,9 @@ func (m *Memo) look(o *graphObject, ctx [sha256.Size]byte) {
 	o.key, o.keyed = m.key(ctx, o.object)
 	if o.entry, o.hit = m.get(o.key, o.keyed); !o.hit && o.keyed {
 		o.object.load()
-		o.entry.view = viewOf(o.object)
+		var part bool
+		o.view, part = graphView(o.object)
+		o.entry.view = viewOf(o.object, o.view, part)
 	}
 }
 
@@ -496,9 +499,11 @@ func (m *Memo) graphRun(g *Graph, objs []graphObject, rules []*Rule, cfg *Config
 	vobjs := make([]*Object, len(g.Objects))
 	workers.Each(len(vobjs), func(i int) {
 		o := g.Objects[i]
-		o.load()
 		v := *o
-		v.Value, _ = graphView(o)
+		if v.Value = objs[i].view; v.Value == nil { // look did not make it
+			o.load()
+			v.Value, _ = graphView(o)
+		}
 		v.index = i
 		vobjs[i] = &v
 	})
