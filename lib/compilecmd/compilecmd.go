@@ -243,7 +243,11 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "compile: %d objects; %d files written, %d removed, %d unchanged in %s\n",
 			done.Objects, 0, 0, done.Files, *out)
 	} else {
-		wr, err := tree.Writer{Fsync: *fsync, Known: known, Digest: digest}.Write(*out, res.Tree, res.Scope)
+		wr := tree.Writer{Fsync: *fsync, Known: known, Digest: digest}
+		if keyed {
+			wr.Key = stamp // the next run with this key finds the tree as written
+		}
+		written, err := wr.Write(*out, res.Tree, res.Scope)
 		var conflict *tree.ConflictError
 		switch {
 		case errors.As(err, &conflict):
@@ -257,7 +261,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 			return 2
 		default:
 			fmt.Fprintf(stderr, "compile: %d objects; %d files written, %d removed, %d unchanged in %s\n",
-				len(res.Objects), len(wr.Written), len(wr.Removed), wr.Unchanged, *out)
+				len(res.Objects), len(written.Written), len(written.Removed), written.Unchanged, *out)
 		}
 	}
 	if err := waitStored(); err != nil {

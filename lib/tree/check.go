@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -53,7 +54,7 @@ func Current(dir string, d Digest, scope Scope, known *Known, key string) (bool,
 	// The record's fingerprint is taken before it is read: a change after
 	// this moment makes the stamp stale, never wrong.
 	recordFP, stampable := lstatFingerprint(filepath.Join(dir, RecordName))
-	rec, err := ReadRecord(dir)
+	recText, rec, err := readRecord(dir)
 	if err != nil {
 		return false, err
 	}
@@ -77,25 +78,39 @@ func Current(dir string, d Digest, scope Scope, known *Known, key string) (bool,
 			return false, nil
 		}
 	}
-	var dirs map[string]Fingerprint
+	var dirs map[string]mark
 	if known != nil {
-		dirs = map[string]Fingerprint{}
+		dirs = map[string]mark{}
 	}
 	diffs, walked, err := check(dir, d, scope, known, rec, dirs)
 	if err != nil || len(diffs) > 0 {
 		return false, err
 	}
-	if stampable && walked && dirs != nil {
-		known.stampCurrent(key, recordFP, slices.Collect(maps.Keys(d.Files)), dirs)
+	if stampable && walked && dirs != nil && key != "" {
+		st := &stamp{Key: key, Roots: roots(d, scope), Record: markOf(recordFP), RecordSum: sha256.Sum256(recText), Dirs: dirs}
+		known.setStamp(st, d.Files)
 	}
 	return true, nil
+}
+
+// roots are the folders a check of d within scope walks: the scope's
+// prefixes, or every environment folder of d when scope is nil; sorted.
+func roots(d Digest, scope Scope) []string {
+	out := slices.Clone(scope)
+	if scope == nil {
+		for env := range d.Envs {
+			out = append(out, env+"/")
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // check is Check with the ownership record read. When dirs is set, it
 // collects the fingerprint of every folder walked; stampable is false when
 // a root is missing or a folder has no fingerprint, as a stamp would not
 // see that change.
-func check(dir string, t Digest, scope Scope, known *Known, rec Record, dirs map[string]Fingerprint) (diffs []Difference, stampable bool, err error) {
+func check(dir string, t Digest, scope Scope, known *Known, rec Record, dirs map[string]mark) (diffs []Difference, stampable bool, err error) {
 	// The folders are walked for unexpected files while the compiled
 	// files are compared.
 	var extra []Difference
@@ -143,17 +158,11 @@ func check(dir string, t Digest, scope Scope, known *Known, rec Record, dirs map
 // unexpected walks the scope's folders (every environment folder of t when
 // scope is nil) for files in scope that t does not have, and collects the
 // folders' fingerprints in dirs when it is set.
-func unexpected(dir string, t Digest, scope Scope, rec Record, dirs map[string]Fingerprint) ([]Difference, bool, error) {
+func unexpected(dir string, t Digest, scope Scope, rec Record, dirs map[string]mark) ([]Difference, bool, error) {
 	stampable := true
 	var diffs []Difference
-	roots := scope
-	if roots == nil {
-		for env := range t.Envs {
-			roots = append(roots, env+"/")
-		}
-	}
 	seen := map[string]bool{}
-	for _, root := range roots {
+	for _, root := range roots(t, scope) {
 		base := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(root, "/")))
 		err := filepath.WalkDir(base, func(name string, d fs.DirEntry, err error) error {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -176,7 +185,7 @@ func unexpected(dir string, t Digest, scope Scope, rec Record, dirs map[string]F
 				if dirs != nil {
 					fp, ok := dirFingerprint(d)
 					stampable = stampable && ok
-					dirs[p] = fp
+					dirs[p] = markOf(fp)
 				}
 				return nil
 			}

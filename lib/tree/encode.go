@@ -11,26 +11,27 @@ import (
 )
 
 // knownHeader starts a saved Known; a new layout gets a new header.
-const knownHeader = "manifold known files 2\n"
+const knownHeader = "manifold known files 3\n"
 
 // fpSize is the size of an encoded Fingerprint: its five numbers.
 const fpSize = 5 * 8
 
+// The flags of a file in a saved Known.
+const (
+	flagStamped = 1 << iota
+	flagRacy
+)
+
 // encodeKnown lays out files and st as the header; then for each file, by
 // path, the path's length (uvarint) and bytes, its fingerprint, its raw
-// SHA-256 and a byte, 1 when st holds it; then st's key (empty for none),
-// the record's fingerprint, and the number of folders and each folder's
-// path and fingerprint. Decoding it is a tenth of gob's cost, and a cached
-// run reads it whole.
+// SHA-256 and a byte of flags (stamped, racy), in no order; then a byte, 1 when there
+// is a stamp, and the stamp: its key, its roots, the record's mark and
+// hash, and the number of folders and each folder's path and mark.
+// Decoding it is a tenth of gob's cost, and a cached run reads it whole.
 func encodeKnown(files map[string]seen, st *stamp) []byte {
-	var stamped []string // sorted, to be walked beside the sorted paths
-	if st != nil {
-		stamped = slices.Sorted(slices.Values(st.Files))
-	}
 	body := make([]byte, 0, len(files)*(64+fpSize+sha256.Size+1))
-	n, j := 0, 0
-	for _, p := range slices.Sorted(maps.Keys(files)) {
-		s := files[p]
+	n := 0
+	for p, s := range files { // in any order: it is read into a map
 		if len(s.Sum) != 2*sha256.Size {
 			continue // not a SHA-256: not remembered
 		}
@@ -41,14 +42,14 @@ func encodeKnown(files map[string]seen, st *stamp) []byte {
 			body = body[:start]
 			continue
 		}
-		for j < len(stamped) && stamped[j] < p {
-			j++
+		var flags byte
+		if s.Stamped {
+			flags |= flagStamped
 		}
-		if j < len(stamped) && stamped[j] == p {
-			body = append(body, 1)
-		} else {
-			body = append(body, 0)
+		if s.Racy {
+			flags |= flagRacy
 		}
+		body = append(body, flags)
 		n++
 	}
 	b := make([]byte, 0, len(knownHeader)+binary.MaxVarintLen64+len(body))
@@ -56,12 +57,17 @@ func encodeKnown(files map[string]seen, st *stamp) []byte {
 	b = binary.AppendUvarint(b, uint64(n))
 	b = append(b, body...)
 	if st == nil {
-		return appendString(b, "")
+		return append(b, 0)
 	}
-	b = appendFingerprint(appendString(b, st.Key), st.Record)
+	b = appendString(append(b, 1), st.Key)
+	b = binary.AppendUvarint(b, uint64(len(st.Roots)))
+	for _, r := range st.Roots {
+		b = appendString(b, r)
+	}
+	b = append(appendMark(b, st.Record), st.RecordSum[:]...)
 	b = binary.AppendUvarint(b, uint64(len(st.Dirs)))
 	for _, d := range slices.Sorted(maps.Keys(st.Dirs)) {
-		b = appendFingerprint(appendString(b, d), st.Dirs[d])
+		b = appendMark(appendString(b, d), st.Dirs[d])
 	}
 	return b
 }
@@ -72,56 +78,96 @@ func decodeKnown(b []byte) (files map[string]seen, st *stamp, ok bool) {
 	if !found {
 		return nil, nil, false
 	}
-	n, w := binary.Uvarint(rest)
-	if w <= 0 || n > uint64(len(rest)) {
+	n, rest, ok := cutCount(rest)
+	if !ok {
 		return nil, nil, false
 	}
-	rest = rest[w:]
 	files = make(map[string]seen, n)
-	var stamped []string
 	for range n {
 		var p string
 		var fp Fingerprint
 		if p, rest, ok = cutString(rest); !ok {
 			return nil, nil, false
 		}
-		if fp, rest, ok = cutFingerprint(rest); !ok || len(rest) < sha256.Size+1 || rest[sha256.Size] > 1 {
+		if fp, rest, ok = cutFingerprint(rest); !ok || len(rest) < sha256.Size+1 {
 			return nil, nil, false
 		}
-		files[p] = seen{FP: fp, Sum: hex.EncodeToString(rest[:sha256.Size])}
-		if rest[sha256.Size] == 1 {
-			stamped = append(stamped, p)
+		flags := rest[sha256.Size]
+		if flags&^(flagStamped|flagRacy) != 0 {
+			return nil, nil, false
 		}
+		files[p] = seen{mark: mark{FP: fp, Racy: flags&flagRacy != 0}, Sum: hex.EncodeToString(rest[:sha256.Size]), Stamped: flags&flagStamped != 0}
 		rest = rest[sha256.Size+1:]
 	}
-	key, rest, ok := cutString(rest)
+	if len(rest) == 0 || rest[0] > 1 {
+		return nil, nil, false
+	}
+	if rest[0] == 0 {
+		return files, nil, len(rest) == 1
+	}
+	st = &stamp{Dirs: map[string]mark{}}
+	if st.Key, rest, ok = cutString(rest[1:]); !ok {
+		return nil, nil, false
+	}
+	nroots, rest, ok := cutCount(rest)
 	if !ok {
 		return nil, nil, false
 	}
-	if key == "" {
-		return files, nil, len(rest) == 0
+	for range nroots {
+		var r string
+		if r, rest, ok = cutString(rest); !ok {
+			return nil, nil, false
+		}
+		st.Roots = append(st.Roots, r)
 	}
-	st = &stamp{Key: key, Files: stamped, Dirs: map[string]Fingerprint{}}
-	if st.Record, rest, ok = cutFingerprint(rest); !ok {
+	if st.Record, rest, ok = cutMark(rest); !ok || len(rest) < sha256.Size {
 		return nil, nil, false
 	}
-	ndirs, w := binary.Uvarint(rest)
-	if w <= 0 || ndirs > uint64(len(rest)) {
+	st.RecordSum, rest = [sha256.Size]byte(rest[:sha256.Size]), rest[sha256.Size:]
+	ndirs, rest, ok := cutCount(rest)
+	if !ok {
 		return nil, nil, false
 	}
-	rest = rest[w:]
 	for range ndirs {
 		var d string
-		var fp Fingerprint
+		var m mark
 		if d, rest, ok = cutString(rest); !ok {
 			return nil, nil, false
 		}
-		if fp, rest, ok = cutFingerprint(rest); !ok {
+		if m, rest, ok = cutMark(rest); !ok {
 			return nil, nil, false
 		}
-		st.Dirs[d] = fp
+		st.Dirs[d] = m
 	}
 	return files, st, len(rest) == 0
+}
+
+// cutCount reads a count (uvarint) at the start of b, no larger than what
+// follows it could hold.
+func cutCount(b []byte) (uint64, []byte, bool) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 || n > uint64(len(b)-w) {
+		return 0, nil, false
+	}
+	return n, b[w:], true
+}
+
+// appendMark appends m's fingerprint and a byte, 1 when it is racy.
+func appendMark(b []byte, m mark) []byte {
+	b = appendFingerprint(b, m.FP)
+	if m.Racy {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+// cutMark reads a mark appendMark wrote at the start of b.
+func cutMark(b []byte) (mark, []byte, bool) {
+	fp, rest, ok := cutFingerprint(b)
+	if !ok || len(rest) == 0 || rest[0] > 1 {
+		return mark{}, nil, false
+	}
+	return mark{FP: fp, Racy: rest[0] == 1}, rest[1:], true
 }
 
 // appendFingerprint appends fp's five numbers, little-endian.

@@ -1,16 +1,13 @@
 package tree
 
 import (
+	"crypto/sha256"
+	"errors"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
-
-	"github.com/manifold-dev/manifold/lib/workers"
 )
 
 // Known remembers, for the files under one folder, the content hash last
@@ -19,16 +16,20 @@ import (
 // instead of reading it, as Git's index does. A nil *Known reads every
 // file. It is safe for concurrent use.
 //
-// A file whose change time is within RacyWindow of the moment the record
-// is saved is not remembered: an edit in the same tick of the file
-// system's clock would leave its fingerprint as it was. Any later change
-// moves the change time, which no user-space call can set back.
+// A fingerprint taken within RacyWindow of the file's last change is racy:
+// an edit in the same tick of the file system's clock would leave it as it
+// was, so it is kept but not trusted, and the file is read again (Git's
+// "racily clean" entries). Any later change moves the change time, which
+// no user-space call can set back.
 //
-// It also remembers the last tree Current found current, as a stamp: the
-// fingerprints of the ownership record and of every folder then. A folder's
-// times move when an entry is added, removed or renamed in it, so while
-// they and the files' fingerprints are as they were, so is the tree, and
-// Unchanged says so without reading the record or listing a folder.
+// It also keeps a stamp: the tree as Current found it current, or as
+// Write left it. A stamp holds the fingerprint of every folder under the
+// tree's roots and of the ownership record, and marks the files it holds.
+// A folder's times move when an entry is added, removed or renamed in it,
+// so while they and the files' fingerprints are as they were, so is the
+// tree: Unchanged says so without reading the record or listing a folder,
+// and Write trusts what it knows of every folder instead of listing it (a
+// racy folder is listed, a racy record read).
 type Known struct {
 	mu      sync.RWMutex
 	files   map[string]seen // by slash path relative to the folder
@@ -36,31 +37,58 @@ type Known struct {
 	changed bool
 }
 
-// stamp is a tree Current found current.
+// stamp is a tree known to be as it was compiled.
 type stamp struct {
-	Key    string                 // the caller's name for what was found current
-	Record Fingerprint            // the ownership record's
-	Dirs   map[string]Fingerprint // every folder under the roots, by slash path
-	Files  []string               // the files compared: all in files, as they were
+	Key string // the caller's name for what the tree is, or ""
+	// Roots are the folders (slash paths with a trailing slash) the stamp
+	// holds every folder and file of, sorted: the environments' folders,
+	// or a narrowed run's scope.
+	Roots     []string
+	Record    mark            // the ownership record's
+	RecordSum [sha256.Size]byte // the record's content hash
+	Dirs      map[string]mark // every folder under the roots, by slash path
 }
 
-// RacyWindow is how recent a change may be for a file not to be
-// remembered by Save.
+// mark is a fingerprint, and whether it is racy.
+type mark struct {
+	FP   Fingerprint
+	Racy bool
+}
+
+// RacyWindow is how close to a file's last change a fingerprint may be
+// taken and still be trusted later: farther than any file system's clock
+// tick.
 const RacyWindow = time.Second
 
-// now is the clock Save goes by.
+// now is the clock fingerprints are judged racy by.
 var now = time.Now
+
+// markOf returns fp, racy when the file changed within RacyWindow of now.
+func markOf(fp Fingerprint) mark {
+	limit := now().Add(-RacyWindow).UnixNano()
+	return mark{FP: fp, Racy: fp.ModTime >= limit || fp.ChangeTime >= limit}
+}
 
 // seen is what Known keeps of one file.
 type seen struct {
-	FP  Fingerprint
-	Sum string // hex SHA-256 of the content, as the record stores it
+	mark
+	Sum     string // hex SHA-256 of the content, as the record stores it
+	Stamped bool   // the stamp holds it
 }
 
 // Fingerprint identifies a version of a file without reading it.
 type Fingerprint struct {
 	Size, ModTime, ChangeTime int64 // times in nanoseconds
 	Inode, Device             uint64
+}
+
+// stat is what the tree's checks need of an lstat: the fingerprint, when
+// the platform gives one (known), and the type bits of the mode (0 for a
+// regular file).
+type stat struct {
+	fp    Fingerprint // its Size is the file's size either way
+	known bool
+	mode  fs.FileMode
 }
 
 // NewKnown returns an empty Known.
@@ -81,8 +109,7 @@ func LoadKnown(file string) *Known {
 }
 
 // Save writes what k knows to file (through a temp file and a rename) when
-// this run learned anything, leaving out the files changed too recently
-// to be told apart by their fingerprint.
+// this run learned anything.
 func (k *Known) Save(file string) error {
 	if k == nil {
 		return nil
@@ -92,39 +119,18 @@ func (k *Known) Save(file string) error {
 	if !k.changed {
 		return nil
 	}
-	racy := now().Add(-RacyWindow).UnixNano()
-	old := func(fp Fingerprint) bool { return fp.ChangeTime < racy && fp.ModTime < racy }
-	keep := make(map[string]seen, len(k.files))
-	for p, s := range k.files {
-		if old(s.FP) {
-			keep[p] = s
-		}
-	}
-	st := k.stamp
-	if st != nil {
-		fresh := !old(st.Record)
-		for _, fp := range st.Dirs {
-			fresh = fresh || !old(fp)
-		}
-		for _, p := range st.Files {
-			_, kept := keep[p]
-			fresh = fresh || !kept
-		}
-		if fresh {
-			st = nil
-		}
-	}
-	if err := WriteAtomic(file, encodeKnown(keep, st)); err != nil {
+	if err := WriteAtomic(file, encodeKnown(k.files, k.stamp)); err != nil {
 		return err
 	}
 	k.changed = false
 	return nil
 }
 
-// Unchanged reports whether the tree under dir is as it was when Current
-// last found it current under key: the record, every folder and every
-// file compared then still have their fingerprints. It reads no file and
-// lists no folder.
+// Unchanged reports whether the tree under dir is as it was when it was
+// stamped under key (by Current, or by a Writer with that Key): the
+// record, every folder and every file still have their fingerprints, or a
+// racy one's content or listing is as it was. It reads no other file and
+// lists no other folder.
 func (k *Known) Unchanged(dir, key string) bool {
 	if k == nil {
 		return false
@@ -135,58 +141,153 @@ func (k *Known) Unchanged(dir, key string) bool {
 	if st == nil || st.Key != key {
 		return false
 	}
-	if fp, ok := lstatFingerprint(filepath.Join(dir, RecordName)); !ok || fp != st.Record {
+	sv, ok := k.survey(dir, st)
+	if !ok {
 		return false
 	}
-	dirs := slices.Collect(maps.Keys(st.Dirs))
-	var changed atomic.Bool
-	workers.EachOn(fsWorkers(), len(dirs)+len(st.Files), func(i int) {
-		if changed.Load() {
-			return
+	stamped := k.stampedFiles()
+	was, sums, errs := k.sumsAt(dir, stamped)
+	for i := range stamped {
+		if errs[i] != nil || sums[i] != was[i].Sum {
+			return false
 		}
-		var p string
-		var want Fingerprint
-		if i < len(dirs) {
-			p, want = dirs[i], st.Dirs[dirs[i]]
-		} else {
-			p = st.Files[i-len(dirs)]
-			k.mu.RLock()
-			s, ok := k.files[p]
-			k.mu.RUnlock()
-			if !ok {
-				changed.Store(true)
-				return
-			}
-			want = s.FP
-		}
-		if fp, ok := lstatFingerprint(filepath.Join(dir, filepath.FromSlash(p))); !ok || fp != want {
-			changed.Store(true)
-		}
-	})
-	return !changed.Load()
+	}
+	if sv.refreshed {
+		// What was racy is settled, or listed again: the stamp says so.
+		k.restamp(st, sv)
+	}
+	return true
 }
 
-// stampCurrent remembers that the tree was found current under key, with
-// the record's fingerprint taken before it was read, having compared files
-// and seen folders dirs.
-func (k *Known) stampCurrent(key string, record Fingerprint, files []string, dirs map[string]Fingerprint) {
-	if k == nil || key == "" {
+// sumsAt is sumAt for each of paths, on fsWorkers goroutines, with what
+// k knew of them (returned) read once and what it learns remembered once:
+// the goroutines share no lock.
+func (k *Known) sumsAt(dir string, paths []string) ([]seen, []string, []error) {
+	known := make([]seen, len(paths))
+	if k != nil {
+		k.mu.RLock()
+		for i, p := range paths {
+			known[i] = k.files[p]
+		}
+		k.mu.RUnlock()
+	}
+	sums, errs := make([]string, len(paths)), make([]error, len(paths))
+	learned := make([]*seen, len(paths))
+	eachFS(len(paths), func(i int) {
+		p := paths[i]
+		s, err := lstat(filepath.Join(dir, filepath.FromSlash(p)))
+		switch {
+		case err != nil:
+			errs[i] = err
+			return
+		case s.mode != 0:
+			errs[i] = errNotRegular(p, s.mode)
+			return
+		case s.known && known[i].Sum != "" && known[i].FP == s.fp && !known[i].Racy:
+			sums[i] = known[i].Sum
+			return
+		}
+		b, err := readFile(filepath.Join(dir, filepath.FromSlash(p)), s.fp.Size)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		sums[i] = Hash(b)
+		if s.known {
+			e := known[i]
+			e.mark, e.Sum = markOf(s.fp), sums[i]
+			learned[i] = &e
+		}
+	})
+	if k != nil {
+		k.mu.Lock()
+		for i, e := range learned {
+			if e != nil {
+				k.files[paths[i]] = *e
+				k.changed = true
+			}
+		}
+		k.mu.Unlock()
+	}
+	return known, sums, errs
+}
+
+// stampedFiles returns the paths of the files the stamp holds.
+func (k *Known) stampedFiles() []string {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	var out []string
+	for p, s := range k.files {
+		if s.Stamped {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// setStamp makes st the stamp, holding exactly the files paths; false,
+// and no stamp, when one of them has no fingerprint.
+func (k *Known) setStamp(st *stamp, paths map[string]string) bool {
+	if k == nil {
+		return false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.stamp, k.changed = nil, true
+	for p := range paths {
+		e, ok := k.files[p]
+		if !ok {
+			return false // a file not fingerprinted: nothing to go by
+		}
+		if !e.Stamped {
+			e.Stamped = true
+			k.files[p] = e
+		}
+	}
+	if len(k.files) > len(paths) {
+		for p, e := range k.files {
+			if _, in := paths[p]; e.Stamped && !in {
+				e.Stamped = false
+				k.files[p] = e
+			}
+		}
+	}
+	k.stamp = st
+	return true
+}
+
+// dropStamp forgets the stamp.
+func (k *Known) dropStamp() {
+	if k == nil {
 		return
 	}
 	k.mu.Lock()
-	k.stamp = &stamp{Key: key, Record: record, Dirs: dirs, Files: files}
+	defer k.mu.Unlock()
+	if k.stamp != nil {
+		k.stamp = nil
+		k.changed = true
+	}
+}
+
+// restamp replaces the stamp st, as a survey found it, by the survey's
+// marks, when st is still the stamp.
+func (k *Known) restamp(st *stamp, sv survey) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.stamp != st {
+		return
+	}
+	next := *st
+	next.Record, next.Dirs = sv.record, sv.dirs
+	k.stamp = &next
 	k.changed = true
-	k.mu.Unlock()
 }
 
 // lstatFingerprint returns the fingerprint of name, not following a
 // symlink.
 func lstatFingerprint(name string) (Fingerprint, bool) {
-	fi, err := os.Lstat(name)
-	if err != nil {
-		return Fingerprint{}, false
-	}
-	return fingerprint(fi)
+	s, err := lstat(name)
+	return s.fp, err == nil && s.known
 }
 
 // WriteAtomic writes the file name, creating its folder, through a temp
@@ -195,36 +296,46 @@ func WriteAtomic(name string, data []byte) error {
 	return writeAtomic(filepath.Dir(name), filepath.Base(name), data, false)
 }
 
+// errNotRegular is the error for a path of the tree that is not a
+// regular file.
+func errNotRegular(p string, mode fs.FileMode) error {
+	if mode&fs.ModeSymlink != 0 {
+		return errors.New(p + " is a symlink; manifold does not follow symlinks in its output")
+	}
+	return errors.New("is not a regular file")
+}
+
 // sum returns the hex SHA-256 of the regular file at p under dir, whose
-// lstat is fi: from memory when its fingerprint is the one last seen,
-// otherwise by reading it (and remembering it).
-func (k *Known) sum(dir, p string, fi fs.FileInfo) (string, error) {
-	fp, ok := fingerprint(fi)
-	if k != nil && ok {
+// lstat is s: from memory when its fingerprint is the one last seen and
+// not racy, otherwise by reading it (and remembering it).
+func (k *Known) sum(dir, p string, s stat) (string, error) {
+	if k != nil && s.known {
 		k.mu.RLock()
-		s, hit := k.files[p]
+		e, hit := k.files[p]
 		k.mu.RUnlock()
-		if hit && s.FP == fp {
-			return s.Sum, nil
+		if hit && e.FP == s.fp && !e.Racy {
+			return e.Sum, nil
 		}
 	}
-	b, err := readFile(filepath.Join(dir, filepath.FromSlash(p)), fi.Size())
+	b, err := readFile(filepath.Join(dir, filepath.FromSlash(p)), s.fp.Size)
 	if err != nil {
 		return "", err
 	}
 	sum := Hash(b)
-	k.remember(p, fi, sum)
+	k.remember(p, s, sum)
 	return sum, nil
 }
 
-// remember records that the file at p, whose lstat is fi, has content sum.
-func (k *Known) remember(p string, fi fs.FileInfo, sum string) {
-	fp, ok := fingerprint(fi)
-	if k == nil || !ok {
+// remember records that the file at p, whose lstat (taken before it was
+// read) is s, has content sum.
+func (k *Known) remember(p string, s stat, sum string) {
+	if k == nil || !s.known {
 		return
 	}
 	k.mu.Lock()
-	k.files[p] = seen{FP: fp, Sum: sum}
+	e := k.files[p]
+	e.mark, e.Sum = markOf(s.fp), sum
+	k.files[p] = e
 	k.changed = true
 	k.mu.Unlock()
 }
@@ -240,9 +351,15 @@ func (k *Known) forget(p string) {
 		delete(k.files, p)
 		k.changed = true
 	}
-	if k.stamp != nil {
-		k.stamp = nil
-		k.changed = true
-	}
 	k.mu.Unlock()
+	k.dropStamp()
+}
+
+// statOf returns what the checks need of an os.FileInfo (from a walk, or a
+// written file's Stat).
+func statOf(fi fs.FileInfo) stat {
+	s := stat{mode: fi.Mode().Type()}
+	s.fp, s.known = fingerprint(fi)
+	s.fp.Size = fi.Size()
+	return s
 }

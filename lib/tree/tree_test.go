@@ -2,6 +2,7 @@ package tree
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -359,19 +360,27 @@ func TestOwnedButMissingIsNotAConflict(t *testing.T) {
 	}
 }
 
+// settled runs f as if it ran an hour from now: every fingerprint it takes
+// is of files that last changed long before, and is trusted.
+func settled(f func()) {
+	now = func() time.Time { return time.Now().Add(time.Hour) }
+	defer func() { now = time.Now }()
+	f()
+}
+
 func TestKnownTrustsFingerprintsOnly(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := Write(dir, files("dev/a/x.yaml", "x1"), nil); err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Lstat(filepath.Join(dir, "dev/a/x.yaml"))
+	s, err := lstat(filepath.Join(dir, "dev/a/x.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Known claims other content for the file as it is: a check that
 	// trusts the fingerprint does not read the file, and agrees.
 	k := NewKnown()
-	k.remember("dev/a/x.yaml", fi, Hash([]byte("y1")))
+	settled(func() { k.remember("dev/a/x.yaml", s, Hash([]byte("y1"))) })
 	if diffs, err := Check(dir, files("dev/a/x.yaml", "y1").Digest(), nil, k); err != nil || len(diffs) != 0 {
 		t.Fatalf("fingerprint not trusted: %v %v", diffs, err)
 	}
@@ -385,30 +394,35 @@ func TestKnownTrustsFingerprintsOnly(t *testing.T) {
 	}
 }
 
-func TestKnownSaveLeavesOutRacyFiles(t *testing.T) {
+// TestKnownDoesNotTrustRacyFingerprints: a fingerprint taken within the
+// racy window of the file's change is kept, through a save, but the file
+// is read again, as an edit in the same clock tick would not show in it.
+func TestKnownDoesNotTrustRacyFingerprints(t *testing.T) {
 	dir := t.TempDir()
 	k := NewKnown()
 	if _, err := (Writer{Known: k}).Write(dir, files("dev/a/x.yaml", "x1"), nil); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "known")
-	// Just written: within the racy window, not remembered.
-	if err := k.Save(file); err != nil {
-		t.Fatal(err)
-	}
-	if got := LoadKnown(file); len(got.files) != 0 {
-		t.Errorf("racy file remembered: %v", got.files)
-	}
-	// Later, the same file is remembered with its hash.
-	k.changed = true
-	now = func() time.Time { return time.Now().Add(time.Hour) }
-	defer func() { now = time.Now }()
 	if err := k.Save(file); err != nil {
 		t.Fatal(err)
 	}
 	got := LoadKnown(file)
-	if s := got.files["dev/a/x.yaml"]; s.Sum != Hash([]byte("x1")) || s.FP.Size != 2 {
-		t.Errorf("remembered %+v", got.files)
+	e := got.files["dev/a/x.yaml"]
+	if !e.Racy || e.Sum != Hash([]byte("x1")) || e.FP.Size != 2 {
+		t.Fatalf("just written, remembered as %+v", e)
+	}
+	// The entry claims other content: a racy one is not believed.
+	e.Sum = Hash([]byte("y1"))
+	got.files["dev/a/x.yaml"] = e
+	diffs, err := Check(dir, files("dev/a/x.yaml", "y1").Digest(), nil, got)
+	if err != nil || len(diffs) != 1 {
+		t.Fatalf("a racy fingerprint was trusted: %v %v", diffs, err)
+	}
+	// Read again, an hour later, it is settled: remembered as trusted.
+	settled(func() { _, err = Check(dir, files("dev/a/x.yaml", "x1").Digest(), nil, got) })
+	if e := got.files["dev/a/x.yaml"]; err != nil || e.Racy || e.Sum != Hash([]byte("x1")) {
+		t.Errorf("read again: %+v (%v)", e, err)
 	}
 	if err := os.WriteFile(file, []byte("not gob"), 0o644); err != nil {
 		t.Fatal(err)
@@ -475,17 +489,17 @@ func TestCurrent(t *testing.T) {
 
 func TestKnownEncoding(t *testing.T) {
 	files := map[string]seen{
-		"dev/a/x.yaml":  {FP: Fingerprint{Size: 2, ModTime: 1e18, ChangeTime: 1e18 + 1, Inode: 7, Device: 2049}, Sum: Hash([]byte("x1"))},
-		"prod/b/y.yaml": {FP: Fingerprint{Size: 1 << 40, ModTime: -1, Inode: 1<<64 - 1}, Sum: Hash([]byte("y1"))},
+		"dev/a/x.yaml":  {mark: mark{FP: Fingerprint{Size: 2, ModTime: 1e18, ChangeTime: 1e18 + 1, Inode: 7, Device: 2049}}, Sum: Hash([]byte("x1")), Stamped: true},
+		"prod/b/y.yaml": {mark: mark{FP: Fingerprint{Size: 1 << 40, ModTime: -1, Inode: 1<<64 - 1}, Racy: true}, Sum: Hash([]byte("y1"))},
 	}
-	st := &stamp{Key: "k", Record: Fingerprint{Size: 9}, Dirs: map[string]Fingerprint{"dev": {Inode: 3}, "dev/a": {Inode: 4}}, Files: []string{"dev/a/x.yaml"}}
+	st := &stamp{Key: "k", Roots: []string{"dev/", "prod/"}, Record: mark{FP: Fingerprint{Size: 9}, Racy: true}, RecordSum: sha256.Sum256([]byte("r")), Dirs: map[string]mark{"dev": {FP: Fingerprint{Inode: 3}}, "dev/a": {FP: Fingerprint{Inode: 4}, Racy: true}}}
 	for _, st := range []*stamp{nil, st} {
 		b := encodeKnown(files, st)
 		got, gotStamp, ok := decodeKnown(b)
 		if !ok || !maps.Equal(got, files) || (st == nil) != (gotStamp == nil) {
 			t.Fatalf("round trip: %v %v %+v", ok, got, gotStamp)
 		}
-		if st != nil && (gotStamp.Key != "k" || gotStamp.Record != st.Record || !maps.Equal(gotStamp.Dirs, st.Dirs) || !slices.Equal(gotStamp.Files, st.Files)) {
+		if st != nil && (gotStamp.Key != "k" || !slices.Equal(gotStamp.Roots, st.Roots) || gotStamp.Record != st.Record || gotStamp.RecordSum != st.RecordSum || !maps.Equal(gotStamp.Dirs, st.Dirs)) {
 			t.Errorf("stamp %+v, want %+v", gotStamp, st)
 		}
 		// Every truncation or flipped byte reads as corrupt, never as a
@@ -503,7 +517,7 @@ func TestKnownEncoding(t *testing.T) {
 
 func FuzzDecodeKnown(f *testing.F) {
 	f.Add(encodeKnown(map[string]seen{"dev/a/x.yaml": {Sum: Hash(nil)}}, nil))
-	f.Add(encodeKnown(map[string]seen{"dev/a/x.yaml": {Sum: Hash(nil)}}, &stamp{Key: "k", Dirs: map[string]Fingerprint{"dev": {}}, Files: []string{"dev/a/x.yaml"}}))
+	f.Add(encodeKnown(map[string]seen{"dev/a/x.yaml": {Sum: Hash(nil)}}, &stamp{Key: "k", Roots: []string{"dev/"}, Dirs: map[string]mark{"dev": {}}}))
 	f.Add([]byte(knownHeader + "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if files, st, ok := decodeKnown(b); ok {
@@ -570,9 +584,13 @@ func TestUnchangedSeesEveryChange(t *testing.T) {
 	}
 }
 
-func TestStampSurvivesSaveOnlyWhenSettled(t *testing.T) {
+// TestRacyStampIsCheckedByListing: a stamp taken just after its folders
+// changed is saved, and a later run lists those folders, since an entry
+// added in the same clock tick would not move their times; once settled,
+// their fingerprints alone are trusted.
+func TestRacyStampIsCheckedByListing(t *testing.T) {
 	dir := t.TempDir()
-	want := files("dev/a/x.yaml", "x1")
+	want := files("dev/a/x.yaml", "x1", "dev/a/y.yaml", "y1")
 	if _, err := Write(dir, want, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -584,25 +602,277 @@ func TestStampSurvivesSaveOnlyWhenSettled(t *testing.T) {
 	if err := k.Save(file); err != nil {
 		t.Fatal(err)
 	}
-	if LoadKnown(file).Unchanged(dir, "key") {
-		t.Error("a stamp of folders changed within the racy window was saved")
-	}
-	k.changed = true
-	now = func() time.Time { return time.Now().Add(time.Hour) }
-	defer func() { now = time.Now }()
-	if err := k.Save(file); err != nil {
-		t.Fatal(err)
-	}
 	loaded := LoadKnown(file)
-	if !loaded.Unchanged(dir, "key") {
-		t.Fatal("a settled stamp was not saved")
+	if st := loaded.stamp; st == nil || !st.Dirs["dev/a"].Racy || !st.Record.Racy {
+		t.Fatalf("the stamp of folders just changed: %+v", st)
 	}
-	// A write drops the stamp.
-	if _, err := (Writer{Known: loaded}).Write(dir, files("dev/a/x.yaml", "x2"), nil); err != nil {
+	// What the listing would see if y.yaml had appeared in the same tick
+	// as the stamp: the stamp does not hold it.
+	unstamp := func(k *Known) {
+		e := k.files["dev/a/y.yaml"]
+		e.Stamped = false
+		k.files["dev/a/y.yaml"] = e
+	}
+	racy := LoadKnown(file)
+	unstamp(racy)
+	if racy.Unchanged(dir, "key") {
+		t.Error("a racy folder was trusted without listing it")
+	}
+	if !loaded.Unchanged(dir, "key") {
+		t.Fatal("a racy stamp that holds was not trusted")
+	}
+	// Settled, the listing is not needed: the fingerprint is trusted,
+	// which is what lets Unchanged list no folder.
+	var ok bool
+	settled(func() { ok = loaded.Unchanged(dir, "key") })
+	if !ok || loaded.stamp.Dirs["dev/a"].Racy || loaded.stamp.Record.Racy {
+		t.Fatalf("not settled: %v %+v", ok, loaded.stamp)
+	}
+	unstamp(loaded)
+	if !loaded.Unchanged(dir, "key") {
+		t.Error("a settled folder was listed")
+	}
+}
+
+// TestWriteStampsTheWholeTree: a write of the whole tree leaves a stamp
+// under its Key that holds until the tree changes; a write within a scope
+// leaves none.
+func TestWriteStampsTheWholeTree(t *testing.T) {
+	dir := t.TempDir()
+	k := NewKnown()
+	tr := files("dev/a/x.yaml", "x1", "dev/b/y.yaml", "y1")
+	if _, err := (Writer{Known: k, Key: "one"}).Write(dir, tr, nil); err != nil {
 		t.Fatal(err)
 	}
-	if loaded.stamp != nil {
-		t.Error("a write kept the stamp")
+	if !k.Unchanged(dir, "one") || k.Unchanged(dir, "two") {
+		t.Fatal("the written tree is not stamped under its key alone")
+	}
+	if cur, err := Current(dir, tr.Digest(), nil, NewKnown(), ""); !cur || err != nil {
+		t.Fatalf("stamped, but not current: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dev/b/z.yaml"), []byte("z"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if k.Unchanged(dir, "one") {
+		t.Error("a stray file did not break the stamp")
+	}
+	// A stray file under the roots: the write leaves no stamp.
+	if _, err := (Writer{Known: k, Key: "two"}).Write(dir, tr, nil); err != nil {
+		t.Fatal(err)
+	}
+	if k.stamp != nil {
+		t.Errorf("a tree with a stray file was stamped: %+v", k.stamp)
+	}
+	if err := os.Remove(filepath.Join(dir, "dev/b/z.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (Writer{Known: k, Key: "three"}).Write(dir, tr, nil); err != nil || !k.Unchanged(dir, "three") {
+		t.Fatalf("not stamped again: %v", err)
+	}
+	if _, err := (Writer{Known: k, Key: "four"}).Write(dir, files("dev/a/x.yaml", "x2"), Scope{"dev/a/"}); err != nil {
+		t.Fatal(err)
+	}
+	if k.stamp != nil {
+		t.Error("a write within a scope kept a stamp")
+	}
+}
+
+// TestWriteTrustsOnlyAStampThatHolds: the write plans from the stamp, and
+// lists no folder, only while the record and every folder are as the stamp
+// says; any change to them sends it back to checking every path.
+func TestWriteTrustsOnlyAStampThatHolds(t *testing.T) {
+	tr := files("dev/a/x.yaml", "x1", "dev/a/y.yaml", "y1", "dev/b/z.yaml", "z1")
+	next := files("dev/a/x.yaml", "x2", "dev/a/y.yaml", "y1", "dev/c/w.yaml", "w1")
+	for _, c := range disturbances {
+		for _, settle := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/settled=%v", c.name, settle), func(t *testing.T) {
+				dir := t.TempDir()
+				k := NewKnown()
+				write := func() {
+					if _, err := (Writer{Known: k, Key: "k"}).Write(dir, tr, nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if settle {
+					settled(write)
+				} else {
+					write()
+				}
+				if err := c.change(dir); err != nil {
+					t.Fatal(err)
+				}
+				d := next.Digest()
+				ck := &checker{dir: dir, dirs: map[string]error{}, known: k}
+				var pl *plan
+				var err error
+				plan := func() { pl, err = (Writer{Known: k}).planKnown(ck, d, slices.Sorted(maps.Keys(next.Files)), nil) }
+				if settle {
+					settled(plan)
+				} else {
+					plan()
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if trusted := pl != nil; trusted != c.trusted {
+					t.Fatalf("planned from the stamp: %v, want %v", trusted, c.trusted)
+				}
+				writes, unchanged := []string{"dev/a/x.yaml", "dev/c/w.yaml"}, 1
+				if c.name == "an unchanged file edited" {
+					writes, unchanged = []string{"dev/a/x.yaml", "dev/a/y.yaml", "dev/c/w.yaml"}, 0
+				}
+				if pl != nil && (!slices.Equal(pl.write, writes) || !slices.Equal(pl.remove, []string{"dev/b/z.yaml"}) || pl.unchanged != unchanged) {
+					t.Errorf("plan: write %v, remove %v, %d unchanged", pl.write, pl.remove, pl.unchanged)
+				}
+			})
+		}
+	}
+}
+
+// disturbances are changes made to a written tree between two writes, and
+// whether the tree's stamp still holds after each.
+var disturbances = []struct {
+	name    string
+	change  func(dir string) error
+	trusted bool
+}{
+	{"nothing", func(string) error { return nil }, true},
+	{"a file edited", func(dir string) error {
+		return os.WriteFile(filepath.Join(dir, "dev/a/x.yaml"), []byte("hand"), 0o644)
+	}, true},
+	{"an unchanged file edited", func(dir string) error {
+		return os.WriteFile(filepath.Join(dir, "dev/a/y.yaml"), []byte("hand"), 0o644)
+	}, true},
+	{"a file at the top", func(dir string) error {
+		return os.WriteFile(filepath.Join(dir, "README.md"), []byte("notes"), 0o644)
+	}, true},
+	{"a temp file at the top", func(dir string) error {
+		return os.WriteFile(filepath.Join(dir, tempPrefix+"x"), []byte("half"), 0o644)
+	}, true},
+	{"a stray file", func(dir string) error {
+		return os.WriteFile(filepath.Join(dir, "dev/a/s.yaml"), []byte("s"), 0o644)
+	}, false},
+	{"a stray file where a file goes", func(dir string) error {
+		return os.MkdirAll(filepath.Join(dir, "dev/c"), 0o755)
+	}, false},
+	{"a temp file", func(dir string) error {
+		return os.WriteFile(filepath.Join(dir, "dev/a", tempPrefix+"x"), []byte("half"), 0o644)
+	}, false},
+	{"an owned file removed", func(dir string) error { return os.Remove(filepath.Join(dir, "dev/a/y.yaml")) }, false},
+	{"a folder for a symlink", func(dir string) error {
+		if err := os.Rename(filepath.Join(dir, "dev/b"), filepath.Join(dir, "moved")); err != nil {
+			return err
+		}
+		return os.Symlink(filepath.Join(dir, "moved"), filepath.Join(dir, "dev/b"))
+	}, false},
+	{"a file for a symlink", func(dir string) error {
+		p := filepath.Join(dir, "dev/a/x.yaml")
+		if err := os.Remove(p); err != nil {
+			return err
+		}
+		return os.Symlink(filepath.Join(dir, "dev/a/y.yaml"), p)
+	}, false},
+	{"the record edited", func(dir string) error {
+		f, err := os.OpenFile(filepath.Join(dir, RecordName), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		_, err = f.WriteString("file " + Hash([]byte("s")) + " dev/a/s.yaml\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}, false},
+	{"the record removed", func(dir string) error { return os.Remove(filepath.Join(dir, RecordName)) }, false},
+}
+
+// TestStampedWriteDoesWhatACheckedOneDoes: after any disturbance, a write
+// that may trust the stamp leaves the tree, the record and its result as a
+// write that checks every path does, and its stamp holds exactly when the
+// tree is current.
+func TestStampedWriteDoesWhatACheckedOneDoes(t *testing.T) {
+	tr := files("dev/a/x.yaml", "x1", "dev/a/y.yaml", "y1", "dev/b/z.yaml", "z1")
+	next := files("dev/a/x.yaml", "x2", "dev/a/y.yaml", "y1", "dev/c/w.yaml", "w1", "dev/c/d/v.yaml", "v1")
+	snapshot := func(t *testing.T, dir string) map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || p == dir {
+				return err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			switch {
+			case d.Type()&fs.ModeSymlink != 0:
+				target, err := os.Readlink(p)
+				out[rel] = "-> " + filepath.Base(target)
+				return err
+			case d.IsDir():
+				out[rel] = "dir"
+			default:
+				b, err := os.ReadFile(p)
+				out[rel] = string(b)
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, c := range disturbances {
+		for _, settle := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/settled=%v", c.name, settle), func(t *testing.T) {
+				type outcome struct {
+					res   Result
+					err   string
+					files map[string]string
+				}
+				run := func(k *Known) (outcome, string) {
+					dir := t.TempDir()
+					first := func() {
+						if _, err := (Writer{Known: k, Key: "k1"}).Write(dir, tr, nil); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if settle {
+						settled(first)
+					} else {
+						first()
+					}
+					if err := c.change(dir); err != nil {
+						t.Fatal(err)
+					}
+					var o outcome
+					res, err := (Writer{Known: k, Key: "k2"}).Write(dir, next, nil)
+					o.res = res
+					if err != nil {
+						o.err = err.Error()
+					}
+					o.files = snapshot(t, dir)
+					delete(o.files, "moved")
+					return o, dir
+				}
+				k := NewKnown()
+				got, dir := run(k)
+				want, _ := run(nil)
+				if got.err != want.err || !slices.Equal(got.res.Written, want.res.Written) || !slices.Equal(got.res.Removed, want.res.Removed) || got.res.Unchanged != want.res.Unchanged {
+					t.Errorf("result %+v %q, checked %+v %q", got.res, got.err, want.res, want.err)
+				}
+				if !maps.Equal(got.files, want.files) {
+					t.Errorf("tree\n%v\nchecked\n%v", got.files, want.files)
+				}
+				cur, err := Current(dir, next.Digest(), nil, NewKnown(), "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if stamped := k.Unchanged(dir, "k2"); stamped && !cur {
+					t.Errorf("stamped a tree that is not current")
+				} else if cur && !stamped && got.err == "" {
+					t.Errorf("a current tree was not stamped")
+				}
+			})
+		}
 	}
 }
 

@@ -1,7 +1,7 @@
 package tree
 
 import (
-	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -97,8 +97,12 @@ type Result struct {
 type Writer struct {
 	Fsync bool
 	// Known, when set, tells unchanged files by their fingerprint instead
-	// of reading them, and learns the files written.
+	// of reading them, and learns the files written. A write of the whole
+	// tree (no scope) leaves it stamped (see Known), and a write that
+	// finds its stamp holding trusts it instead of listing every folder.
 	Known *Known
+	// Key names the tree written in the stamp, for Known.Unchanged.
+	Key string
 	// Digest, when the caller has it, is the written tree's (Tree.Digest),
 	// so that its files are not hashed again.
 	Digest Digest
@@ -114,30 +118,171 @@ func Write(dir string, t Tree, scope Scope) (Result, error) { return Writer{}.Wr
 // atomically, then prunes owned files in scope that t no longer has, and
 // finally records exactly what is owned.
 func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
-	var res Result
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return res, fmt.Errorf("create %s: %w", dir, err)
+		return Result{}, fmt.Errorf("create %s: %w", dir, err)
 	}
-	recText, rec, err := readRecord(dir)
+	d := w.Digest
+	if d.Files == nil {
+		d = t.Digest()
+	}
+	c := &checker{dir: dir, dirs: map[string]error{}, known: w.Known}
+	paths := slices.Sorted(maps.Keys(t.Files))
+	p, err := w.planKnown(c, d, paths, scope)
+	if err == nil && p == nil {
+		p, err = w.planChecked(c, t, d, paths, scope)
+	}
 	if err != nil {
-		return res, err
+		return Result{}, err
+	}
+	return w.apply(c, t, d, p)
+}
+
+// plan is what a write does, and what it found of the tree first.
+type plan struct {
+	recSum    [sha256.Size]byte // the record on disk's hash; zero for none
+	intent    Record            // owned while the files are written: what was, and what will be
+	write     []string          // the files to write, sorted
+	remove    []string          // the owned files to prune, sorted
+	unchanged int
+	// survey is the tree under the roots as found, for the stamp the write
+	// leaves; nil for none (a write within a scope).
+	survey *walked
+}
+
+// walked is the tree under a write's roots as its plan found it: every
+// folder with its mark, and, when they were listed, the files in them.
+type walked struct {
+	roots []string
+	mu    sync.Mutex
+	dirs  map[string]mark
+	files []string // the files listed (none when the stamp vouched for them)
+	odd   bool     // an entry that is neither a file nor a folder, or a folder with no mark
+	// touched are the folders the plan changed (a leftover removed).
+	touched []string
+}
+
+// under reports whether the slash path p is a root or lies in one.
+func (wk *walked) under(p string) bool {
+	for _, r := range wk.roots {
+		if p == strings.TrimSuffix(r, "/") || strings.HasPrefix(p, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// planKnown plans a write of the whole tree from the Known's stamp: when
+// the stamp's roots are the tree's and its record and folders are as they
+// were, every folder holds what the stamp says, so no folder is listed
+// and a path the stamp does not hold is not there. A nil plan, and no
+// error, when the stamp does not hold.
+func (w Writer) planKnown(c *checker, d Digest, paths []string, scope Scope) (*plan, error) {
+	k := w.Known
+	if k == nil || scope != nil {
+		return nil, nil
+	}
+	k.mu.RLock()
+	st := k.stamp
+	k.mu.RUnlock()
+	if st == nil || !slices.Equal(st.Roots, roots(d, nil)) {
+		return nil, nil
+	}
+	sv, ok := k.survey(c.dir, st)
+	if !ok {
+		return nil, nil
+	}
+	// Leftovers at the top (the record's temp file) are not in a root.
+	top := &walked{}
+	if err := removeTemps(c.dir, top, false); err != nil {
+		return nil, err
+	}
+	for dd := range sv.dirs {
+		c.dirs[dd] = nil // a real folder
+	}
+	// A path the stamp does not hold is in no folder it holds, or not in
+	// it: not there. The others are compared.
+	k.mu.RLock()
+	var held, fresh []string
+	for _, p := range paths {
+		if k.files[p].Stamped {
+			held = append(held, p)
+		} else {
+			fresh = append(fresh, p)
+		}
+	}
+	k.mu.RUnlock()
+	for _, p := range fresh {
+		if _, err := lstat(filepath.Join(c.dir, filepath.FromSlash(p))); !errors.Is(err, fs.ErrNotExist) || !validPath(p) {
+			return nil, nil
+		}
+	}
+	_, sums, errs := k.sumsAt(c.dir, held)
+	written := map[string]bool{}
+	for i, p := range held {
+		if errs[i] != nil {
+			return nil, nil // changed since the survey: check the tree
+		}
+		if sums[i] != d.Files[p] {
+			written[p] = true
+		}
+	}
+	for _, p := range fresh {
+		written[p] = true
+	}
+	pl := &plan{recSum: st.RecordSum, intent: Record{Envs: d.Envs, Files: d.Files}, survey: &walked{roots: st.Roots, dirs: sv.dirs}}
+	for _, p := range paths {
+		if written[p] {
+			pl.write = append(pl.write, p)
+		} else {
+			pl.unchanged++
+		}
+	}
+	k.mu.RLock()
+	gone := map[string]string{}
+	for p, e := range k.files {
+		if _, keep := d.Files[p]; e.Stamped && !keep {
+			gone[p] = e.Sum
+		}
+	}
+	k.mu.RUnlock()
+	if len(gone) > 0 {
+		pl.intent.Files = maps.Clone(d.Files)
+		maps.Copy(pl.intent.Files, gone)
+		pl.remove = slices.Sorted(maps.Keys(gone))
+	}
+	return pl, nil
+}
+
+// planChecked plans a write by checking every path: the record read, each
+// file's content compared (by its fingerprint when Known has it), every
+// folder listed for an interrupted run's leftovers, which are removed.
+func (w Writer) planChecked(c *checker, t Tree, d Digest, paths []string, scope Scope) (*plan, error) {
+	recText, rec, err := readRecord(c.dir)
+	if err != nil {
+		return nil, err
+	}
+	pl := &plan{}
+	if recText != nil {
+		pl.recSum = sha256.Sum256(recText)
+	}
+	if scope == nil && w.Known != nil {
+		pl.survey = &walked{roots: roots(d, nil), dirs: map[string]mark{}}
 	}
 	// An interrupted run's leftovers are removed while the files are
 	// checked (no output path is a temp name), and before this run makes
 	// temps of its own.
 	removed := make(chan error, 1)
-	go func() { removed <- removeTemps(dir) }()
+	go func() {
+		wk := pl.survey
+		if wk == nil {
+			wk = &walked{}
+		}
+		removed <- removeTemps(c.dir, wk, true)
+	}()
 	var conflicts []Conflict
-	var write []string
-	d := w.Digest
-	if d.Files == nil {
-		d = t.Digest()
-	}
-	paths := slices.Sorted(maps.Keys(t.Files))
 	verdicts := make([]error, len(paths)) // errWrite, nil (unchanged), or a conflict
 	errWrite := errors.New("write")
-	c := &checker{dir: dir, dirs: map[string]error{}, known: w.Known}
-	workers.EachOn(fsWorkers(), len(paths), func(i int) {
+	eachFS(len(paths), func(i int) {
 		p := paths[i]
 		cur, err := c.sum(p)
 		switch {
@@ -152,14 +297,14 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		}
 	})
 	if err := <-removed; err != nil {
-		return res, err
+		return nil, err
 	}
 	for i, v := range verdicts {
 		switch v {
 		case errWrite:
-			write = append(write, paths[i])
+			pl.write = append(pl.write, paths[i])
 		case nil:
-			res.Unchanged++
+			pl.unchanged++
 		default:
 			conflicts = append(conflicts, Conflict{paths[i], v.Error()})
 		}
@@ -173,7 +318,6 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		}
 	}
 	slices.Sort(gone)
-	var remove []string
 	for _, p := range gone {
 		// An owned path that is not there (an interrupted run had not
 		// written it yet) is only dropped from the record.
@@ -181,38 +325,49 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 			conflicts = append(conflicts, Conflict{p, err.Error()})
 			continue
 		}
-		remove = append(remove, p)
+		pl.remove = append(pl.remove, p)
 	}
 	if len(conflicts) > 0 {
-		return res, &ConflictError{Conflicts: conflicts}
+		return nil, &ConflictError{Conflicts: conflicts}
 	}
-
 	// The intent log: every path this run may leave behind is owned
-	// before any of them is touched. The final record is the intent
-	// without what is pruned: one map, cut down once the intent is on
-	// disk.
-	final := Record{Envs: maps.Clone(rec.Envs), Files: make(map[string]string, len(rec.Files)+len(d.Files))}
-	if final.Envs == nil {
-		final.Envs = map[string]map[string]string{}
+	// before any of them is touched.
+	pl.intent = Record{Envs: maps.Clone(rec.Envs), Files: make(map[string]string, len(rec.Files)+len(d.Files))}
+	if pl.intent.Envs == nil {
+		pl.intent.Envs = map[string]map[string]string{}
 	}
-	for env, pins := range t.Envs {
-		final.Envs[env] = pins
-	}
-	maps.Copy(final.Files, rec.Files)
-	maps.Copy(final.Files, d.Files)
+	maps.Copy(pl.intent.Envs, t.Envs)
+	maps.Copy(pl.intent.Files, rec.Files)
+	maps.Copy(pl.intent.Files, d.Files)
+	return pl, nil
+}
+
+// apply carries out a plan: the intent record, the files, the pruning, the
+// final record, and the stamp of the tree written.
+func (w Writer) apply(c *checker, t Tree, d Digest, pl *plan) (Result, error) {
+	res := Result{Unchanged: pl.unchanged}
 	// The record is always synced: it must be on disk before the files it
 	// names. A record that already says it is not written again.
-	intentText := final.Marshal()
-	if !bytes.Equal(intentText, recText) {
-		if err := writeAtomic(dir, RecordName, intentText, true); err != nil {
+	recSum := pl.recSum
+	intentText := pl.intent.Marshal()
+	if sum := sha256.Sum256(intentText); sum != recSum {
+		if err := writeAtomic(c.dir, RecordName, intentText, true); err != nil {
 			return res, err
 		}
+		recSum = sum
 	}
+	touched := map[string]bool{}
+	touch := func(p string) {
+		for dd := path.Dir(p); dd != "." && !touched[dd]; dd = path.Dir(dd) {
+			touched[dd] = true
+		}
+	}
+	write := pl.write
 	errs := make([]error, len(write))
 	// One folder at a time per goroutine: files created side by side in
 	// one folder would queue on its lock in the kernel.
 	folders := c.byFolder(write)
-	workers.EachOn(fsWorkers(), len(folders), func(g int) {
+	eachFS(len(folders), func(g int) {
 		f := folders[g]
 		for _, i := range f.files {
 			c.known.forget(write[i])
@@ -235,7 +390,7 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		}
 		for k, i := range f.files {
 			if errs[i] == nil {
-				c.known.remember(write[i], fis[k], d.Files[write[i]])
+				c.known.remember(write[i], statOf(fis[k]), d.Files[write[i]])
 			}
 		}
 	})
@@ -244,29 +399,94 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 			return res, err
 		}
 		res.Written = append(res.Written, write[i])
+		touch(write[i])
 	}
-	for _, p := range remove {
-		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	final := pl.intent
+	pruned := false
+	for _, p := range pl.remove {
+		if err := os.Remove(filepath.Join(c.dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return res, fmt.Errorf("prune %s: %w", p, err)
+		}
+		if !pruned {
+			final = Record{Envs: maps.Clone(final.Envs), Files: maps.Clone(final.Files)}
+			pruned = true
 		}
 		c.known.forget(p)
 		delete(final.Files, p)
 		res.Removed = append(res.Removed, p)
-		removeEmptyParents(dir, p)
+		removeEmptyParents(c.dir, p)
+		touch(p)
 	}
-	pruned := len(remove) > 0
 	for env := range final.Envs {
 		if _, compiled := t.Envs[env]; !compiled && !hasPrefix(final.Files, env+"/") {
+			if !pruned {
+				final = Record{Envs: maps.Clone(final.Envs), Files: final.Files}
+				pruned = true
+			}
 			delete(final.Envs, env)
-			pruned = true
 		}
 	}
-	if !pruned {
-		// Nothing was removed: what is owned is what the intent said, and
-		// the intent is on disk.
-		return res, nil
+	if pruned {
+		// What is owned is what the intent said, without what is pruned.
+		finalText := final.Marshal()
+		if err := writeAtomic(c.dir, RecordName, finalText, true); err != nil {
+			return res, err
+		}
+		recSum = sha256.Sum256(finalText)
 	}
-	return res, writeAtomic(dir, RecordName, final.Marshal(), true)
+	c.known.dropStamp() // the tree may have changed: stamped again below, if it can be
+	if wk := pl.survey; wk != nil {
+		for _, dd := range wk.touched {
+			touched[dd] = true
+		}
+		w.stampWritten(c.dir, d, wk, res.Removed, recSum, touched)
+	}
+	return res, nil
+}
+
+// stampWritten stamps in the Known the tree just written under dir as d,
+// found as wk before the write, when nothing else lies under its roots:
+// every folder's mark, taken again for those the write touched, and the
+// record's.
+func (w Writer) stampWritten(dir string, d Digest, wk *walked, removed []string, recSum [sha256.Size]byte, touched map[string]bool) {
+	if w.Known == nil || wk.odd {
+		return
+	}
+	gone := make(map[string]bool, len(removed))
+	for _, p := range removed {
+		gone[p] = true
+	}
+	for _, p := range wk.files {
+		if _, ours := d.Files[p]; !ours && !gone[p] {
+			return // a file not manifold's: the tree is not what was compiled
+		}
+	}
+	dirs := maps.Clone(wk.dirs)
+	for dd := range touched {
+		if !wk.under(dd) {
+			continue
+		}
+		s, err := lstat(filepath.Join(dir, filepath.FromSlash(dd)))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			delete(dirs, dd)
+		case err != nil || !s.known || s.mode != fs.ModeDir:
+			return
+		default:
+			dirs[dd] = markOf(s.fp)
+		}
+	}
+	for _, r := range wk.roots {
+		if _, ok := dirs[strings.TrimSuffix(r, "/")]; !ok {
+			return // a root with nothing in it: nothing would tell its files
+		}
+	}
+	rs, err := lstat(filepath.Join(dir, RecordName))
+	if err != nil || !rs.known {
+		return
+	}
+	st := &stamp{Key: w.Key, Roots: wk.roots, Record: markOf(rs.fp), RecordSum: recSum, Dirs: dirs}
+	w.Known.setStamp(st, d.Files)
 }
 
 // ReadRecord reads dir's ownership record; a missing record is an empty one.
@@ -304,35 +524,33 @@ type checker struct {
 // sum returns the content hash of the regular file at p, after checking
 // that no part of the path is a symlink or a non-directory.
 func (c *checker) sum(p string) (string, error) {
-	fi, err := c.check(p)
+	s, err := c.check(p)
 	if err != nil {
 		return "", err
 	}
-	return c.known.sum(c.dir, p, fi)
+	return c.known.sum(c.dir, p, s)
 }
 
 // check refuses a path that is not clean or that crosses a symlink or a
 // non-regular file, and returns the file's lstat; a path that does not
 // exist yet reports fs.ErrNotExist.
-func (c *checker) check(p string) (fs.FileInfo, error) {
+func (c *checker) check(p string) (stat, error) {
 	if !validPath(p) {
-		return nil, fmt.Errorf("not a clean relative path")
+		return stat{}, fmt.Errorf("not a clean relative path")
 	}
 	if d := path.Dir(p); d != "." {
 		if err := c.checkDir(d); err != nil {
-			return nil, err
+			return stat{}, err
 		}
 	}
-	fi, err := os.Lstat(filepath.Join(c.dir, filepath.FromSlash(p)))
+	s, err := lstat(filepath.Join(c.dir, filepath.FromSlash(p)))
 	switch {
 	case err != nil:
-		return nil, err
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return nil, fmt.Errorf("%s is a symlink; manifold does not follow symlinks in its output", p)
-	case !fi.Mode().IsRegular():
-		return nil, fmt.Errorf("is not a regular file")
+		return stat{}, err
+	case s.mode != 0:
+		return stat{}, errNotRegular(p, s.mode)
 	}
-	return fi, nil
+	return s, nil
 }
 
 // checkDir checks that the directory d and its parents are real
@@ -553,11 +771,14 @@ func createTemp(name string) (*os.File, error) {
 }
 
 // removeTemps deletes the temp files and folders an interrupted run left
-// behind. Only regular files and real folders whose name carries the
-// writer's prefix are touched. The tree's folders, thousands in a fleet,
-// are listed on several goroutines; of several errors, the one at the
-// first path is returned.
-func removeTemps(dir string) error {
+// behind: at the top of dir, and with all, in every folder under it. Only
+// regular files and real folders whose name carries the writer's prefix
+// are touched. The tree's folders, thousands in a fleet, are listed on
+// several goroutines; of several errors, the one at the first path is
+// returned. What it finds under wk's roots it adds to wk: each folder's
+// mark (taken before the folder is read), the files, the folders it
+// removed something from.
+func removeTemps(dir string, wk *walked, all bool) error {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -569,37 +790,63 @@ func removeTemps(dir string) error {
 		errs[p] = err
 		mu.Unlock()
 	}
-	var visit func(string)
-	visit = func(d string) {
+	var visit func(d, rel string)
+	visit = func(d, rel string) {
 		defer wg.Done()
 		sem <- struct{}{}
-		entries, err := readDir(d)
+		s, entries, err := readDir(d)
 		<-sem
 		if err != nil {
 			fail(d, err)
 			return
 		}
+		in := rel != "." && wk.under(rel)
+		var files []string
+		cleaned := false
 		for _, e := range entries {
 			p := filepath.Join(d, e.Name())
+			sub := path.Join(rel, e.Name())
 			switch {
 			case !IsTemp(e.Name()):
-				if e.IsDir() {
+				switch {
+				case e.IsDir() && all:
 					wg.Add(1)
-					go visit(p)
+					go visit(p, sub)
+				case in && e.Type().IsRegular():
+					files = append(files, sub)
+				case in && !e.IsDir():
+					wk.mu.Lock()
+					wk.odd = true
+					wk.mu.Unlock()
 				}
 			case e.IsDir():
+				cleaned = true
 				if err := os.RemoveAll(p); err != nil {
 					fail(p, fmt.Errorf("remove leftover %s: %w", p, err))
 				}
 			case e.Type().IsRegular():
+				cleaned = true
 				if err := os.Remove(p); err != nil {
 					fail(p, fmt.Errorf("remove leftover %s: %w", p, err))
 				}
 			}
 		}
+		if !in || wk.dirs == nil {
+			return
+		}
+		wk.mu.Lock()
+		defer wk.mu.Unlock()
+		wk.files = append(wk.files, files...)
+		if !s.known {
+			wk.odd = true
+		}
+		wk.dirs[rel] = markOf(s.fp)
+		if cleaned {
+			wk.touched = append(wk.touched, rel)
+		}
 	}
 	wg.Add(1)
-	visit(dir)
+	visit(dir, ".")
 	wg.Wait()
 	if len(errs) == 0 {
 		return nil
@@ -607,14 +854,20 @@ func removeTemps(dir string) error {
 	return errs[slices.Min(slices.Collect(maps.Keys(errs)))]
 }
 
-// readDir lists a folder in the order the file system gives.
-func readDir(d string) ([]fs.DirEntry, error) {
+// readDir lists a folder in the order the file system gives, with its
+// stat taken through the open folder before it is read.
+func readDir(d string) (stat, []fs.DirEntry, error) {
 	f, err := os.Open(d)
 	if err != nil {
-		return nil, err
+		return stat{}, nil, err
 	}
 	defer f.Close()
-	return f.ReadDir(-1)
+	fi, err := f.Stat()
+	if err != nil {
+		return stat{}, nil, err
+	}
+	entries, err := f.ReadDir(-1)
+	return statOf(fi), entries, err
 }
 
 // removeEmptyParents removes the folders of p that pruning left empty, up

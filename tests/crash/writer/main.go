@@ -15,9 +15,10 @@ func main() {
 	out := flag.String("out", "", "the tree's `dir`")
 	version := flag.String("version", "a", "which tree to write: a or b")
 	n := flag.Int("n", 1500, "the number of files of version a")
+	known := flag.String("known", "", "the `file` of what earlier runs learned of the tree, as the compile command keeps it")
 	flag.Parse()
 	t := crash.Tree(*version, *n)
-	res, err := crash.Write(*out, t)
+	res, err := crash.Write(*out, t, *known, *version)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "writer:", err)
 		os.Exit(1)

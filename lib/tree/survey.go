@@ -1,0 +1,138 @@
+package tree
+
+import (
+	"crypto/sha256"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/manifold-dev/manifold/lib/workers"
+)
+
+// survey is a stamp checked against the disk: the marks of its record and
+// folders as they are now.
+type survey struct {
+	record    mark
+	dirs      map[string]mark
+	refreshed bool // a racy mark was checked, and taken again
+}
+
+// survey checks st's record and folders against the disk under dir: ok
+// when each has its fingerprint and, when it is racy, its content (the
+// record) or its entries (a folder) are what st says. It reads no file
+// but a racy record, and lists no folder but a racy one.
+func (k *Known) survey(dir string, st *stamp) (survey, bool) {
+	sv := survey{dirs: make(map[string]mark, len(st.Dirs))}
+	rec := filepath.Join(dir, RecordName)
+	s, err := lstat(rec)
+	if err != nil || !s.known || s.fp != st.Record.FP {
+		return sv, false
+	}
+	sv.record = st.Record
+	if st.Record.Racy {
+		b, err := readFile(rec, s.fp.Size)
+		if err != nil || sha256.Sum256(b) != st.RecordSum {
+			return sv, false
+		}
+		sv.record, sv.refreshed = markOf(s.fp), true
+	}
+	dirs := make([]string, 0, len(st.Dirs))
+	var racy []string
+	for d, m := range st.Dirs {
+		dirs = append(dirs, d)
+		if m.Racy {
+			racy = append(racy, d)
+		}
+	}
+	children := k.children(st, racy)
+	marks := make([]mark, len(dirs))
+	var failed sync.Once
+	ok := true
+	eachFS(len(dirs), func(i int) {
+		d, want := dirs[i], st.Dirs[dirs[i]]
+		marks[i] = want
+		name := filepath.Join(dir, filepath.FromSlash(d))
+		s, err := lstat(name)
+		if err == nil && s.known && s.fp == want.FP && want.Racy {
+			var names []string
+			if s, names, err = listDir(name); err == nil && s.fp == want.FP && sameNames(names, children[d]) {
+				marks[i] = markOf(s.fp)
+				return
+			}
+		} else if err == nil && s.known && s.fp == want.FP {
+			return
+		}
+		failed.Do(func() { ok = false })
+	})
+	if !ok {
+		return sv, false
+	}
+	for i, d := range dirs {
+		sv.dirs[d] = marks[i]
+	}
+	sv.refreshed = sv.refreshed || len(racy) > 0
+	return sv, true
+}
+
+// children returns the names st says each of the folders dirs holds: its
+// files and its folders.
+func (k *Known) children(st *stamp, dirs []string) map[string][]string {
+	if len(dirs) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(dirs))
+	for _, d := range dirs {
+		out[d] = []string{}
+	}
+	add := func(p string) {
+		if names, ok := out[path.Dir(p)]; ok {
+			out[path.Dir(p)] = append(names, path.Base(p))
+		}
+	}
+	k.mu.RLock()
+	for p, s := range k.files {
+		if s.Stamped {
+			add(p)
+		}
+	}
+	k.mu.RUnlock()
+	for d := range st.Dirs {
+		add(d)
+	}
+	return out
+}
+
+// sameNames reports whether a folder's entries are the names want, in any
+// order.
+func sameNames(got, want []string) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	got, want = slices.Clone(got), slices.Clone(want)
+	slices.Sort(got)
+	slices.Sort(want)
+	return slices.Equal(got, want)
+}
+
+// listDir lists the folder name: its stat, taken through the open folder
+// before it is read (a change after it moves the folder's times), and its
+// entries' names.
+func listDir(name string) (stat, []string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return stat{}, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return stat{}, nil, err
+	}
+	names, err := f.Readdirnames(-1)
+	return statOf(fi), names, err
+}
+
+// eachFS runs f(0..n-1) on fsWorkers goroutines: file system calls wait
+// on the kernel.
+func eachFS(n int, f func(int)) { workers.EachOn(fsWorkers(), n, f) }
