@@ -44,9 +44,9 @@ type stamp struct {
 	// holds every folder and file of, sorted: the environments' folders,
 	// or a narrowed run's scope.
 	Roots     []string
-	Record    mark            // the ownership record's
+	Record    mark              // the ownership record's
 	RecordSum [sha256.Size]byte // the record's content hash
-	Dirs      map[string]mark // every folder under the roots, by slash path
+	Dirs      map[string]mark   // every folder under the roots, by slash path
 }
 
 // mark is a fingerprint, and whether it is racy.
