@@ -129,7 +129,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	res.Digest = tree.Digest{Files: map[string]string{}, Envs: res.Tree.Envs}
 	failed := false // an environment has name errors: the others are only rendered, for theirs
 	for i := range worlds {
-		objs, values, raw, err := renderEnv(ctx, enc, &worlds[i], selApps, opts.Renders)
+		objs, values, raw, sums, err := renderEnv(ctx, enc, &worlds[i], selApps, opts.Renders)
 		if err != nil {
 			return Result{}, err
 		}
@@ -138,8 +138,6 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		failed = failed || finding.HasErrors(fs)
 		if !failed {
 			place(objs, raw, res.Tree.Files)
-			sums := make([][sha256.Size]byte, len(raw))
-			workers.Each(len(raw), func(i int) { sums[i] = sha256.Sum256(raw[i]) })
 			for i, o := range objs {
 				res.Digest.Files[o.Path] = hex.EncodeToString(sums[i][:])
 			}
@@ -163,13 +161,15 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 // renderEnv expands and renders the environment's own objects and every
 // app's, in parallel; the results keep their order, so the output does not
 // depend on it. The objects share w's Env. An app whose render is in
-// renders is taken from there; the others' renders are put there.
-func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []model.App, renders Renders) ([]Object, []*value, [][]byte, error) {
+// renders is taken from there; the others' renders are put there. It
+// returns each object, its value, its bytes and their SHA-256.
+func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []model.App, renders Renders) ([]Object, []*value, [][]byte, [][sha256.Size]byte, error) {
 	type unit struct {
 		a    model.App // zero for the environment's own objects
 		objs []Object
 		vals []*value
 		raw  [][]byte
+		sums [][sha256.Size]byte
 		err  error
 	}
 	units := make([]*unit, 0, len(apps)+1)
@@ -195,6 +195,7 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 						u.objs = append(u.objs, Object{Env: &w.Env, App: u.a, Folder: folder, GVK: obj.GetObjectKind().GroupVersionKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()})
 						u.vals = append(u.vals, &value{v: v})
 						u.raw = append(u.raw, b)
+						u.sums = append(u.sums, sha256.Sum256(b))
 						continue
 					}
 				}
@@ -213,7 +214,7 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 		if ok {
 			if b, hit := renders.Get(key); hit {
 				var err error
-				if u.objs, u.vals, u.raw, err = decodeRender(b, &w.Env, u.a); err == nil {
+				if u.objs, u.vals, u.raw, u.sums, err = decodeRender(b, &w.Env, u.a); err == nil {
 					return
 				}
 			}
@@ -221,26 +222,28 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 		add(expand.FolderOf(u.a), expand.App(in))
 		add(expand.ArgoFolder, expand.Argo(in))
 		if ok && u.err == nil {
-			if b, encoded := encodeRender(u.objs, u.vals, u.raw); encoded {
+			if b, encoded := encodeRender(u.objs, u.vals, u.raw, u.sums); encoded {
 				renders.Put(key, b)
 			}
 		}
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	var objs []Object
 	var values []*value
 	var raw [][]byte
+	var sums [][sha256.Size]byte
 	for _, u := range units {
 		if u.err != nil {
-			return nil, nil, nil, u.err
+			return nil, nil, nil, nil, u.err
 		}
 		objs = append(objs, u.objs...)
 		values = append(values, u.vals...)
 		raw = append(raw, u.raw...)
+		sums = append(sums, u.sums...)
 	}
-	return objs, values, raw, nil
+	return objs, values, raw, sums, nil
 }
 
 // place names the files of one environment's objects and adds them to
@@ -259,7 +262,7 @@ func place(objs []Object, raw [][]byte, files map[string][]byte) {
 // checkEnv runs the schema gate and the lint rules over one environment's
 // rendered objects; sums are the hashes of their bytes.
 func checkEnv(ctx context.Context, gate *validate.Gate, w model.World, selApps []model.App, objs []Object, values []*value, raw [][]byte, sums [][sha256.Size]byte, opts Options) ([]finding.Finding, error) {
-	fs, err := validateObjects(ctx, gate, objs, values, raw)
+	fs, err := validateObjects(ctx, gate, objs, values, raw, sums)
 	if err != nil {
 		return nil, err
 	}
@@ -305,10 +308,10 @@ func lintObjects(w model.World, selApps []model.App, objs []Object, values []*va
 
 // validateObjects is the schema gate: every rendered object against the
 // schemas of its environment's versions.
-func validateObjects(ctx context.Context, gate *validate.Gate, objs []Object, values []*value, raw [][]byte) ([]finding.Finding, error) {
+func validateObjects(ctx context.Context, gate *validate.Gate, objs []Object, values []*value, raw [][]byte, sums [][sha256.Size]byte) ([]finding.Finding, error) {
 	docs := make([]validate.Doc, len(objs))
 	for i, o := range objs {
-		docs[i] = validate.Doc{Kubernetes: o.Env.Kubernetes, Versions: o.Env.Versions, Encoded: raw[i], Load: func() any { return values[i].get() }}
+		docs[i] = validate.Doc{Kubernetes: o.Env.Kubernetes, Versions: o.Env.Versions, Encoded: raw[i], Sum: sums[i], Load: func() any { return values[i].get() }}
 		if values[i].v != nil {
 			docs[i].Object = values[i].v
 		}

@@ -72,7 +72,7 @@ func renderKey(env [sha256.Size]byte, in expand.Input) ([sha256.Size]byte, bool)
 }
 
 // renderHeader starts an encoded render; a new layout gets a new header.
-const renderHeader = "manifold render 3\n"
+const renderHeader = "manifold render 4\n"
 
 // castagnoli is the CRC a render ends with: a damaged render is told by it
 // before anything of it is read.
@@ -107,9 +107,9 @@ var identityKeys = []string{"apiVersion", "kind", "metadata"}
 
 // encodeRender encodes a unit's objects (all but their environment, app
 // and path, which the unit has): each object's folder, kind, namespace,
-// name and bytes, its identity and its value (jsonval.AppendBinary), all
-// length-prefixed, and a CRC-32C of it all.
-func encodeRender(objs []Object, values []*value, raw [][]byte) ([]byte, bool) {
+// name, bytes and their SHA-256, its identity and its value
+// (jsonval.AppendBinary), all length-prefixed, and a CRC-32C of it all.
+func encodeRender(objs []Object, values []*value, raw [][]byte, sums [][sha256.Size]byte) ([]byte, bool) {
 	b := []byte(renderHeader)
 	field := func(s []byte) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
 	b = binary.AppendUvarint(b, uint64(len(objs)))
@@ -118,6 +118,7 @@ func encodeRender(objs []Object, values []*value, raw [][]byte) ([]byte, bool) {
 			field([]byte(s))
 		}
 		field(raw[i])
+		field(sums[i][:])
 		v := values[i].get()
 		head := make(map[string]any, len(identityKeys))
 		for _, k := range identityKeys {
@@ -139,14 +140,14 @@ func encodeRender(objs []Object, values []*value, raw [][]byte) ([]byte, bool) {
 // decodeRender reads what encodeRender wrote, for a unit of env and app.
 // The objects' identities are decoded, and their values when first asked
 // for.
-func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, [][]byte, error) {
+func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, [][]byte, [][sha256.Size]byte, error) {
 	bad := fmt.Errorf("a damaged render")
 	if len(b) < len(renderHeader)+4 || !bytes.HasPrefix(b, []byte(renderHeader)) {
-		return nil, nil, nil, bad
+		return nil, nil, nil, nil, bad
 	}
-	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
-	if crc32.Checksum(body, castagnoli) != sum {
-		return nil, nil, nil, bad
+	body, crc := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
+	if crc32.Checksum(body, castagnoli) != crc {
+		return nil, nil, nil, nil, bad
 	}
 	rest := body[len(renderHeader):]
 	count := func() (int, bool) {
@@ -159,30 +160,31 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, 
 	}
 	n, ok := count()
 	if !ok {
-		return nil, nil, nil, bad
+		return nil, nil, nil, nil, bad
 	}
 	objs := make([]Object, n)
 	values := make([]*value, n)
 	raw := make([][]byte, n)
+	sums := make([][sha256.Size]byte, n)
 	for i := range n {
-		var fields [9][]byte // shared with b: the object's bytes, its identity and its value last
+		var fields [10][]byte // shared with b: the object's bytes, their hash, its identity and its value last
 		for j := range fields {
 			l, ok := count()
 			if !ok {
-				return nil, nil, nil, bad
+				return nil, nil, nil, nil, bad
 			}
 			fields[j], rest = rest[:l:l], rest[l:]
 		}
-		head, more, err := jsonval.DecodeBinary(fields[7])
+		head, more, err := jsonval.DecodeBinary(fields[8])
 		h, isMap := head.(map[string]any)
-		if err != nil || !isMap || len(more) > 0 {
-			return nil, nil, nil, bad
+		if err != nil || !isMap || len(more) > 0 || len(fields[7]) != sha256.Size {
+			return nil, nil, nil, nil, bad
 		}
 		objs[i] = Object{Env: env, App: app, Folder: string(fields[0]), GVK: schema.GroupVersionKind{Group: string(fields[1]), Version: string(fields[2]), Kind: string(fields[3])}, Namespace: string(fields[4]), Name: string(fields[5])}
-		values[i], raw[i] = &value{enc: fields[8], head: h}, fields[6]
+		values[i], raw[i], sums[i] = &value{enc: fields[9], head: h}, fields[6], [sha256.Size]byte(fields[7])
 	}
 	if len(rest) > 0 {
-		return nil, nil, nil, bad
+		return nil, nil, nil, nil, bad
 	}
-	return objs, values, raw, nil
+	return objs, values, raw, sums, nil
 }

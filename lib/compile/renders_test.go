@@ -66,6 +66,9 @@ func same(t *testing.T, what string, got, want Result) {
 	if diff := cmp.Diff(want.Tree, got.Tree); diff != "" {
 		t.Errorf("%s: tree (+) against a compile without renders (-):\n%s", what, diff)
 	}
+	if diff := cmp.Diff(want.Digest, got.Digest); diff != "" {
+		t.Errorf("%s: digest (+) against a compile without renders (-):\n%s", what, diff)
+	}
 	type obj struct{ Env, App, Folder, Kind, Namespace, Name, Path string }
 	objs := func(r Result) []obj {
 		var out []obj
@@ -155,17 +158,17 @@ func TestDamagedRendersAreMisses(t *testing.T) {
 	cold := compiled(t, apps.All(), r)
 	env := apps.Envs()[0]
 	for k, b := range r.m {
-		if _, _, _, err := decodeRender(b, &env, model.App{}); err != nil {
+		if _, _, _, _, err := decodeRender(b, &env, model.App{}); err != nil {
 			t.Fatalf("a render as kept: %v", err)
 		}
 		for _, at := range []int{0, len(renderHeader), len(b) / 2, len(b) - 5, len(b) - 1} {
 			d := slices.Clone(b)
 			d[at] ^= 0x40
-			if _, _, _, err := decodeRender(d, &env, model.App{}); err == nil {
+			if _, _, _, _, err := decodeRender(d, &env, model.App{}); err == nil {
 				t.Errorf("byte %d of %d changed: decoded", at, len(b))
 			}
 		}
-		if _, _, _, err := decodeRender(b[:len(b)-1], &env, model.App{}); err == nil {
+		if _, _, _, _, err := decodeRender(b[:len(b)-1], &env, model.App{}); err == nil {
 			t.Error("cut short: decoded")
 		}
 		d := slices.Clone(b)

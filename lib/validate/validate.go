@@ -53,6 +53,9 @@ type Doc struct {
 	// same for the same object (the rendered file): identical docs are found
 	// by it instead of by encoding Object again.
 	Encoded []byte
+	// Sum, when the caller has it, is the SHA-256 of Encoded, which the
+	// gate knows the document by; zero to have the gate hash Encoded.
+	Sum [sha256.Size]byte
 }
 
 // Decode decodes a JSON document as the gate expects it.
@@ -229,22 +232,28 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 		doc  Doc
 		idxs []int
 	}
+	// A document is known by its environment's versions and the hash of
+	// its encoding.
 	keys := make([][32]byte, len(docs))
 	var keyErr error
 	var once sync.Once
 	workers.Each(len(docs), func(i int) {
 		d := docs[i]
-		b := d.Encoded
-		if b == nil {
-			var err error
-			if b, err = json.Marshal(d.Object); err != nil { // map keys sorted: one key per content
-				once.Do(func() { keyErr = fmt.Errorf("schema gate: %w", err) })
-				return
+		sum := d.Sum
+		if sum == ([sha256.Size]byte{}) {
+			b := d.Encoded
+			if b == nil {
+				var err error
+				if b, err = json.Marshal(d.Object); err != nil { // map keys sorted: one key per content
+					once.Do(func() { keyErr = fmt.Errorf("schema gate: %w", err) })
+					return
+				}
 			}
+			sum = sha256.Sum256(b)
 		}
 		h := sha256.New()
 		h.Write(keyPrefix(envKey{d.Kubernetes, d.Versions}))
-		h.Write(b)
+		h.Write(sum[:])
 		h.Sum(keys[i][:0])
 	})
 	if keyErr != nil {
