@@ -198,14 +198,14 @@ func (c *Cache) Put(key [sha256.Size]byte, e Entry) error {
 	if err := tree.WriteAtomic(c.entryFile(key), b.Bytes()); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
-	return c.trim("compile-")
+	return c.trim("compile-", Keep)
 }
 
-// trim removes the least recently used files whose name starts with
-// prefix beyond Keep.
-func (c *Cache) trim(prefix string) error {
+// trim removes the least recently used files (or folders) whose name
+// starts with prefix beyond keep.
+func (c *Cache) trim(prefix string, keep int) error {
 	names, err := filepath.Glob(filepath.Join(c.dir, prefix+"*"))
-	if err != nil || len(names) <= Keep {
+	if err != nil || len(names) <= keep {
 		return err
 	}
 	type used struct {
@@ -219,8 +219,8 @@ func (c *Cache) trim(prefix string) error {
 		}
 	}
 	slices.SortFunc(all, func(a, b used) int { return b.at.Compare(a.at) })
-	for _, u := range all[min(Keep, len(all)):] {
-		if err := os.Remove(u.name); err != nil {
+	for _, u := range all[min(keep, len(all)):] {
+		if err := os.RemoveAll(u.name); err != nil {
 			return fmt.Errorf("cache: %w", err)
 		}
 	}
@@ -244,7 +244,7 @@ func (c *Cache) Known(out string) (*tree.Known, func() error) {
 		if err := k.Save(name); err != nil {
 			return fmt.Errorf("cache: %w", err)
 		}
-		return c.trim("out-")
+		return c.trim("out-", Keep)
 	}
 }
 
@@ -296,7 +296,7 @@ func (c *Cache) saver(prefix, name string, r interface {
 		if err := tree.WriteAtomic(name, r.Bytes()); err != nil {
 			return fmt.Errorf("cache: %w", err)
 		}
-		return c.trim(prefix)
+		return c.trim(prefix, Keep)
 	}
 }
 

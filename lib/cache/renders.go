@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,9 +19,11 @@ import (
 	"github.com/manifold-dev/manifold/lib/tree"
 )
 
-// Renders is the cache folder's renders/ folder: what each app rendered to
-// in one environment, by its key (see compile.Renders), in 256 files by
-// the key's first byte. A run reads each file it needs once, and writes
+// Renders is a folder of renders in the cache folder: what each app
+// rendered to in one environment, by its key (see compile.Renders), for
+// one version of the rendering code, in 256 files by the key's first
+// byte. Each version has its folder, and the KeepRenders most recently
+// used are kept: a run reads only its own version's renders. A run reads each file it needs once, and writes
 // again only those it added to; thousands of small files would cost a
 // fresh cache as many inodes, and a disk that has seen many deletes
 // allocates them slowly. What a run adds goes to a pending file of its
@@ -28,6 +31,7 @@ import (
 // held in memory until Save. It is safe for concurrent use.
 type Renders struct {
 	dir     string
+	trim    func() error // removes the folders of the least recently used versions
 	buckets [256]bucket
 
 	queue   chan pending
@@ -55,12 +59,20 @@ type pending struct {
 // pendingPrefix starts the name of a pending file.
 const pendingPrefix = ".pending-"
 
-// Renders returns the folder of renders.
-func (c *Cache) Renders() *Renders {
+// KeepRenders is how many versions of the rendering code the cache folder
+// keeps the renders of: a fleet's are about 100 MB at 1,000 apps.
+const KeepRenders = 2
+
+// Renders returns the folder of renders of the rendering code whose
+// identity (compile.RenderIdentity) is given.
+func (c *Cache) Renders(identity []byte) *Renders {
 	if c == nil {
 		return nil
 	}
-	r := &Renders{dir: filepath.Join(c.dir, "renders"), queue: make(chan pending, 64)}
+	dir := filepath.Join(c.dir, "renders-"+hex.EncodeToString(identity[:min(len(identity), 16)]))
+	t := time.Now()
+	_ = os.Chtimes(dir, t, t) // recently used: kept longest
+	r := &Renders{dir: dir, queue: make(chan pending, 64), trim: func() error { return c.trim("renders", KeepRenders) }}
 	r.written.Go(r.write)
 	return r
 }
@@ -166,6 +178,9 @@ func (r *Renders) Save() error {
 		*b = bucket{}
 	}
 	r.removeStale()
+	if err := r.trim(); err != nil {
+		r.fail(err)
+	}
 	return r.err
 }
 

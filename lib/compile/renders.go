@@ -36,12 +36,13 @@ type Renders interface {
 //go:embed compile.go renders.go
 var code embed.FS
 
-// renderIdentity is a hash of the code an app's rendering runs: the
+// RenderIdentity is a hash of the code an app's rendering runs: the
 // expansion, the model's methods, the types it fills, the conversion to
 // values and the encoding to YAML (each package's source, embedded), the
 // key's encoding, the versions of every module the program links, and
-// Go's version. A render is kept for one identity.
-var renderIdentity = sync.OnceValue(func() []byte {
+// Go's version. A render is kept for one identity (it is part of every
+// render's key), and a cache keeps each identity's renders apart.
+var RenderIdentity = sync.OnceValue(func() []byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "manifold render\x00%s\x00", runtime.Version())
 	codehash.Sources(h, code, expand.Source, model.Code, argocd.Code, externalsecrets.Code, render.Source, jsonval.Source, valuekey.Source)
@@ -56,7 +57,7 @@ func envKey(env model.Env) ([sha256.Size]byte, bool) {
 	if err != nil {
 		return [sha256.Size]byte{}, false
 	}
-	return sha256.Sum256(append(append(b, 0), renderIdentity()...)), true
+	return sha256.Sum256(append(append(b, 0), RenderIdentity()...)), true
 }
 
 // renderKey is the key of what an app renders to: the hash of its

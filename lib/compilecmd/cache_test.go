@@ -111,11 +111,11 @@ func TestCorruptCacheIsAMiss(t *testing.T) {
 	if len(names) != 5 {
 		t.Fatalf("cache holds %v, want a compile entry, an output record, the valid objects, the lint memo and the renders", names)
 	}
-	renders, _ := filepath.Glob(filepath.Join(dir, "renders", "*"))
+	renders, _ := filepath.Glob(filepath.Join(dir, "renders-*", "*"))
 	if len(renders) < 10 {
 		t.Fatalf("renders: %v", renders)
 	}
-	names = append(slices.DeleteFunc(names, func(n string) bool { return filepath.Base(n) == "renders" }), renders...)
+	names = append(slices.DeleteFunc(names, func(n string) bool { return strings.HasPrefix(filepath.Base(n), "renders-") }), renders...)
 	for _, n := range names {
 		if err := os.WriteFile(n, []byte("garbage"), 0o644); err != nil {
 			t.Fatal(err)

@@ -142,7 +142,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		}
 		memo, saveMemo := store.Lint()
 		opts := compile.Options{Envs: envNames, Apps: appNames, Schemas: *schemaDir, Valid: valid, Memo: memo}
-		renders := store.Renders()
+		renders := store.Renders(compile.RenderIdentity())
 		if renders != nil {
 			opts.Renders = renders
 		}
