@@ -284,7 +284,6 @@ func lintObjects(w model.World, selApps []model.App, objs []Object, values []*va
 			App:   string(objs[i].App.Name),
 			File:  path.Join(w.Env.GitOps.Path, objs[i].Path),
 			Value: values[i].v,
-			Head:  values[i].head,
 			Load:  values[i].get,
 			Sum:   sums[i],
 			Locate: func([]string) finding.Position {

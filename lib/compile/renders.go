@@ -73,7 +73,7 @@ func renderKey(env [sha256.Size]byte, in expand.Input) ([sha256.Size]byte, bool)
 }
 
 // renderHeader starts an encoded render; a new layout gets a new header.
-const renderHeader = "manifold render 4\n"
+const renderHeader = "manifold render 5\n"
 
 // castagnoli is the CRC a render ends with: a damaged render is told by it
 // before anything of it is read.
@@ -81,12 +81,11 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // value is an object's value as the stages after rendering read it:
 // decoded, or for an object taken from the renders, the encoding it is
-// decoded from when a stage first asks, and its identity until then.
+// decoded from when a stage first asks.
 type value struct {
 	once sync.Once
 	v    map[string]any
-	enc  []byte         // v encoded (jsonval.AppendBinary), until decoded
-	head map[string]any // v's apiVersion, kind and metadata, while v is not decoded
+	enc  []byte // v encoded (jsonval.AppendBinary), until decoded
 }
 
 // get returns the value, decoded the first time it is asked for.
@@ -102,14 +101,10 @@ func (x *value) get() map[string]any {
 	return x.v
 }
 
-// identityKeys are the keys of a value that say what an object is: what
-// a render keeps apart from the value, to be read without it.
-var identityKeys = []string{"apiVersion", "kind", "metadata"}
-
 // encodeRender encodes a unit's objects (all but their environment, app
 // and path, which the unit has): each object's folder, kind, namespace,
-// name, bytes and their SHA-256, its identity and its value
-// (jsonval.AppendBinary), all length-prefixed, and a CRC-32C of it all.
+// name, bytes and their SHA-256, and its value (jsonval.AppendBinary),
+// all length-prefixed, and a CRC-32C of it all.
 func encodeRender(objs []Object, values []*value, raw [][]byte, sums [][sha256.Size]byte) ([]byte, bool) {
 	b := []byte(renderHeader)
 	field := func(s []byte) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
@@ -120,27 +115,17 @@ func encodeRender(objs []Object, values []*value, raw [][]byte, sums [][sha256.S
 		}
 		field(raw[i])
 		field(sums[i][:])
-		v := values[i].get()
-		head := make(map[string]any, len(identityKeys))
-		for _, k := range identityKeys {
-			if x, ok := v[k]; ok {
-				head[k] = x
-			}
+		enc, ok := jsonval.AppendBinary(nil, values[i].get())
+		if !ok {
+			return nil, false
 		}
-		for _, x := range []any{head, v} {
-			enc, ok := jsonval.AppendBinary(nil, x)
-			if !ok {
-				return nil, false
-			}
-			field(enc)
-		}
+		field(enc)
 	}
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli)), true
 }
 
 // decodeRender reads what encodeRender wrote, for a unit of env and app.
-// The objects' identities are decoded, and their values when first asked
-// for.
+// The objects' values are decoded when first asked for.
 func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, [][]byte, [][sha256.Size]byte, error) {
 	bad := fmt.Errorf("a damaged render")
 	if len(b) < len(renderHeader)+4 || !bytes.HasPrefix(b, []byte(renderHeader)) {
@@ -168,7 +153,7 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, 
 	raw := make([][]byte, n)
 	sums := make([][sha256.Size]byte, n)
 	for i := range n {
-		var fields [10][]byte // shared with b: the object's bytes, their hash, its identity and its value last
+		var fields [9][]byte // shared with b: the object's bytes, their hash and its value last
 		for j := range fields {
 			l, ok := count()
 			if !ok {
@@ -176,13 +161,11 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, 
 			}
 			fields[j], rest = rest[:l:l], rest[l:]
 		}
-		head, more, err := jsonval.DecodeBinary(fields[8])
-		h, isMap := head.(map[string]any)
-		if err != nil || !isMap || len(more) > 0 || len(fields[7]) != sha256.Size {
+		if len(fields[7]) != sha256.Size {
 			return nil, nil, nil, nil, bad
 		}
 		objs[i] = Object{Env: env, App: app, Folder: string(fields[0]), GVK: schema.GroupVersionKind{Group: string(fields[1]), Version: string(fields[2]), Kind: string(fields[3])}, Namespace: string(fields[4]), Name: string(fields[5])}
-		values[i], raw[i], sums[i] = &value{enc: fields[9], head: h}, fields[6], [sha256.Size]byte(fields[7])
+		values[i], raw[i], sums[i] = &value{enc: fields[8]}, fields[6], [sha256.Size]byte(fields[7])
 	}
 	if len(rest) > 0 {
 		return nil, nil, nil, nil, bad

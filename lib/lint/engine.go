@@ -32,17 +32,16 @@ type Object struct {
 	// and a run whose Memo knows every object never does.
 	Value map[string]any
 	// Load returns Value, for an object whose Value is not loaded yet.
-	Load func() map[string]any
-	// Head holds the apiVersion, kind and metadata of an object whose
-	// Value is not loaded yet: its identity.
-	Head   map[string]any
+	Load   func() map[string]any
 	Locate Locator
 	// Sum is the hash of the bytes the object was rendered to or read
 	// from, by which a Memo knows it; zero for an object not known so.
 	Sum [sha256.Size]byte
 
-	// meta is the object's identity, read from Value once by NewGraph:
-	// every rule asks for it, many times.
+	// meta is the object's identity, read from Value once: every rule
+	// asks for it, many times. NewGraph reads it for a loaded object, the
+	// engine for the others as it first needs it, on the one goroutine
+	// that has the object then.
 	meta *objectMeta
 	// index is the object's index in its graph, on a graph's view.
 	index int
@@ -54,16 +53,18 @@ type objectMeta struct {
 	labels, annotations               map[string]string
 }
 
-// identity returns the object's identity, from Value (or Head) unless
-// NewGraph read it already.
+// identity returns the object's identity, read from Value (loaded for it)
+// the first time.
 func (o *Object) identity() *objectMeta {
-	if o.meta != nil {
-		return o.meta
+	if o.meta == nil {
+		o.load()
+		o.meta = metaOf(o.Value)
 	}
-	v := o.Value
-	if v == nil {
-		v = o.Head
-	}
+	return o.meta
+}
+
+// metaOf reads an object's identity from its value.
+func metaOf(v map[string]any) *objectMeta {
 	md := Map(v, "metadata")
 	return &objectMeta{
 		apiVersion:  str(v, "apiVersion"),
@@ -178,7 +179,11 @@ type memos struct {
 // NewGraph indexes objects.
 func NewGraph(env, kubernetes string, production bool, facts Facts, objs []*Object) *Graph {
 	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Facts: facts, Objects: objs, memos: new(memos)}
-	workers.Each(len(objs), func(i int) { objs[i].meta = objs[i].identity() })
+	workers.Each(len(objs), func(i int) {
+		if o := objs[i]; o.Value != nil {
+			o.meta = metaOf(o.Value)
+		}
+	})
 	return g
 }
 
@@ -373,16 +378,12 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 			perGraph = append(perGraph, r)
 		}
 	}
-	// First each graph's suppressions, and what m knows of each object:
-	// what the per-object rules found, and the hash of what the graph
-	// rules see of it.
-	suppressed := make([]map[*Object]map[string]bool, len(graphs))
+	// First what m knows of each object: what the per-object rules and
+	// its suppressions found, and the hash of what the graph rules see of
+	// it. Whether a suppression names a rule depends on them all.
 	objCtx := make([][sha256.Size]byte, len(graphs))
-	results := make([][]finding.Finding, len(graphs), 2*len(graphs)+1)
-	workers.Each(len(graphs), func(i int) {
-		suppressed[i], results[i] = suppressions(graphs[i], cfg, known)
-		objCtx[i] = m.context(graphs[i], perObject, cfg)
-	})
+	results := make([][]finding.Finding, 0, len(graphs)+1)
+	workers.Each(len(graphs), func(i int) { objCtx[i] = m.context(graphs[i], rules, cfg) })
 	n := 0
 	for _, g := range graphs {
 		n += len(g.Objects)
@@ -420,7 +421,7 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 			return
 		}
 		o := &objs[t-len(tasks)]
-		o.findings = m.checkObject(graphs[o.graph], o, perObject, cfg, suppressed[o.graph])
+		o.findings = m.checkObject(graphs[o.graph], o, perObject, cfg, known)
 	})
 	for i := range views {
 		v := &views[i]
@@ -428,7 +429,7 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 			v.notes = slices.Concat(v.byRule...)
 			m.putGraph(v.key, v.keyed, v.notes)
 		}
-		results = append(results, replay(graphs[i], v.notes, perGraph, cfg, suppressed[i]))
+		results = append(results, replay(graphs[i], v.notes, perGraph, cfg))
 	}
 	for _, o := range objs {
 		results = append(results, o.findings)
@@ -499,9 +500,9 @@ func (m *Memo) graphRun(g *Graph, objs []graphObject, rules []*Rule, cfg *Config
 	vobjs := make([]*Object, len(g.Objects))
 	workers.Each(len(vobjs), func(i int) {
 		o := g.Objects[i]
+		o.identity() // the view shares it: the graph rules read it in parallel
 		v := *o
 		if v.Value = objs[i].view; v.Value == nil { // look did not make it
-			o.load()
 			v.Value, _ = graphView(o)
 		}
 		v.index = i
@@ -526,10 +527,11 @@ func runOnView(g *Graph, r *Rule, cfg *Config) []indexedNote {
 	return out
 }
 
-// checkObject runs the per-object rules over one object of g, on a graph
-// of its own, unless m knew what they find of it, and keeps what is neither
-// suppressed nor accepted by the configuration.
-func (m *Memo) checkObject(g *Graph, o *graphObject, rules []*Rule, cfg *Config, suppressed map[*Object]map[string]bool) []finding.Finding {
+// checkObject runs the per-object rules, and the check of its
+// suppressions, over one object of g, on a graph of its own, unless m
+// knew what they find of it, and keeps what is neither suppressed nor
+// accepted by the configuration. known holds every rule's ID.
+func (m *Memo) checkObject(g *Graph, o *graphObject, rules []*Rule, cfg *Config, known map[string]bool) []finding.Finding {
 	if !o.hit {
 		o.object.load()
 		alone := g.alone(o.object)
@@ -545,6 +547,11 @@ func (m *Memo) checkObject(g *Graph, o *graphObject, rules []*Rule, cfg *Config,
 				o.entry.notes = append(o.entry.notes, rep.note)
 			}
 		}
+		p.rule, p.reported = suppressionRule, p.reported[:0]
+		checkSuppressions(p, o.object, known)
+		for _, rep := range p.reported {
+			o.entry.notes = append(o.entry.notes, rep.note)
+		}
 		m.put(o.key, o.keyed, o.entry)
 	}
 	if len(o.entry.notes) == 0 {
@@ -554,21 +561,28 @@ func (m *Memo) checkObject(g *Graph, o *graphObject, rules []*Rule, cfg *Config,
 	for i, n := range o.entry.notes {
 		notes[i] = indexedNote{note: n}
 	}
-	return replay(g.alone(o.object), notes, rules, cfg, suppressed)
+	return replay(g.alone(o.object), notes, rules, cfg)
 }
 
 // replay makes the findings of notes about g's objects, but those of
 // rules the configuration disables, that a suppression drops, or that the
-// baseline accepts.
-func replay(g *Graph, notes []indexedNote, rules []*Rule, cfg *Config, suppressed map[*Object]map[string]bool) []finding.Finding {
+// baseline accepts. A note of a suppression that names no rule or gives
+// no reason is always a finding.
+func replay(g *Graph, notes []indexedNote, rules []*Rule, cfg *Config) []finding.Finding {
 	if len(notes) == 0 {
 		return nil
 	}
 	var out []finding.Finding
 	for _, n := range notes {
-		i := slices.IndexFunc(rules, func(r *Rule) bool { return r.ID == n.Rule })
 		o := g.Objects[n.Object]
-		if i < 0 || cfg.disabled(rules[i]) || suppressed[o][n.Rule] {
+		if n.Rule == suppressionRule.ID {
+			p := &Pass{Graph: g, Config: cfg, rule: suppressionRule}
+			p.add(o, n.note)
+			out = append(out, p.reported[0].Finding)
+			continue
+		}
+		i := slices.IndexFunc(rules, func(r *Rule) bool { return r.ID == n.Rule })
+		if i < 0 || cfg.disabled(rules[i]) || suppresses(o, n.Rule) {
 			continue
 		}
 		p := &Pass{Graph: g, Config: cfg, rule: rules[i]}
@@ -580,37 +594,30 @@ func replay(g *Graph, notes []indexedNote, rules []*Rule, cfg *Config, suppresse
 	return out
 }
 
-// suppressions reads the suppression annotations of a graph's objects:
-// the rules each suppresses, and the findings of those that name no rule
-// or give no reason.
-func suppressions(g *Graph, cfg *Config, known map[string]bool) (map[*Object]map[string]bool, []finding.Finding) {
-	suppressed := map[*Object]map[string]bool{}
-	sp := &Pass{Graph: g, Config: cfg, rule: suppressionRule}
-	for _, o := range g.Objects {
-		for key, reason := range o.Annotations() {
-			id, ok := strings.CutPrefix(key, SuppressPrefix)
-			if !ok {
-				continue
-			}
-			segs := []string{"metadata", "annotations", key}
-			switch {
-			case !known[id]:
-				sp.Report(o, segs, "suppresses %q, which is not a rule (see -rules)", id)
-			case strings.TrimSpace(reason) == "":
-				sp.Report(o, segs, "suppresses %s without a reason: the annotation's value must say why", id)
-			default:
-				if suppressed[o] == nil {
-					suppressed[o] = map[string]bool{}
-				}
-				suppressed[o][id] = true
-			}
+// suppresses reports whether o suppresses the rule id: it has the
+// annotation that names it, with a reason.
+func suppresses(o *Object, id string) bool {
+	reason, ok := o.Annotations()[SuppressPrefix+id]
+	return ok && strings.TrimSpace(reason) != ""
+}
+
+// checkSuppressions reports, in the suppression rule's pass p, each
+// suppression annotation of o that names no rule of known or gives no
+// reason.
+func checkSuppressions(p *Pass, o *Object, known map[string]bool) {
+	for key, reason := range o.Annotations() {
+		id, ok := strings.CutPrefix(key, SuppressPrefix)
+		if !ok {
+			continue
+		}
+		segs := []string{"metadata", "annotations", key}
+		switch {
+		case !known[id]:
+			p.Report(o, segs, "suppresses %q, which is not a rule (see -rules)", id)
+		case strings.TrimSpace(reason) == "":
+			p.Report(o, segs, "suppresses %s without a reason: the annotation's value must say why", id)
 		}
 	}
-	var out []finding.Finding
-	for _, r := range sp.reported {
-		out = append(out, r.Finding)
-	}
-	return suppressed, out
 }
 
 // Rules returns every rule, sorted by ID.

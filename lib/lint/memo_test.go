@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -71,8 +74,7 @@ func TestRulesNeedOnlyWhatTheySee(t *testing.T) {
 		}
 		var whole []finding.Finding
 		for _, g := range gs {
-			suppressed, _ := suppressions(g, cfg, known)
-			whole = append(whole, runRule(g, r, cfg, suppressed)...)
+			whole = append(whole, runRule(g, r, cfg)...)
 		}
 		finding.Sort(whole)
 		seen := slices.DeleteFunc(slices.Clone(engine), func(f finding.Finding) bool { return f.Rule != r.ID })
@@ -82,6 +84,22 @@ func TestRulesNeedOnlyWhatTheySee(t *testing.T) {
 	}
 	if perObject < 30 {
 		t.Errorf("only %d per-object rules", perObject)
+	}
+	// The suppressions are checked object by object: as over each graph.
+	var whole []finding.Finding
+	for _, g := range gs {
+		p := &Pass{Graph: g, Config: cfg, rule: suppressionRule}
+		for _, o := range g.Objects {
+			checkSuppressions(p, o, known)
+		}
+		for _, r := range p.reported {
+			whole = append(whole, r.Finding)
+		}
+	}
+	finding.Sort(whole)
+	seen := slices.DeleteFunc(slices.Clone(engine), func(f finding.Finding) bool { return f.Rule != suppressionRule.ID })
+	if diff := cmp.Diff(whole, seen, cmpopts.EquateEmpty()); diff != "" || len(seen) == 0 {
+		t.Errorf("suppressions as the engine checks them (+) against over each graph (-):\n%s", diff)
 	}
 }
 
@@ -112,13 +130,7 @@ func TestMemoReplaysWhatItKept(t *testing.T) {
 	// rules do not run for it; under other settings they do.
 	g := gs[len(gs)-1] // an environment of the example tree
 	o := g.Objects[0]
-	var perObject []*Rule
-	for _, r := range rules {
-		if r.PerObject {
-			perObject = append(perObject, r)
-		}
-	}
-	key, ok := back.key(back.context(g, perObject, &Config{}), o)
+	key, ok := back.key(back.context(g, rules, &Config{}), o)
 	if !ok {
 		t.Fatalf("%s has no sum", o.File)
 	}
@@ -195,7 +207,7 @@ func TestMemoBytesDropsTheUnused(t *testing.T) {
 
 // runRule runs one rule over one graph, and keeps what is neither
 // suppressed nor accepted by the configuration.
-func runRule(g *Graph, r *Rule, cfg *Config, suppressed map[*Object]map[string]bool) []finding.Finding {
+func runRule(g *Graph, r *Rule, cfg *Config) []finding.Finding {
 	if cfg.disabled(r) || (r.Production && !g.Production) {
 		return nil
 	}
@@ -203,7 +215,9 @@ func runRule(g *Graph, r *Rule, cfg *Config, suppressed map[*Object]map[string]b
 	r.Check(p)
 	var out []finding.Finding
 	for _, f := range p.reported {
-		if suppressed[f.object][f.Rule] || cfg.accepted(f.Finding) {
+		// Suppressed: the annotation that names the rule, with a reason.
+		reason, named := f.object.Annotations()[SuppressPrefix+f.Rule]
+		if named && strings.TrimSpace(reason) != "" || cfg.accepted(f.Finding) {
 			continue
 		}
 		out = append(out, f.Finding)
@@ -266,14 +280,21 @@ func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 	}
 }
 
-// TestLazyValuesLoadOnlyWhenChecked: objects known by their identity and
-// a loader find what loaded objects do; with a memo that knows every
-// object and graph, none is loaded (but in a graph with an object that
-// has no sum, which the memo cannot know).
+// TestLazyValuesLoadOnlyWhenChecked: objects known by a loader alone find
+// what loaded objects do; with a memo that knows every object and graph,
+// none is loaded but those a finding is about or that suppress one (in a
+// graph with an object that has no sum, which the memo cannot know, all
+// are checked).
 func TestLazyValuesLoadOnlyWhenChecked(t *testing.T) {
 	gs := corpus(t)
 	want := Run(gs, Rules(), nil)
+	noted := map[string]bool{} // the files findings are about
+	for _, f := range want {
+		noted[f.File] = true
+	}
 	var loads, known atomic.Int64
+	var mu sync.Mutex
+	var loaded []*Object // of fully known graphs
 	lazy := func() []*Graph {
 		var out []*Graph
 		for _, g := range gs {
@@ -282,11 +303,13 @@ func TestLazyValuesLoadOnlyWhenChecked(t *testing.T) {
 			for i, o := range g.Objects {
 				v := o.Value
 				objs[i] = &Object{App: o.App, File: o.File, Locate: o.Locate, Sum: o.Sum,
-					Head: map[string]any{"apiVersion": v["apiVersion"], "kind": v["kind"], "metadata": v["metadata"]},
 					Load: func() map[string]any {
 						loads.Add(1)
 						if summed {
 							known.Add(1)
+							mu.Lock()
+							loaded = append(loaded, o)
+							mu.Unlock()
 						}
 						return v
 					}}
@@ -304,10 +327,19 @@ func TestLazyValuesLoadOnlyWhenChecked(t *testing.T) {
 	}
 	loads.Store(0)
 	known.Store(0)
+	loaded = nil
 	if got := m.Run(lazy(), Rules(), nil); !cmp.Equal(got, want) {
 		t.Fatalf("from the memo (+) against loaded (-):\n%s", cmp.Diff(want, got))
 	}
-	if known.Load() != 0 || loads.Load() == 0 {
-		t.Errorf("with the memo warm: %d objects of fully known graphs loaded (want 0), %d in all", known.Load(), loads.Load())
+	suppressing := func(o *Object) bool {
+		return slices.ContainsFunc(slices.Collect(maps.Keys(o.Annotations())), func(k string) bool { return strings.HasPrefix(k, SuppressPrefix) })
+	}
+	for _, o := range loaded {
+		if !noted[o.File] && !suppressing(o) {
+			t.Errorf("with the memo warm, %s was loaded: no finding is about it", o.File)
+		}
+	}
+	if int(known.Load()) > len(want) || loads.Load() == known.Load() {
+		t.Errorf("with the memo warm: %d objects of fully known graphs loaded (%d findings), %d in all", known.Load(), len(want), loads.Load())
 	}
 }
