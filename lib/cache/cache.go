@@ -22,6 +22,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -103,7 +104,7 @@ func (e Entry) Digest() (tree.Digest, error) {
 // file under schemaDir (path and content), and of the selection.
 func (c *Cache) Key(defs, schemaDir string, envs, apps []string) ([sha256.Size]byte, error) {
 	var key [sha256.Size]byte
-	exe, err := executable()
+	exe, err := c.executable()
 	if err != nil {
 		return key, err
 	}
@@ -149,24 +150,69 @@ func (c *Cache) schemaDigest(dir string) ([]byte, error) {
 	return c.schemas[dir], nil
 }
 
-// executable returns the hash of the running executable's content,
-// computed once per process.
-var executable = sync.OnceValues(func() ([]byte, error) {
+// executable returns the hash of the running executable's content, found
+// once per process: from the folder's record of it when the executable's
+// fingerprint is the one recorded (a settled one: see tree.Known), else by
+// reading it (64 MB for cmd/compile), which is then recorded.
+func (c *Cache) executable() ([]byte, error) {
+	exeOnce.Do(func() { exeSum, exeErr = c.hashExecutable() })
+	return exeSum, exeErr
+}
+
+var (
+	exeOnce sync.Once
+	exeSum  []byte
+	exeErr  error
+)
+
+// selfExe opens the running executable, even if its path now names
+// another file.
+var selfExe = func() (*os.File, string, error) {
 	name, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("cache: %w", err)
+		return nil, "", err
+	}
+	if runtime.GOOS == "linux" {
+		f, err := os.Open("/proc/self/exe")
+		return f, name, err
 	}
 	f, err := os.Open(name)
+	return f, name, err
+}
+
+func (c *Cache) hashExecutable() ([]byte, error) {
+	f, name, err := selfExe()
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	fp, settled, ok := tree.FileFingerprint(fi)
+	id := sha256.Sum256([]byte(name))
+	record := filepath.Join(c.dir, "exe-"+hex.EncodeToString(id[:8]))
+	var fpText []byte
+	if ok {
+		fpText = fmt.Appendf(nil, "%d %d %d %d %d\n", fp.Size, fp.ModTime, fp.ChangeTime, fp.Inode, fp.Device)
+		if b, err := os.ReadFile(record); err == nil && bytes.HasPrefix(b, fpText) && len(b) == len(fpText)+sha256.Size {
+			return b[len(fpText):], nil
+		}
+	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return nil, fmt.Errorf("cache: read %s: %w", name, err)
 	}
-	return h.Sum(nil), nil
-})
+	sum := h.Sum(nil)
+	if ok && settled {
+		// Recorded, for the next run: a failure costs it a read.
+		if tree.WriteAtomic(record, append(fpText, sum...)) == nil {
+			_ = c.trim("exe-", Keep)
+		}
+	}
+	return sum, nil
+}
 
 // Get returns the entry stored under key. A missing or unreadable entry is
 // a miss.

@@ -1,10 +1,13 @@
 package cache
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -148,5 +151,64 @@ func TestOpen(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", dir)
 	if c, err := Open(); err != nil || c.dir != filepath.Join(dir, "manifold") {
 		t.Errorf("default: %v %v", c, err)
+	}
+}
+
+// TestExecutableHashIsRecorded: the executable's hash is recorded by its
+// fingerprint once that has settled, and then believed without reading
+// the executable; a change to it is read again.
+func TestExecutableHashIsRecorded(t *testing.T) {
+	c := &Cache{dir: t.TempDir()}
+	exe := filepath.Join(t.TempDir(), "compile")
+	if err := os.WriteFile(exe, []byte("version one"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := selfExe
+	defer func() { selfExe = old; exeOnce = sync.Once{} }()
+	selfExe = func() (*os.File, string, error) {
+		f, err := os.Open(exe)
+		return f, exe, err
+	}
+	hash := func() []byte {
+		t.Helper()
+		exeOnce = sync.Once{}
+		sum, err := c.executable()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+	records := func() []string {
+		names, _ := filepath.Glob(filepath.Join(c.dir, "exe-*"))
+		return names
+	}
+	one := sha256.Sum256([]byte("version one"))
+	if got := hash(); !bytes.Equal(got, one[:]) || len(records()) != 0 {
+		t.Fatalf("just written: %x, records %v", got, records())
+	}
+	time.Sleep(tree.RacyWindow + 100*time.Millisecond)
+	if got := hash(); !bytes.Equal(got, one[:]) || len(records()) != 1 {
+		t.Fatalf("settled: %x, records %v", got, records())
+	}
+	// The record is believed: planted, its hash is what the run uses.
+	rec := records()[0]
+	b, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planted := sha256.Sum256([]byte("planted"))
+	if err := os.WriteFile(rec, append(b[:len(b)-sha256.Size], planted[:]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := hash(); !bytes.Equal(got, planted[:]) {
+		t.Fatalf("the record was not believed: %x", got)
+	}
+	// A new executable (a rebuild) is read again.
+	if err := os.WriteFile(exe, []byte("version two"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	two := sha256.Sum256([]byte("version two"))
+	if got := hash(); !bytes.Equal(got, two[:]) {
+		t.Fatalf("after a rebuild: %x", got)
 	}
 }

@@ -69,6 +69,16 @@ func markOf(fp Fingerprint) mark {
 	return mark{FP: fp, Racy: fp.ModTime >= limit || fp.ChangeTime >= limit}
 }
 
+// FileFingerprint returns the fingerprint of a file's stat, and whether it
+// is settled: taken long enough after the file's last change (RacyWindow)
+// to tell any later change. ok is false on a platform without one.
+func FileFingerprint(fi fs.FileInfo) (fp Fingerprint, settled, ok bool) {
+	if fp, ok = fingerprint(fi); !ok {
+		return Fingerprint{}, false, false
+	}
+	return fp, !markOf(fp).Racy, true
+}
+
 // seen is what Known keeps of one file.
 type seen struct {
 	mark
