@@ -88,7 +88,7 @@ func Current(dir string, d Digest, scope Scope, known *Known, key string) (bool,
 	}
 	if stampable && walked && dirs != nil && key != "" {
 		st := &stamp{Key: key, Roots: roots(d, scope), Record: markOf(recordFP), RecordSum: sha256.Sum256(recText), Dirs: dirs}
-		known.setStamp(st, d.Files)
+		known.setStamp(st, d.Files, false, nil)
 	}
 	return true, nil
 }

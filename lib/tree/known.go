@@ -236,14 +236,22 @@ func (k *Known) stampedFiles() []string {
 }
 
 // setStamp makes st the stamp, holding exactly the files paths; false,
-// and no stamp, when one of them has no fingerprint.
-func (k *Known) setStamp(st *stamp, paths map[string]string) bool {
+// and no stamp, when one of them has no fingerprint. With same, the stamp
+// held all of paths and no other file before, but written (which a write
+// forgot and remembered again).
+func (k *Known) setStamp(st *stamp, paths map[string]string, same bool, written []string) bool {
 	if k == nil {
 		return false
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.stamp, k.changed = nil, true
+	if same {
+		paths = make(map[string]string, len(written))
+		for _, p := range written {
+			paths[p] = ""
+		}
+	}
 	for p := range paths {
 		e, ok := k.files[p]
 		if !ok {
@@ -254,7 +262,7 @@ func (k *Known) setStamp(st *stamp, paths map[string]string) bool {
 			k.files[p] = e
 		}
 	}
-	if len(k.files) > len(paths) {
+	if !same && len(k.files) > len(paths) {
 		for p, e := range k.files {
 			if _, in := paths[p]; e.Stamped && !in {
 				e.Stamped = false

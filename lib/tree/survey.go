@@ -3,9 +3,9 @@ package tree
 import (
 	"crypto/sha256"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/manifold-dev/manifold/lib/workers"
@@ -87,8 +87,12 @@ func (k *Known) children(st *stamp, dirs []string) map[string][]string {
 		out[d] = []string{}
 	}
 	add := func(p string) {
-		if names, ok := out[path.Dir(p)]; ok {
-			out[path.Dir(p)] = append(names, path.Base(p))
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			return
+		}
+		if names, ok := out[p[:i]]; ok {
+			out[p[:i]] = append(names, p[i+1:])
 		}
 	}
 	k.mu.RLock()

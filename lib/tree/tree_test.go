@@ -677,6 +677,40 @@ func TestWriteStampsTheWholeTree(t *testing.T) {
 	}
 }
 
+// TestStampHoldsAcrossWrites: each write of a series plans from the stamp
+// the one before left, which holds every file of the tree.
+func TestStampHoldsAcrossWrites(t *testing.T) {
+	dir := t.TempDir()
+	k := NewKnown()
+	trees := []Tree{
+		files("dev/a/x.yaml", "x1", "dev/a/y.yaml", "y1"),
+		files("dev/a/x.yaml", "x2", "dev/a/y.yaml", "y1"),                       // a file changed
+		files("dev/a/x.yaml", "x3", "dev/a/y.yaml", "y1", "dev/b/z.yaml", "z1"), // and one added
+		files("dev/a/x.yaml", "x3", "dev/b/z.yaml", "z2"),                       // and one removed
+		files("dev/a/x.yaml", "x4", "dev/b/z.yaml", "z2"),
+	}
+	for i, tr := range trees {
+		if i > 0 {
+			ck := &checker{dir: dir, dirs: map[string]error{}, known: k}
+			if pl, err := (Writer{Known: k}).planKnown(ck, tr.Digest(), slices.Sorted(maps.Keys(tr.Files)), nil); pl == nil || err != nil {
+				t.Fatalf("write %d: not planned from the stamp (%v)", i, err)
+			}
+		}
+		key := fmt.Sprint("k", i)
+		if _, err := (Writer{Known: k, Key: key}).Write(dir, tr, nil); err != nil {
+			t.Fatal(err)
+		}
+		for p := range tr.Files {
+			if !k.files[p].Stamped {
+				t.Errorf("write %d: %s is not in the stamp", i, p)
+			}
+		}
+		if !k.Unchanged(dir, key) {
+			t.Errorf("write %d: the stamp does not hold", i)
+		}
+	}
+}
+
 // TestWriteTrustsOnlyAStampThatHolds: the write plans from the stamp, and
 // lists no folder, only while the record and every folder are as the stamp
 // says; any change to them sends it back to checking every path.

@@ -159,6 +159,8 @@ type walked struct {
 	odd   bool     // an entry that is neither a file nor a folder, or a folder with no mark
 	// touched are the folders the plan changed (a leftover removed).
 	touched []string
+	// same: the stamp held every file the write leaves, and no other.
+	same bool
 }
 
 // under reports whether the slash path p is a root or lies in one.
@@ -201,37 +203,25 @@ func (w Writer) planKnown(c *checker, d Digest, paths []string, scope Scope) (*p
 	}
 	// A path the stamp does not hold is in no folder it holds, or not in
 	// it: not there. The others are compared.
-	k.mu.RLock()
-	var held, fresh []string
-	for _, p := range paths {
-		if k.files[p].Stamped {
-			held = append(held, p)
-		} else {
-			fresh = append(fresh, p)
-		}
-	}
-	k.mu.RUnlock()
-	for _, p := range fresh {
-		if _, err := lstat(filepath.Join(c.dir, filepath.FromSlash(p))); !errors.Is(err, fs.ErrNotExist) || !validPath(p) {
-			return nil, nil
-		}
-	}
-	_, sums, errs := k.sumsAt(c.dir, held)
-	written := map[string]bool{}
-	for i, p := range held {
-		if errs[i] != nil {
+	was, sums, errs := k.sumsAt(c.dir, paths)
+	written := make([]bool, len(paths))
+	fresh := false
+	for i, p := range paths {
+		switch {
+		case !was[i].Stamped:
+			if !errors.Is(errs[i], fs.ErrNotExist) || !validPath(p) {
+				return nil, nil
+			}
+			written[i], fresh = true, true
+		case errs[i] != nil:
 			return nil, nil // changed since the survey: check the tree
+		default:
+			written[i] = sums[i] != d.Files[p]
 		}
-		if sums[i] != d.Files[p] {
-			written[p] = true
-		}
-	}
-	for _, p := range fresh {
-		written[p] = true
 	}
 	pl := &plan{recSum: st.RecordSum, intent: Record{Envs: d.Envs, Files: d.Files}, survey: &walked{roots: st.Roots, dirs: sv.dirs}}
-	for _, p := range paths {
-		if written[p] {
+	for i, p := range paths {
+		if written[i] {
 			pl.write = append(pl.write, p)
 		} else {
 			pl.unchanged++
@@ -245,6 +235,7 @@ func (w Writer) planKnown(c *checker, d Digest, paths []string, scope Scope) (*p
 		}
 	}
 	k.mu.RUnlock()
+	pl.survey.same = !fresh && len(gone) == 0
 	if len(gone) > 0 {
 		pl.intent.Files = maps.Clone(d.Files)
 		maps.Copy(pl.intent.Files, gone)
@@ -439,7 +430,7 @@ func (w Writer) apply(c *checker, t Tree, d Digest, pl *plan) (Result, error) {
 		for _, dd := range wk.touched {
 			touched[dd] = true
 		}
-		w.stampWritten(c.dir, d, wk, res.Removed, recSum, touched)
+		w.stampWritten(c.dir, d, wk, res, recSum, touched)
 	}
 	return res, nil
 }
@@ -448,12 +439,12 @@ func (w Writer) apply(c *checker, t Tree, d Digest, pl *plan) (Result, error) {
 // found as wk before the write, when nothing else lies under its roots:
 // every folder's mark, taken again for those the write touched, and the
 // record's.
-func (w Writer) stampWritten(dir string, d Digest, wk *walked, removed []string, recSum [sha256.Size]byte, touched map[string]bool) {
+func (w Writer) stampWritten(dir string, d Digest, wk *walked, res Result, recSum [sha256.Size]byte, touched map[string]bool) {
 	if w.Known == nil || wk.odd {
 		return
 	}
-	gone := make(map[string]bool, len(removed))
-	for _, p := range removed {
+	gone := make(map[string]bool, len(res.Removed))
+	for _, p := range res.Removed {
 		gone[p] = true
 	}
 	for _, p := range wk.files {
@@ -486,7 +477,7 @@ func (w Writer) stampWritten(dir string, d Digest, wk *walked, removed []string,
 		return
 	}
 	st := &stamp{Key: w.Key, Roots: wk.roots, Record: markOf(rs.fp), RecordSum: recSum, Dirs: dirs}
-	w.Known.setStamp(st, d.Files)
+	w.Known.setStamp(st, d.Files, wk.same, res.Written)
 }
 
 // ReadRecord reads dir's ownership record; a missing record is an empty one.
