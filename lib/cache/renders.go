@@ -86,7 +86,7 @@ func (r *Renders) bucket(key [sha256.Size]byte) *bucket {
 	b := &r.buckets[key[0]]
 	b.once.Do(func() {
 		b.entries, b.used = map[[sha256.Size]byte][]byte{}, map[[sha256.Size]byte]bool{}
-		data, err := os.ReadFile(r.file(key[0]))
+		data, err := readShared(r.file(key[0]))
 		if err != nil {
 			return
 		}
