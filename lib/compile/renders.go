@@ -152,6 +152,17 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, 
 	values := make([]*value, n)
 	raw := make([][]byte, n)
 	sums := make([][sha256.Size]byte, n)
+	// An app's objects share their folder and namespace, and the kinds'
+	// groups and versions: each is made a string once.
+	seen := map[string]string{}
+	str := func(b []byte) string {
+		s, ok := seen[string(b)] // no string is made for the lookup
+		if !ok {
+			s = string(b)
+			seen[s] = s
+		}
+		return s
+	}
 	for i := range n {
 		var fields [9][]byte // shared with b: the object's bytes, their hash and its value last
 		for j := range fields {
@@ -164,7 +175,7 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, 
 		if len(fields[7]) != sha256.Size {
 			return nil, nil, nil, nil, bad
 		}
-		objs[i] = Object{Env: env, App: app, Folder: string(fields[0]), GVK: schema.GroupVersionKind{Group: string(fields[1]), Version: string(fields[2]), Kind: string(fields[3])}, Namespace: string(fields[4]), Name: string(fields[5])}
+		objs[i] = Object{Env: env, App: app, Folder: str(fields[0]), GVK: schema.GroupVersionKind{Group: str(fields[1]), Version: str(fields[2]), Kind: str(fields[3])}, Namespace: str(fields[4]), Name: string(fields[5])}
 		values[i], raw[i], sums[i] = &value{enc: fields[8]}, fields[6], [sha256.Size]byte(fields[7])
 	}
 	if len(rest) > 0 {

@@ -394,7 +394,9 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 			objs = append(objs, graphObject{graph: i, object: o})
 		}
 	}
-	workers.Each(len(objs), func(t int) { m.look(&objs[t], objCtx[objs[t].graph]) })
+	workers.Each(len(objs), func(t int) { objs[t].key, objs[t].keyed = m.key(objCtx[objs[t].graph], objs[t].object) })
+	m.getAll(objs)
+	workers.Each(len(objs), func(t int) { objs[t].see() })
 	// Then what m knows of each graph, by what the graph rules see.
 	views := make([]graphRun, len(graphs))
 	at := 0
@@ -451,11 +453,10 @@ type graphObject struct {
 	findings   []finding.Finding
 }
 
-// look finds what m knows of an object, and when it knows nothing the
-// hash of what the graph rules see of it.
-func (m *Memo) look(o *graphObject, ctx [sha256.Size]byte) {
-	o.key, o.keyed = m.key(ctx, o.object)
-	if o.entry, o.hit = m.get(o.key, o.keyed); !o.hit && o.keyed {
+// see makes, for an object m does not know, the hash of what the graph
+// rules see of it.
+func (o *graphObject) see() {
+	if !o.hit && o.keyed {
 		o.object.load()
 		var part bool
 		o.view, part = graphView(o.object)

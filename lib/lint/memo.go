@@ -23,8 +23,8 @@ import (
 // safe for concurrent use.
 type Memo struct {
 	mu      sync.Mutex
-	entries map[[sha256.Size]byte]kept[memoEntry]     // by object
-	graphs  map[[sha256.Size]byte]kept[[]indexedNote] // by graph: what the graph rules said
+	entries map[[sha256.Size]byte]*kept[memoEntry]     // by object
+	graphs  map[[sha256.Size]byte]*kept[[]indexedNote] // by graph: what the graph rules said
 	changed bool
 }
 
@@ -43,7 +43,7 @@ type kept[E any] struct {
 
 // NewMemo returns an empty memo.
 func NewMemo() *Memo {
-	return &Memo{entries: map[[sha256.Size]byte]kept[memoEntry]{}, graphs: map[[sha256.Size]byte]kept[[]indexedNote]{}}
+	return &Memo{entries: map[[sha256.Size]byte]*kept[memoEntry]{}, graphs: map[[sha256.Size]byte]*kept[[]indexedNote]{}}
 }
 
 //go:embed *.go
@@ -119,13 +119,24 @@ func (m *Memo) graphKey(ctx [sha256.Size]byte, g *Graph, views []objectView) (k 
 	return [sha256.Size]byte(h.Sum(nil)), true
 }
 
-// get returns the entry kept for k, confirming it for this run; nothing
-// when k is not keyed (m may then be nil).
-func (m *Memo) get(k [sha256.Size]byte, keyed bool) (memoEntry, bool) {
-	if !keyed {
-		return memoEntry{}, false
+// getAll looks up the entry kept for each keyed object, confirming it for
+// this run, under one lock: the lookups are many and short.
+func (m *Memo) getAll(objs []graphObject) {
+	if m == nil {
+		return
 	}
-	return lookup(m, m.entries, k)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range objs {
+		o := &objs[i]
+		if !o.keyed {
+			continue
+		}
+		if e, ok := m.entries[o.key]; ok {
+			e.confirmed = true
+			o.entry, o.hit = e.e, true
+		}
+	}
 }
 
 // put keeps the entry found for k, when it is keyed.
@@ -151,21 +162,22 @@ func (m *Memo) putGraph(k [sha256.Size]byte, keyed bool, notes []indexedNote) {
 }
 
 // lookup returns the entry of table kept for k, confirming it.
-func lookup[E any](m *Memo, table map[[sha256.Size]byte]kept[E], k [sha256.Size]byte) (E, bool) {
+func lookup[E any](m *Memo, table map[[sha256.Size]byte]*kept[E], k [sha256.Size]byte) (E, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := table[k]
-	if ok && !e.confirmed {
-		e.confirmed = true
-		table[k] = e
+	if !ok {
+		var zero E
+		return zero, false
 	}
-	return e.e, ok
+	e.confirmed = true
+	return e.e, true
 }
 
 // keep keeps e in table under k, confirmed.
-func keep[E any](m *Memo, table map[[sha256.Size]byte]kept[E], k [sha256.Size]byte, e E) {
+func keep[E any](m *Memo, table map[[sha256.Size]byte]*kept[E], k [sha256.Size]byte, e E) {
 	m.mu.Lock()
-	table[k] = kept[E]{e: e, confirmed: true}
+	table[k] = &kept[E]{e: e, confirmed: true}
 	m.changed = true
 	m.mu.Unlock()
 }
@@ -226,7 +238,7 @@ func (m *Memo) Bytes() []byte {
 
 // keptKeys returns the keys of the entries Bytes keeps, sorted: the
 // confirmed ones, and the others unless they outnumber them.
-func keptKeys[E any](entries map[[sha256.Size]byte]kept[E]) [][sha256.Size]byte {
+func keptKeys[E any](entries map[[sha256.Size]byte]*kept[E]) [][sha256.Size]byte {
 	n := 0
 	for _, e := range entries {
 		if e.confirmed {
@@ -271,7 +283,9 @@ func LoadMemo(b []byte) *Memo {
 		return m
 	}
 	d := memoDecoder{rest: rest}
-	for range d.count() {
+	n := d.count()
+	all := make([]kept[memoEntry], n) // one allocation for them all
+	for i := range n {
 		k := d.key()
 		var en memoEntry
 		if d.byte() == 1 {
@@ -280,7 +294,8 @@ func LoadMemo(b []byte) *Memo {
 		for range d.count() {
 			en.notes = append(en.notes, d.note())
 		}
-		m.entries[k] = kept[memoEntry]{e: en}
+		all[i].e = en
+		m.entries[k] = &all[i]
 	}
 	for range d.count() {
 		k := d.key()
@@ -289,7 +304,7 @@ func LoadMemo(b []byte) *Memo {
 			i := d.index()
 			notes = append(notes, indexedNote{Object: i, note: d.note()})
 		}
-		m.graphs[k] = kept[[]indexedNote]{e: notes}
+		m.graphs[k] = &kept[[]indexedNote]{e: notes}
 	}
 	if d.err != nil || len(d.rest) > 0 {
 		return NewMemo()

@@ -178,10 +178,10 @@ func TestLoadMemoOfDamagedBytes(t *testing.T) {
 }
 
 // unconfirmed is the entries as a new run reads them.
-func unconfirmed[E any](es map[[sha256.Size]byte]kept[E]) map[[sha256.Size]byte]kept[E] {
-	out := map[[sha256.Size]byte]kept[E]{}
+func unconfirmed[E any](es map[[sha256.Size]byte]*kept[E]) map[[sha256.Size]byte]*kept[E] {
+	out := map[[sha256.Size]byte]*kept[E]{}
 	for k, e := range es {
-		out[k] = kept[E]{e: e.e}
+		out[k] = &kept[E]{e: e.e}
 	}
 	return out
 }
@@ -194,12 +194,18 @@ func TestMemoBytesDropsTheUnused(t *testing.T) {
 		m.put([sha256.Size]byte{byte(i)}, true, memoEntry{})
 	}
 	back := LoadMemo(m.Bytes())
-	back.get([sha256.Size]byte{0}, true)
+	use := func(keys ...byte) {
+		objs := make([]graphObject, len(keys))
+		for i, k := range keys {
+			objs[i] = graphObject{key: [sha256.Size]byte{k}, keyed: true}
+		}
+		back.getAll(objs)
+	}
+	use(0)
 	if got := len(LoadMemo(back.Bytes()).entries); got != 1 {
 		t.Errorf("one used of three: %d kept, want 1", got)
 	}
-	back.get([sha256.Size]byte{1}, true)
-	back.get([sha256.Size]byte{2}, true)
+	use(1, 2)
 	if got := len(LoadMemo(back.Bytes()).entries); got != 3 {
 		t.Errorf("all used: %d kept, want 3", got)
 	}
