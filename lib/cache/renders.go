@@ -8,14 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/manifold-dev/manifold/lib/keep"
 	"github.com/manifold-dev/manifold/lib/tree"
 )
 
@@ -158,8 +157,7 @@ func (r *Renders) fail(err error) {
 }
 
 // Save writes again the files this run added to: each with the renders
-// this run put, those it used, and the others unless they outnumber those
-// (a file that only grew would soon hold every version of every app). It
+// this run put or used, and the others as package keep says. It
 // removes the pending files, and those an interrupted run left an hour or
 // more ago. The Renders keeps nothing more after it.
 func (r *Renders) Save() error {
@@ -200,15 +198,16 @@ func (r *Renders) merge(n byte, b *bucket) error {
 	if !ok || len(added) != b.added {
 		return fmt.Errorf("renders: %s holds %d of %d renders", name, len(added), b.added)
 	}
-	keep := slices.Collect(maps.Keys(added))
-	old := slices.DeleteFunc(slices.Collect(maps.Keys(b.entries)), func(k [sha256.Size]byte) bool { return added[k] != nil })
-	if used := len(keep) + len(b.used); len(old) > 2*used {
-		old = slices.DeleteFunc(old, func(k [sha256.Size]byte) bool { return !b.used[k] })
+	// What this run put or found counts as used (see package keep).
+	used := make(map[[sha256.Size]byte]bool, len(b.entries)+len(added))
+	for k := range b.entries {
+		used[k] = b.used[k]
 	}
-	keep = append(keep, old...)
-	slices.SortFunc(keep, func(x, y [sha256.Size]byte) int { return bytes.Compare(x[:], y[:]) })
+	for k := range added {
+		used[k] = true
+	}
 	out := []byte(bucketHeader)
-	for _, k := range keep {
+	for _, k := range keep.Keys(used, func(u bool) bool { return u }) {
 		data, ok := added[k]
 		if !ok {
 			data = b.entries[k]

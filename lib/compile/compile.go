@@ -147,7 +147,8 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 			}
 			res.Findings = append(res.Findings, more...)
 		}
-		res.Objects = append(res.Objects, objs...)
+		// The next environments have about as many objects.
+		res.Objects = append(slices.Grow(res.Objects, len(objs)*(len(worlds)-i)), objs...)
 		res.Tree.Envs[worlds[i].Env.Name] = worlds[i].Env.Pins()
 	}
 	finding.Sort(res.Findings)
@@ -230,14 +231,18 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	var objs []Object
-	var values []*value
-	var raw [][]byte
-	var sums [][sha256.Size]byte
+	n := 0
 	for _, u := range units {
 		if u.err != nil {
 			return nil, nil, nil, nil, u.err
 		}
+		n += len(u.objs)
+	}
+	objs := make([]Object, 0, n)
+	values := make([]*value, 0, n)
+	raw := make([][]byte, 0, n)
+	sums := make([][sha256.Size]byte, 0, n)
+	for _, u := range units {
 		objs = append(objs, u.objs...)
 		values = append(values, u.vals...)
 		raw = append(raw, u.raw...)

@@ -7,12 +7,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/manifold-dev/manifold/lib/codehash"
+	"github.com/manifold-dev/manifold/lib/keep"
 	"github.com/manifold-dev/manifold/lib/validate"
 )
 
@@ -142,7 +141,7 @@ func (m *Memo) getAll(objs []graphObject) {
 // put keeps the entry found for k, when it is keyed.
 func (m *Memo) put(k [sha256.Size]byte, keyed bool, e memoEntry) {
 	if keyed {
-		keep(m, m.entries, k, e)
+		hold(m, m.entries, k, e)
 	}
 }
 
@@ -157,7 +156,7 @@ func (m *Memo) getGraph(k [sha256.Size]byte, keyed bool) ([]indexedNote, bool) {
 // putGraph keeps the notes found for the graph of key k, when it is keyed.
 func (m *Memo) putGraph(k [sha256.Size]byte, keyed bool, notes []indexedNote) {
 	if keyed {
-		keep(m, m.graphs, k, notes)
+		hold(m, m.graphs, k, notes)
 	}
 }
 
@@ -174,8 +173,8 @@ func lookup[E any](m *Memo, table map[[sha256.Size]byte]*kept[E], k [sha256.Size
 	return e.e, true
 }
 
-// keep keeps e in table under k, confirmed.
-func keep[E any](m *Memo, table map[[sha256.Size]byte]*kept[E], k [sha256.Size]byte, e E) {
+// hold keeps e in table under k, confirmed.
+func hold[E any](m *Memo, table map[[sha256.Size]byte]*kept[E], k [sha256.Size]byte, e E) {
 	m.mu.Lock()
 	table[k] = &kept[E]{e: e, confirmed: true}
 	m.changed = true
@@ -200,14 +199,14 @@ const memoHeader = "manifold lint memo 2\n"
 // a one and the hash) and its notes; then the number of graph entries, and
 // each: the key and its notes, each with its object's index. Notes are
 // counted, and each is its rule, path segments, path, message and quiet
-// flag; strings are length-prefixed, numbers unsigned varints. The entries
-// this run confirmed are kept; older ones too, unless they outnumber them
-// (a memo that only grew would soon hold every version of every object).
+// flag; strings are length-prefixed, numbers unsigned varints. Entries are
+// in no order, and kept as package keep says.
 func (m *Memo) Bytes() []byte {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e := memoEncoder{b: []byte(memoHeader)}
 	objects := keptKeys(m.entries)
+	e := memoEncoder{b: make([]byte, 0, len(memoHeader)+len(objects)*(2*sha256.Size+4))}
+	e.b = append(e.b, memoHeader...)
 	e.count(len(objects))
 	for _, k := range objects {
 		en := m.entries[k].e
@@ -236,20 +235,9 @@ func (m *Memo) Bytes() []byte {
 	return e.b
 }
 
-// keptKeys returns the keys of the entries Bytes keeps, sorted: the
-// confirmed ones, and the others unless they outnumber them.
+// keptKeys returns the keys of the entries Bytes keeps (see package keep).
 func keptKeys[E any](entries map[[sha256.Size]byte]*kept[E]) [][sha256.Size]byte {
-	n := 0
-	for _, e := range entries {
-		if e.confirmed {
-			n++
-		}
-	}
-	keys := slices.SortedFunc(maps.Keys(entries), func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
-	if len(keys) > 2*n {
-		keys = slices.DeleteFunc(keys, func(k [sha256.Size]byte) bool { return !entries[k].confirmed })
-	}
-	return keys
+	return keep.Keys(entries, func(e *kept[E]) bool { return e.confirmed })
 }
 
 // memoEncoder writes what LoadMemo reads.

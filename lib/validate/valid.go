@@ -5,12 +5,11 @@ import (
 	"crypto/sha256"
 	_ "embed" // the gate's source is part of its identity
 	"fmt"
-	"maps"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/manifold-dev/manifold/lib/codehash"
+	"github.com/manifold-dev/manifold/lib/keep"
 	"github.com/manifold-dev/manifold/lib/jsonval"
 	"github.com/manifold-dev/manifold/lib/manifest"
 	"github.com/manifold-dev/manifold/lib/render"
@@ -57,25 +56,15 @@ func (v *Valid) Changed() bool {
 	return v.changed
 }
 
-// Bytes encodes the set: the header and the keys, sorted. The keys this
-// run confirmed are kept; older ones too, unless they outnumber them (a
-// set that only grew would soon hold every version of every object).
+// Bytes encodes the set: the header and the keys, in no order, kept as
+// package keep says.
 func (v *Valid) Bytes() []byte {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	confirmed := 0
-	for _, c := range v.keys {
-		if c {
-			confirmed++
-		}
-	}
-	keep := slices.SortedFunc(maps.Keys(v.keys), func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
-	if len(keep) > 2*confirmed {
-		keep = slices.DeleteFunc(keep, func(k [sha256.Size]byte) bool { return !v.keys[k] })
-	}
-	b := make([]byte, 0, len(validHeader)+len(keep)*sha256.Size)
+	keys := keep.Keys(v.keys, func(confirmed bool) bool { return confirmed })
+	b := make([]byte, 0, len(validHeader)+len(keys)*sha256.Size)
 	b = append(b, validHeader...)
-	for _, k := range keep {
+	for _, k := range keys {
 		b = append(b, k[:]...)
 	}
 	return b
