@@ -9,8 +9,8 @@ import (
 	"sync"
 
 	"github.com/manifold-dev/manifold/lib/codehash"
-	"github.com/manifold-dev/manifold/lib/keep"
 	"github.com/manifold-dev/manifold/lib/jsonval"
+	"github.com/manifold-dev/manifold/lib/keep"
 	"github.com/manifold-dev/manifold/lib/manifest"
 	"github.com/manifold-dev/manifold/lib/render"
 	"github.com/manifold-dev/manifold/lib/schemas"
