@@ -65,12 +65,19 @@ func envKey(env model.Env) ([sha256.Size]byte, bool) {
 // for an Input that has no key.
 func renderKey(env [sha256.Size]byte, in expand.Input) ([sha256.Size]byte, bool) {
 	in.Env = model.Env{}
-	b, err := valuekey.Append(append([]byte("app\x00"), env[:]...), in)
+	buf := keyBuffers.Get().(*[]byte)
+	defer keyBuffers.Put(buf)
+	b, err := valuekey.Append(append(append((*buf)[:0], "app\x00"...), env[:]...), in)
+	*buf = b
 	if err != nil {
 		return [sha256.Size]byte{}, false
 	}
 	return sha256.Sum256(b), true
 }
+
+// keyBuffers hold the encodings renderKey hashes: an app's is some
+// kilobytes, and every app's is made on every run.
+var keyBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // renderHeader starts an encoded render; a new layout gets a new header.
 const renderHeader = "manifold render 5\n"
