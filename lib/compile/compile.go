@@ -256,10 +256,12 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 // with its group in the file name.
 func place(objs []Object, raw [][]byte, files map[string][]byte) {
 	qualify := ambiguousKinds(objs)
-	for i := range objs {
+	workers.Each(len(objs), func(i int) {
 		o := &objs[i]
 		name := render.FileName(o.GVK.Kind, o.GVK.Group, o.Name, qualify[o.GVK.Kind])
 		o.Path = path.Join(o.Env.Name, o.Folder, name)
+	})
+	for i, o := range objs {
 		files[o.Path] = raw[i] // duplicateFindings ruled out two objects at one path
 	}
 }
@@ -461,10 +463,11 @@ func nameFinding(o *Object) *finding.Finding {
 // be the same object in the cluster.
 func duplicateFindings(objs []Object) []finding.Finding {
 	var fs []finding.Finding
-	first := make(map[string]*Object, len(objs))
+	type id struct{ env, group, kind, namespace, name string }
+	first := make(map[id]*Object, len(objs))
 	for i := range objs {
 		o := &objs[i]
-		key := strings.Join([]string{o.Env.Name, o.GVK.Group, o.GVK.Kind, o.Namespace, o.Name}, "/")
+		key := id{o.Env.Name, o.GVK.Group, o.GVK.Kind, o.Namespace, o.Name}
 		prev, dup := first[key]
 		if !dup {
 			first[key] = o

@@ -90,11 +90,12 @@ func (m *Memo) key(ctx [sha256.Size]byte, o *Object) (k [sha256.Size]byte, ok bo
 	if m == nil || o.Sum == ([sha256.Size]byte{}) {
 		return k, false
 	}
-	h := sha256.New()
-	h.Write(ctx[:])
-	h.Write(o.Sum[:])
-	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%s", len(o.App), o.App, len(o.File), o.File)
-	return [sha256.Size]byte(h.Sum(nil)), true
+	b := make([]byte, 0, 2*sha256.Size+len(o.App)+len(o.File)+2*binary.MaxVarintLen64)
+	b = append(append(b, ctx[:]...), o.Sum[:]...)
+	for _, s := range []string{o.App, o.File} {
+		b = append(binary.AppendUvarint(b, uint64(len(s))), s...)
+	}
+	return sha256.Sum256(b), true
 }
 
 // graphKey is a graph's key in a context: the hash of what the graph
@@ -106,14 +107,17 @@ func (m *Memo) graphKey(ctx [sha256.Size]byte, g *Graph, views []objectView) (k 
 	}
 	h := sha256.New()
 	h.Write(ctx[:])
-	fmt.Fprintf(h, "%d\x00", len(views))
+	b := binary.AppendUvarint(nil, uint64(len(views)))
 	for i, v := range views {
 		if !v.ok {
 			return k, false
 		}
 		o := g.Objects[i]
-		h.Write(v.sum[:])
-		fmt.Fprintf(h, "%d\x00%s\x00%d\x00%s", len(o.App), o.App, len(o.File), o.File)
+		b = append(b[:0], v.sum[:]...)
+		for _, s := range []string{o.App, o.File} {
+			b = append(binary.AppendUvarint(b, uint64(len(s))), s...)
+		}
+		h.Write(b)
 	}
 	return [sha256.Size]byte(h.Sum(nil)), true
 }

@@ -192,8 +192,9 @@ func cutFingerprint(b []byte) (Fingerprint, []byte, bool) {
 const digestHeader = "manifold digest 1\n"
 
 // MarshalBinary lays out d as the header, the number of environments, each
-// environment's name and pins (name=version pairs), by name, then each file
-// by path with its raw SHA-256. A cache keeps a compile's Digest so.
+// environment's name and pins (name=version pairs), by name, then each file,
+// in no order, by path with its raw SHA-256. A cache keeps a compile's
+// Digest so.
 func (d Digest) MarshalBinary() ([]byte, error) {
 	b := make([]byte, 0, len(digestHeader)+len(d.Files)*(64+sha256.Size))
 	b = append(b, digestHeader...)
@@ -206,12 +207,13 @@ func (d Digest) MarshalBinary() ([]byte, error) {
 			b = appendString(appendString(b, k), pins[k])
 		}
 	}
-	for _, p := range slices.Sorted(maps.Keys(d.Files)) {
-		sum, err := hex.DecodeString(d.Files[p])
-		if err != nil || len(sum) != sha256.Size {
+	var src []byte
+	for p, sum := range d.Files { // in any order: it is read into a map
+		src = append(src[:0], sum...)
+		var err error
+		if b, err = hex.AppendDecode(appendString(b, p), src); err != nil || len(sum) != 2*sha256.Size {
 			return nil, errors.New("digest: " + p + ": not a SHA-256")
 		}
-		b = append(appendString(b, p), sum...)
 	}
 	return b, nil
 }
