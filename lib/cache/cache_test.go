@@ -69,7 +69,7 @@ func TestPutGetAndTrim(t *testing.T) {
 		t.Fatal("an empty cache hits")
 	}
 	d := tree.Digest{
-		Files: map[string]string{"dev/a/x.yaml": tree.Hash([]byte("x")), "dev/a/y.yaml": tree.Hash([]byte("y"))},
+		Files: map[string]tree.Sum{"dev/a/x.yaml": tree.Hash([]byte("x")), "dev/a/y.yaml": tree.Hash([]byte("y"))},
 		Envs:  map[string]map[string]string{"dev": {"kubernetes": "1.37.2"}},
 	}
 	warning := []finding.Finding{{Rule: "spread-missing", Severity: finding.Warning, File: "apps/worker.go", Line: 3, Message: "m"}}

@@ -7,7 +7,6 @@ package compile
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"path"
@@ -126,7 +125,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	gate.Valid = opts.Valid
 	enc := new(render.Encoder)
 	res.Tree = tree.Tree{Files: map[string][]byte{}, Envs: map[string]map[string]string{}}
-	res.Digest = tree.Digest{Files: map[string]string{}, Envs: res.Tree.Envs}
+	res.Digest = tree.Digest{Files: map[string]tree.Sum{}, Envs: res.Tree.Envs}
 	failed := false // an environment has name errors: the others are only rendered, for theirs
 	for i := range worlds {
 		objs, values, raw, sums, err := renderEnv(ctx, enc, &worlds[i], selApps, opts.Renders)
@@ -139,7 +138,7 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		if !failed {
 			place(objs, raw, res.Tree.Files)
 			for i, o := range objs {
-				res.Digest.Files[o.Path] = hex.EncodeToString(sums[i][:])
+				res.Digest.Files[o.Path] = sums[i]
 			}
 			more, err := checkEnv(ctx, gate, worlds[i], selApps, objs, values, raw, sums, opts)
 			if err != nil {

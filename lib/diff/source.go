@@ -27,7 +27,7 @@ func Compiled(ctx context.Context, dir, base string, compiled tree.Tree, scope t
 		}
 		old = map[string][]byte{}
 		for p, b := range files {
-			if rec.Files[p] != "" {
+			if _, owned := rec.Files[p]; owned {
 				old[p] = b
 			}
 		}

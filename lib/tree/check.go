@@ -133,7 +133,7 @@ func check(dir string, t Digest, scope Scope, known *Known, rec Record, dirs map
 			found[i] = &Difference{p, Stale, err.Error()}
 		case cur != t.Files[p]:
 			reason := "differs from what apps/ compiles to: apps/ changed since the last compile"
-			if h := rec.Files[p]; h == "" {
+			if h, ok := rec.Files[p]; !ok {
 				reason = "not written by manifold, and differs from what apps/ compiles to"
 			} else if h != cur {
 				reason = "edited by hand since manifold wrote it"
@@ -196,7 +196,7 @@ func unexpected(dir string, t Digest, scope Scope, rec Record, dirs map[string]m
 			switch {
 			case IsTemp(d.Name()):
 				diffs = append(diffs, Difference{p, Unexpected, "temp file of an interrupted run: the next compile removes it"})
-			case rec.Files[p] != "":
+			case owned(rec, p):
 				diffs = append(diffs, Difference{p, Unexpected, "owned by manifold but no longer compiled: the next compile prunes it"})
 			default:
 				diffs = append(diffs, Difference{p, Unexpected, "stray file in a generated folder: not written by manifold; Argo CD would sync it"})

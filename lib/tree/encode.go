@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"maps"
 	"slices"
@@ -32,16 +31,7 @@ func encodeKnown(files map[string]seen, st *stamp) []byte {
 	body := make([]byte, 0, len(files)*(64+fpSize+sha256.Size+1))
 	n := 0
 	for p, s := range files { // in any order: it is read into a map
-		if len(s.Sum) != 2*sha256.Size {
-			continue // not a SHA-256: not remembered
-		}
-		start := len(body)
-		body = appendFingerprint(appendString(body, p), s.FP)
-		var err error
-		if body, err = hex.AppendDecode(body, []byte(s.Sum)); err != nil {
-			body = body[:start]
-			continue
-		}
+		body = append(appendFingerprint(appendString(body, p), s.FP), s.Sum[:]...)
 		var flags byte
 		if s.Stamped {
 			flags |= flagStamped
@@ -96,7 +86,7 @@ func decodeKnown(b []byte) (files map[string]seen, st *stamp, ok bool) {
 		if flags&^(flagStamped|flagRacy) != 0 {
 			return nil, nil, false
 		}
-		files[p] = seen{mark: mark{FP: fp, Racy: flags&flagRacy != 0}, Sum: hex.EncodeToString(rest[:sha256.Size]), Stamped: flags&flagStamped != 0}
+		files[p] = seen{mark: mark{FP: fp, Racy: flags&flagRacy != 0}, Sum: Sum(rest[:sha256.Size]), Stamped: flags&flagStamped != 0}
 		rest = rest[sha256.Size+1:]
 	}
 	if len(rest) == 0 || rest[0] > 1 {
@@ -207,13 +197,8 @@ func (d Digest) MarshalBinary() ([]byte, error) {
 			b = appendString(appendString(b, k), pins[k])
 		}
 	}
-	var src []byte
 	for p, sum := range d.Files { // in any order: it is read into a map
-		src = append(src[:0], sum...)
-		var err error
-		if b, err = hex.AppendDecode(appendString(b, p), src); err != nil || len(sum) != 2*sha256.Size {
-			return nil, errors.New("digest: " + p + ": not a SHA-256")
-		}
+		b = append(appendString(b, p), sum[:]...)
 	}
 	return b, nil
 }
@@ -230,7 +215,7 @@ func (d *Digest) UnmarshalBinary(b []byte) error {
 		return bad
 	}
 	rest = rest[w:]
-	out := Digest{Envs: make(map[string]map[string]string, nenv), Files: map[string]string{}}
+	out := Digest{Envs: make(map[string]map[string]string, nenv), Files: map[string]Sum{}}
 	for range nenv {
 		var env string
 		if env, rest, ok = cutString(rest); !ok {
@@ -259,7 +244,7 @@ func (d *Digest) UnmarshalBinary(b []byte) error {
 		if p, rest, ok = cutString(rest); !ok || len(rest) < sha256.Size {
 			return bad
 		}
-		out.Files[p] = hex.EncodeToString(rest[:sha256.Size])
+		out.Files[p] = Sum(rest[:sha256.Size])
 		rest = rest[sha256.Size:]
 	}
 	*d = out

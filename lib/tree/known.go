@@ -82,7 +82,7 @@ func FileFingerprint(fi fs.FileInfo) (fp Fingerprint, settled, ok bool) {
 // seen is what Known keeps of one file.
 type seen struct {
 	mark
-	Sum     string // hex SHA-256 of the content, as the record stores it
+	Sum     Sum // of the content
 	Stamped bool   // the stamp holds it
 }
 
@@ -172,7 +172,7 @@ func (k *Known) Unchanged(dir, key string) bool {
 // sumsAt is sumAt for each of paths, on fsWorkers goroutines, with what
 // k knew of them (returned) read once and what it learns remembered once:
 // the goroutines share no lock.
-func (k *Known) sumsAt(dir string, paths []string) ([]seen, []string, []error) {
+func (k *Known) sumsAt(dir string, paths []string) ([]seen, []Sum, []error) {
 	known := make([]seen, len(paths))
 	if k != nil {
 		k.mu.RLock()
@@ -181,7 +181,7 @@ func (k *Known) sumsAt(dir string, paths []string) ([]seen, []string, []error) {
 		}
 		k.mu.RUnlock()
 	}
-	sums, errs := make([]string, len(paths)), make([]error, len(paths))
+	sums, errs := make([]Sum, len(paths)), make([]error, len(paths))
 	learned := make([]*seen, len(paths))
 	eachFS(len(paths), func(i int) {
 		p := paths[i]
@@ -193,7 +193,7 @@ func (k *Known) sumsAt(dir string, paths []string) ([]seen, []string, []error) {
 		case s.mode != 0:
 			errs[i] = errNotRegular(p, s.mode)
 			return
-		case s.known && known[i].Sum != "" && known[i].FP == s.fp && !known[i].Racy:
+		case s.known && known[i].Sum != (Sum{}) && known[i].FP == s.fp && !known[i].Racy:
 			sums[i] = known[i].Sum
 			return
 		}
@@ -239,7 +239,7 @@ func (k *Known) stampedFiles() []string {
 // and no stamp, when one of them has no fingerprint. With same, the stamp
 // held all of paths and no other file before, but written (which a write
 // forgot and remembered again).
-func (k *Known) setStamp(st *stamp, paths map[string]string, same bool, written []string) bool {
+func (k *Known) setStamp(st *stamp, paths map[string]Sum, same bool, written []string) bool {
 	if k == nil {
 		return false
 	}
@@ -247,9 +247,9 @@ func (k *Known) setStamp(st *stamp, paths map[string]string, same bool, written 
 	defer k.mu.Unlock()
 	k.stamp, k.changed = nil, true
 	if same {
-		paths = make(map[string]string, len(written))
+		paths = make(map[string]Sum, len(written))
 		for _, p := range written {
-			paths[p] = ""
+			paths[p] = Sum{}
 		}
 	}
 	for p := range paths {
@@ -326,7 +326,7 @@ func errNotRegular(p string, mode fs.FileMode) error {
 // sum returns the hex SHA-256 of the regular file at p under dir, whose
 // lstat is s: from memory when its fingerprint is the one last seen and
 // not racy, otherwise by reading it (and remembering it).
-func (k *Known) sum(dir, p string, s stat) (string, error) {
+func (k *Known) sum(dir, p string, s stat) (Sum, error) {
 	if k != nil && s.known {
 		k.mu.RLock()
 		e, hit := k.files[p]
@@ -337,7 +337,7 @@ func (k *Known) sum(dir, p string, s stat) (string, error) {
 	}
 	b, err := readFile(filepath.Join(dir, filepath.FromSlash(p)), s.fp.Size)
 	if err != nil {
-		return "", err
+		return Sum{}, err
 	}
 	sum := Hash(b)
 	k.remember(p, s, sum)
@@ -346,7 +346,7 @@ func (k *Known) sum(dir, p string, s stat) (string, error) {
 
 // remember records that the file at p, whose lstat (taken before it was
 // read) is s, has content sum.
-func (k *Known) remember(p string, s stat, sum string) {
+func (k *Known) remember(p string, s stat, sum Sum) {
 	if k == nil || !s.known {
 		return
 	}

@@ -37,15 +37,18 @@ const recordHeader = "# manifold ownership record: the files under this folder t
 type Record struct {
 	// Envs maps an environment to its pinned versions ("kubernetes" -> "1.37.2").
 	Envs map[string]map[string]string
-	// Files maps an owned path to the hex SHA-256 of its content.
-	Files map[string]string
+	// Files maps an owned path to the SHA-256 of its content.
+	Files map[string]Sum
 }
 
-// Hash returns the hex SHA-256 of b, as the record stores it.
-func Hash(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
+// Sum is the SHA-256 of a file's content.
+type Sum [sha256.Size]byte
+
+// String returns the sum in hex, as the record writes it.
+func (s Sum) String() string { return hex.EncodeToString(s[:]) }
+
+// Hash returns the SHA-256 of b.
+func Hash(b []byte) Sum { return sha256.Sum256(b) }
 
 // Marshal returns the record's text: the header, one "env" line per
 // environment, then one "file" line per owned path, each part sorted.
@@ -62,28 +65,29 @@ func (r Record) Marshal() []byte {
 	}
 	// The files, tens of thousands in a fleet, are sorted as pairs, and
 	// written without a string made per line.
-	type owned struct{ path, sum string }
+	type owned struct {
+		path string
+		sum  Sum
+	}
 	files := make([]owned, 0, len(r.Files))
 	size := 0
 	for p, sum := range r.Files {
 		files = append(files, owned{p, sum})
-		size += len("file  \n") + len(sum) + len(p)
+		size += len("file  \n") + 2*sha256.Size + len(p)
 	}
 	slices.SortFunc(files, func(x, y owned) int { return strings.Compare(x.path, y.path) })
-	b.Grow(size)
+	out := append(b.Bytes(), make([]byte, 0, size)...)
 	for _, f := range files {
-		b.WriteString("file ")
-		b.WriteString(f.sum)
-		b.WriteByte(' ')
-		b.WriteString(f.path)
-		b.WriteByte('\n')
+		out = append(out, "file "...)
+		out = hex.AppendEncode(out, f.sum[:])
+		out = append(append(append(out, ' '), f.path...), '\n')
 	}
-	return b.Bytes()
+	return out
 }
 
 // ParseRecord reads a record written by Marshal. name is used in errors.
 func ParseRecord(name string, data []byte) (Record, error) {
-	r := Record{Envs: map[string]map[string]string{}, Files: map[string]string{}}
+	r := Record{Envs: map[string]map[string]string{}, Files: map[string]Sum{}}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	line := 0
 	for sc.Scan() {
@@ -113,13 +117,14 @@ func ParseRecord(name string, data []byte) (Record, error) {
 			}
 			r.Envs[fields[1]] = pins
 		case "file":
-			if len(fields) != 3 || len(fields[1]) != sha256.Size*2 {
+			sum, ok := parseSum(fields[1:])
+			if len(fields) != 3 || !ok {
 				return Record{}, bad("a file line is: file <sha256> <path>")
 			}
 			if !validPath(fields[2]) {
 				return Record{}, bad("an owned path must be relative and stay inside the tree")
 			}
-			r.Files[fields[2]] = fields[1]
+			r.Files[fields[2]] = sum
 		default:
 			return Record{}, bad("unknown line")
 		}
@@ -133,16 +138,26 @@ func ParseRecord(name string, data []byte) (Record, error) {
 // fileLine reads the common line, "file <sha256> <path>" with a clean
 // path, without splitting it into fields; ok is false for anything else,
 // which ParseRecord then reads field by field (and explains).
-func fileLine(text string) (sum, p string, ok bool) {
+func fileLine(text string) (sum Sum, p string, ok bool) {
 	rest, ok := strings.CutPrefix(text, "file ")
 	if !ok || len(rest) < sha256.Size*2+2 || rest[sha256.Size*2] != ' ' {
-		return "", "", false
+		return Sum{}, "", false
 	}
-	sum, p = rest[:sha256.Size*2], rest[sha256.Size*2+1:]
-	if strings.ContainsAny(sum, " \t") || strings.ContainsAny(p, " \t\r\v\f") || !validPath(p) {
-		return "", "", false
+	p = rest[sha256.Size*2+1:]
+	if sum, ok = parseSum([]string{rest[:sha256.Size*2]}); !ok || strings.ContainsAny(p, " \t\r\v\f") || !validPath(p) {
+		return Sum{}, "", false
 	}
 	return sum, p, true
+}
+
+// parseSum reads the hex SHA-256 at the start of fields.
+func parseSum(fields []string) (Sum, bool) {
+	var s Sum
+	if len(fields) == 0 || len(fields[0]) != 2*sha256.Size {
+		return s, false
+	}
+	_, err := hex.Decode(s[:], []byte(fields[0]))
+	return s, err == nil
 }
 
 // validPath reports whether p is a clean relative slash path inside the

@@ -312,7 +312,7 @@ func TestCheck(t *testing.T) {
 func TestRecordRoundTrip(t *testing.T) {
 	rec := Record{
 		Envs:  map[string]map[string]string{"prod": {"kubernetes": "1.36.3", "istio": "1.32.0"}, "dev": {"kubernetes": "1.37.2"}},
-		Files: map[string]string{"prod/a/x.yaml": Hash([]byte("x")), "dev/a/x.yaml": Hash([]byte("y"))},
+		Files: map[string]Sum{"prod/a/x.yaml": Hash([]byte("x")), "dev/a/x.yaml": Hash([]byte("y"))},
 	}
 	b := rec.Marshal()
 	back, err := ParseRecord("r", b)
@@ -330,10 +330,11 @@ func TestRecordRoundTrip(t *testing.T) {
 
 func TestParseRecordRejectsEscapes(t *testing.T) {
 	for _, bad := range []string{
-		"file " + Hash(nil) + " ../etc/passwd\n",
-		"file " + Hash(nil) + " /etc/passwd\n",
-		"file " + Hash(nil) + " dev/../../x\n",
+		"file " + Hash(nil).String() + " ../etc/passwd\n",
+		"file " + Hash(nil).String() + " /etc/passwd\n",
+		"file " + Hash(nil).String() + " dev/../../x\n",
 		"file abc dev/a.yaml\n",
+		"file " + strings.Repeat("zz", 32) + " dev/a.yaml\n", // not hex
 		"bogus line\n",
 		"env dev kubernetes\n",
 	} {
@@ -347,7 +348,7 @@ func TestParseRecordRejectsEscapes(t *testing.T) {
 // the next run drops it from the record instead of refusing it.
 func TestOwnedButMissingIsNotAConflict(t *testing.T) {
 	dir := t.TempDir()
-	rec := Record{Envs: map[string]map[string]string{}, Files: map[string]string{"dev/a/never-written.yaml": Hash([]byte("x"))}}
+	rec := Record{Envs: map[string]map[string]string{}, Files: map[string]Sum{"dev/a/never-written.yaml": Hash([]byte("x"))}}
 	if err := writeAtomic(dir, RecordName, rec.Marshal(), true); err != nil {
 		t.Fatal(err)
 	}
@@ -811,7 +812,7 @@ var disturbances = []struct {
 		if err != nil {
 			return err
 		}
-		_, err = f.WriteString("file " + Hash([]byte("s")) + " dev/a/s.yaml\n")
+		_, err = f.WriteString("file " + Hash([]byte("s")).String() + " dev/a/s.yaml\n")
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}

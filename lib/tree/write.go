@@ -29,16 +29,16 @@ type Tree struct {
 // Digest is a compiled tree known by its files' content hashes alone:
 // what a cached compile remembers of it.
 type Digest struct {
-	Files map[string]string // slash path -> hex SHA-256 of the content
+	Files map[string]Sum // slash path -> SHA-256 of the content
 	Envs  map[string]map[string]string
 }
 
 // Digest returns t with its files' content hashes for contents.
 func (t Tree) Digest() Digest {
 	paths := slices.Collect(maps.Keys(t.Files))
-	sums := make([]string, len(paths))
+	sums := make([]Sum, len(paths))
 	workers.EachOn(fsWorkers(), len(paths), func(i int) { sums[i] = Hash(t.Files[paths[i]]) })
-	d := Digest{Files: make(map[string]string, len(paths)), Envs: t.Envs}
+	d := Digest{Files: make(map[string]Sum, len(paths)), Envs: t.Envs}
 	for i, p := range paths {
 		d.Files[p] = sums[i]
 	}
@@ -228,7 +228,7 @@ func (w Writer) planKnown(c *checker, d Digest, paths []string, scope Scope) (*p
 		}
 	}
 	k.mu.RLock()
-	gone := map[string]string{}
+	gone := map[string]Sum{}
 	for p, e := range k.files {
 		if _, keep := d.Files[p]; e.Stamped && !keep {
 			gone[p] = e.Sum
@@ -281,7 +281,7 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, paths []string, scope 
 			verdicts[i] = errWrite
 		case err != nil:
 			verdicts[i] = err
-		case rec.Files[p] == "":
+		case !owned(rec, p):
 			verdicts[i] = errors.New("exists but was not written by manifold (not in " + RecordName + "); move it away or delete it")
 		case cur != d.Files[p]:
 			verdicts[i] = errWrite
@@ -323,7 +323,7 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, paths []string, scope 
 	}
 	// The intent log: every path this run may leave behind is owned
 	// before any of them is touched.
-	pl.intent = Record{Envs: maps.Clone(rec.Envs), Files: make(map[string]string, len(rec.Files)+len(d.Files))}
+	pl.intent = Record{Envs: maps.Clone(rec.Envs), Files: make(map[string]Sum, len(rec.Files)+len(d.Files))}
 	if pl.intent.Envs == nil {
 		pl.intent.Envs = map[string]map[string]string{}
 	}
@@ -492,7 +492,7 @@ func readRecord(dir string) ([]byte, Record, error) {
 	name := filepath.Join(dir, RecordName)
 	data, err := os.ReadFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, Record{Envs: map[string]map[string]string{}, Files: map[string]string{}}, nil
+		return nil, Record{Envs: map[string]map[string]string{}, Files: map[string]Sum{}}, nil
 	}
 	if err != nil {
 		return nil, Record{}, fmt.Errorf("read ownership record: %w", err)
@@ -514,10 +514,10 @@ type checker struct {
 
 // sum returns the content hash of the regular file at p, after checking
 // that no part of the path is a symlink or a non-directory.
-func (c *checker) sum(p string) (string, error) {
+func (c *checker) sum(p string) (Sum, error) {
 	s, err := c.check(p)
 	if err != nil {
-		return "", err
+		return Sum{}, err
 	}
 	return c.known.sum(c.dir, p, s)
 }
@@ -871,7 +871,13 @@ func removeEmptyParents(dir, p string) {
 	}
 }
 
-func hasPrefix(files map[string]string, prefix string) bool {
+// owned reports whether the record owns the file p.
+func owned(rec Record, p string) bool {
+	_, ok := rec.Files[p]
+	return ok
+}
+
+func hasPrefix(files map[string]Sum, prefix string) bool {
 	for p := range files {
 		if strings.HasPrefix(p, prefix) {
 			return true

@@ -119,7 +119,7 @@ func consistent(t *testing.T, dir string, a, b tree.Tree) {
 		if !bytes.Equal(got, a.Files[rel]) && !bytes.Equal(got, b.Files[rel]) {
 			t.Errorf("%s is neither its old nor its new content (%d bytes)", rel, len(got))
 		}
-		if rec.Files[rel] == "" {
+		if rec.Files[rel] == (tree.Sum{}) {
 			t.Errorf("%s exists but the record does not own it: the next run would refuse it", rel)
 		}
 		return nil
