@@ -82,8 +82,8 @@ func FileFingerprint(fi fs.FileInfo) (fp Fingerprint, settled, ok bool) {
 // seen is what Known keeps of one file.
 type seen struct {
 	mark
-	Sum     Sum // of the content
-	Stamped bool   // the stamp holds it
+	Sum     Sum  // of the content
+	Stamped bool // the stamp holds it
 }
 
 // Fingerprint identifies a version of a file without reading it.
