@@ -135,7 +135,14 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		hit = err == nil && (current || *check)
 	}
 	var res compile.Result
+	surveyed := make(chan *tree.Survey, 1)
 	if !hit {
+		// A write of the whole tree surveys it while the compile runs.
+		if !*check && !*diffMode && !server.Enabled && len(envNames)+len(appNames) == 0 {
+			go func() { surveyed <- known.Survey(*out) }()
+		} else {
+			surveyed <- nil
+		}
 		valid, saveValid, err := store.Valid(*schemaDir)
 		if err != nil {
 			fmt.Fprintln(stderr, "compile: warning:", err, "(validating every object)")
@@ -243,7 +250,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "compile: %d objects; %d files written, %d removed, %d unchanged in %s\n",
 			done.Objects, 0, 0, done.Files, *out)
 	} else {
-		wr := tree.Writer{Fsync: *fsync, Known: known, Digest: digest}
+		wr := tree.Writer{Fsync: *fsync, Known: known, Digest: digest, Survey: <-surveyed}
 		if keyed {
 			wr.Key = stamp // the next run with this key finds the tree as written
 		}

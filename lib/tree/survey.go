@@ -140,3 +140,47 @@ func listDir(name string) (stat, []string, error) {
 // eachFS runs f(0..n-1) on fsWorkers goroutines: file system calls wait
 // on the kernel.
 func eachFS(n int, f func(int)) { workers.EachOn(fsWorkers(), n, f) }
+
+// Survey is what a write planned from the stamp reads of the tree before
+// it writes: the stamp's record and folders checked against the disk, and
+// every file it holds looked at (by fingerprint, or read when racy or
+// changed). A caller with work to do before the write (the compile) takes
+// it beforehand, in parallel with that work, and gives it to the Writer,
+// which uses it while the stamp is the one surveyed. What changes in the
+// tree after the survey the write does not see, as it would not see what
+// changes after its own checks; the stamp it leaves has the fingerprints
+// seen, so the next run sees it.
+type Survey struct {
+	st    *stamp
+	sv    survey
+	ok    bool
+	index map[string]int // a held file's index in was, sums and errs
+	was   []seen
+	sums  []Sum
+	errs  []error
+}
+
+// Survey surveys the tree under dir as k's stamp says it is; nil when k
+// has no stamp.
+func (k *Known) Survey(dir string) *Survey {
+	if k == nil {
+		return nil
+	}
+	k.mu.RLock()
+	st := k.stamp
+	k.mu.RUnlock()
+	if st == nil {
+		return nil
+	}
+	s := &Survey{st: st}
+	if s.sv, s.ok = k.survey(dir, st); !s.ok {
+		return s
+	}
+	held := k.stampedFiles()
+	s.index = make(map[string]int, len(held))
+	for i, p := range held {
+		s.index[p] = i
+	}
+	s.was, s.sums, s.errs = k.sumsAt(dir, held)
+	return s
+}

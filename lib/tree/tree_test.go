@@ -1088,3 +1088,78 @@ func TestRecordWrittenOnlyWhenItChanges(t *testing.T) {
 		t.Errorf("after a change, the record %v (%v) was not written", rec.Files, err)
 	}
 }
+
+// TestEarlySurveyStampsOnlyWhatItSaw: a write given a survey taken before
+// the tree changed does not see the change, as it would not see one after
+// its own checks; the stamp it leaves never holds for a tree that is not
+// what was compiled. Settled, a folder the write does not touch keeps the
+// mark the survey saw: one taken again would vouch for the change.
+func TestEarlySurveyStampsOnlyWhatItSaw(t *testing.T) {
+	tr := files("dev/a/x.yaml", "x1", "dev/a/y.yaml", "y1", "dev/b/z.yaml", "z1", "dev/d/u.yaml", "u1")
+	next := files("dev/a/x.yaml", "x2", "dev/a/y.yaml", "y1", "dev/c/w.yaml", "w1", "dev/d/u.yaml", "u1")
+	untouched := []struct {
+		name   string
+		change func(dir string) error
+	}{
+		{"a stray file where nothing is written", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "dev/d/s.yaml"), []byte("s"), 0o644)
+		}},
+		{"a temp file where nothing is written", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "dev/d", tempPrefix+"x"), []byte("half"), 0o644)
+		}},
+	}
+	type change struct {
+		name   string
+		change func(dir string) error
+		settle bool
+	}
+	var changes []change
+	for _, c := range disturbances {
+		changes = append(changes, change{c.name, c.change, false})
+	}
+	for _, c := range untouched {
+		changes = append(changes, change{c.name, c.change, false}, change{c.name, c.change, true})
+	}
+	for _, c := range changes {
+		t.Run(fmt.Sprintf("%s/settled=%v", c.name, c.settle), func(t *testing.T) {
+			dir := t.TempDir()
+			k := NewKnown()
+			if _, err := (Writer{Known: k, Key: "k1"}).Write(dir, tr, nil); err != nil {
+				t.Fatal(err)
+			}
+			sv := k.Survey(dir)
+			if sv == nil || !sv.ok {
+				t.Fatal("no survey of a stamped tree")
+			}
+			if err := c.change(dir); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			var holds bool
+			second := func() {
+				if _, err = (Writer{Known: k, Key: "k2", Survey: sv}).Write(dir, next, nil); err == nil {
+					holds = k.Unchanged(dir, "k2")
+				}
+			}
+			if c.settle {
+				settled(second)
+			} else {
+				second()
+			}
+			var conflict *ConflictError
+			if err != nil && !errors.As(err, &conflict) {
+				t.Fatal(err)
+			}
+			cur, cerr := Current(dir, next.Digest(), nil, NewKnown(), "")
+			if cerr != nil {
+				t.Fatal(cerr)
+			}
+			if holds && !cur {
+				t.Error("the stamp holds for a tree that is not current")
+			}
+			if c.name == "nothing" && !cur {
+				t.Error("nothing changed, and the tree is not current")
+			}
+		})
+	}
+}

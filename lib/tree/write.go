@@ -103,6 +103,9 @@ type Writer struct {
 	Known *Known
 	// Key names the tree written in the stamp, for Known.Unchanged.
 	Key string
+	// Survey, when the caller took it (Known.Survey), is the tree as the
+	// write is planned from it, unless the stamp has changed since.
+	Survey *Survey
 	// Digest, when the caller has it, is the written tree's (Tree.Digest),
 	// so that its files are not hashed again.
 	Digest Digest
@@ -189,8 +192,11 @@ func (w Writer) planKnown(c *checker, d Digest, paths []string, scope Scope) (*p
 	if st == nil || !slices.Equal(st.Roots, roots(d, nil)) {
 		return nil, nil
 	}
-	sv, ok := k.survey(c.dir, st)
-	if !ok {
+	sv := w.Survey
+	if sv == nil || sv.st != st {
+		sv = k.Survey(c.dir)
+	}
+	if !sv.ok {
 		return nil, nil
 	}
 	// Leftovers at the top (the record's temp file) are not in a root.
@@ -198,28 +204,28 @@ func (w Writer) planKnown(c *checker, d Digest, paths []string, scope Scope) (*p
 	if err := removeTemps(c.dir, top, false); err != nil {
 		return nil, err
 	}
-	for dd := range sv.dirs {
+	for dd := range sv.sv.dirs {
 		c.dirs[dd] = nil // a real folder
 	}
 	// A path the stamp does not hold is in no folder it holds, or not in
 	// it: not there. The others are compared.
-	was, sums, errs := k.sumsAt(c.dir, paths)
 	written := make([]bool, len(paths))
 	fresh := false
 	for i, p := range paths {
+		j, held := sv.index[p]
 		switch {
-		case !was[i].Stamped:
-			if !errors.Is(errs[i], fs.ErrNotExist) || !validPath(p) {
+		case !held:
+			if _, err := lstat(filepath.Join(c.dir, filepath.FromSlash(p))); !errors.Is(err, fs.ErrNotExist) || !validPath(p) {
 				return nil, nil
 			}
 			written[i], fresh = true, true
-		case errs[i] != nil:
-			return nil, nil // changed since the survey: check the tree
+		case sv.errs[j] != nil:
+			return nil, nil // changed since the stamp: check the tree
 		default:
-			written[i] = sums[i] != d.Files[p]
+			written[i] = sv.sums[j] != d.Files[p]
 		}
 	}
-	pl := &plan{recSum: st.RecordSum, intent: Record{Envs: d.Envs, Files: d.Files}, survey: &walked{roots: st.Roots, dirs: sv.dirs}}
+	pl := &plan{recSum: st.RecordSum, intent: Record{Envs: d.Envs, Files: d.Files}, survey: &walked{roots: st.Roots, dirs: sv.sv.dirs}}
 	for i, p := range paths {
 		if written[i] {
 			pl.write = append(pl.write, p)
@@ -227,14 +233,12 @@ func (w Writer) planKnown(c *checker, d Digest, paths []string, scope Scope) (*p
 			pl.unchanged++
 		}
 	}
-	k.mu.RLock()
 	gone := map[string]Sum{}
-	for p, e := range k.files {
-		if _, keep := d.Files[p]; e.Stamped && !keep {
-			gone[p] = e.Sum
+	for p, j := range sv.index {
+		if _, keep := d.Files[p]; !keep {
+			gone[p] = sv.was[j].Sum
 		}
 	}
-	k.mu.RUnlock()
 	pl.survey.same = !fresh && len(gone) == 0
 	if len(gone) > 0 {
 		pl.intent.Files = maps.Clone(d.Files)
