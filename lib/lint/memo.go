@@ -276,6 +276,7 @@ func LoadMemo(b []byte) *Memo {
 	}
 	d := memoDecoder{rest: rest}
 	n := d.count()
+	m.entries = make(map[[sha256.Size]byte]*kept[memoEntry], n)
 	all := make([]kept[memoEntry], n) // one allocation for them all
 	for i := range n {
 		k := d.key()

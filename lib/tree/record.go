@@ -14,6 +14,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/manifold-dev/manifold/lib/workers"
 )
 
 // RecordName is the ownership record's file name at the top of out/. Argo
@@ -52,7 +54,11 @@ func Hash(b []byte) Sum { return sha256.Sum256(b) }
 
 // Marshal returns the record's text: the header, one "env" line per
 // environment, then one "file" line per owned path, each part sorted.
-func (r Record) Marshal() []byte {
+func (r Record) Marshal() []byte { return r.marshal(nil) }
+
+// marshal is Marshal, given the record's paths sorted when the caller has
+// them (nil when not).
+func (r Record) marshal(sorted []string) []byte {
 	var b bytes.Buffer
 	b.WriteString(recordHeader)
 	for _, env := range slices.Sorted(maps.Keys(r.Envs)) {
@@ -63,24 +69,46 @@ func (r Record) Marshal() []byte {
 		}
 		b.WriteByte('\n')
 	}
-	// The files, tens of thousands in a fleet, are sorted as pairs, and
-	// written without a string made per line.
-	type owned struct {
-		path string
-		sum  Sum
+	// The files, tens of thousands in a fleet, are written without a
+	// string made per line.
+	if sorted == nil {
+		sorted = sortedPaths(r.Files)
 	}
-	files := make([]owned, 0, len(r.Files))
 	size := 0
-	for p, sum := range r.Files {
-		files = append(files, owned{p, sum})
+	for _, p := range sorted {
 		size += len("file  \n") + 2*sha256.Size + len(p)
 	}
-	slices.SortFunc(files, func(x, y owned) int { return strings.Compare(x.path, y.path) })
-	out := append(b.Bytes(), make([]byte, 0, size)...)
-	for _, f := range files {
+	out := slices.Grow(b.Bytes(), size)
+	for _, p := range sorted {
+		sum := r.Files[p]
 		out = append(out, "file "...)
-		out = hex.AppendEncode(out, f.sum[:])
-		out = append(append(append(out, ' '), f.path...), '\n')
+		out = hex.AppendEncode(out, sum[:])
+		out = append(append(append(out, ' '), p...), '\n')
+	}
+	return out
+}
+
+// sortedPaths returns the keys of files, sorted: those of each top folder
+// (an environment) on a goroutine of their own, as a tree has a few, and
+// each folder's keys sort before the next one's; in one sort when a file
+// lies at the top.
+func sortedPaths[V any](files map[string]V) []string {
+	groups := map[string][]string{}
+	for p := range files {
+		top, _, inFolder := strings.Cut(p, "/")
+		if !inFolder {
+			// A file at the top sorts among the folders: "a" before "a.b/".
+			return slices.Sorted(maps.Keys(files))
+		}
+		groups[top] = append(groups[top], p)
+	}
+	tops := slices.Collect(maps.Keys(groups))
+	// "a/..." and "a-b/..." sort as their folders and a slash do.
+	slices.SortFunc(tops, func(x, y string) int { return strings.Compare(x+"/", y+"/") })
+	workers.Each(len(tops), func(i int) { slices.Sort(groups[tops[i]]) })
+	out := make([]string, 0, len(files))
+	for _, top := range tops {
+		out = append(out, groups[top]...)
 	}
 	return out
 }

@@ -1163,3 +1163,21 @@ func TestEarlySurveyStampsOnlyWhatItSaw(t *testing.T) {
 		})
 	}
 }
+
+// TestSortedPaths: the paths sorted folder by folder are the paths sorted,
+// with folders whose names sort apart from their slash ("a-b" before "a").
+func TestSortedPaths(t *testing.T) {
+	for _, paths := range [][]string{
+		{"a/x", "a-b/x", "a/b/c", "ab/x", "a.b/y", "a/a", "dev/z", "a0/q", "/x"},
+		{"a/x", "a.b/y", "a", "b"}, // files at the top
+	} {
+		files := map[string]int{}
+		for _, p := range paths {
+			files[p] = 0
+		}
+		want := slices.Sorted(maps.Keys(files))
+		if got := sortedPaths(files); !slices.Equal(got, want) {
+			t.Errorf("sortedPaths = %v, want %v", got, want)
+		}
+	}
+}

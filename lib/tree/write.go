@@ -129,7 +129,7 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		d = t.Digest()
 	}
 	c := &checker{dir: dir, dirs: map[string]error{}, known: w.Known}
-	paths := slices.Sorted(maps.Keys(t.Files))
+	paths := sortedPaths(t.Files)
 	p, err := w.planKnown(c, d, paths, scope)
 	if err == nil && p == nil {
 		p, err = w.planChecked(c, t, d, paths, scope)
@@ -144,6 +144,7 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 type plan struct {
 	recSum    [sha256.Size]byte // the record on disk's hash; zero for none
 	intent    Record            // owned while the files are written: what was, and what will be
+	sorted    []string          // the intent's paths, sorted, when the plan has them
 	write     []string          // the files to write, sorted
 	remove    []string          // the owned files to prune, sorted
 	unchanged int
@@ -240,7 +241,9 @@ func (w Writer) planKnown(c *checker, d Digest, paths []string, scope Scope) (*p
 		}
 	}
 	pl.survey.same = !fresh && len(gone) == 0
-	if len(gone) > 0 {
+	if len(gone) == 0 {
+		pl.sorted = paths // the intent's files are the tree's
+	} else {
 		pl.intent.Files = maps.Clone(d.Files)
 		maps.Copy(pl.intent.Files, gone)
 		pl.remove = slices.Sorted(maps.Keys(gone))
@@ -344,7 +347,7 @@ func (w Writer) apply(c *checker, t Tree, d Digest, pl *plan) (Result, error) {
 	// The record is always synced: it must be on disk before the files it
 	// names. A record that already says it is not written again.
 	recSum := pl.recSum
-	intentText := pl.intent.Marshal()
+	intentText := pl.intent.marshal(pl.sorted)
 	if sum := sha256.Sum256(intentText); sum != recSum {
 		if err := writeAtomic(c.dir, RecordName, intentText, true); err != nil {
 			return res, err

@@ -40,6 +40,7 @@ func LoadValid(b []byte) *Valid {
 	if !ok || len(rest)%sha256.Size != 0 {
 		return v
 	}
+	v.keys = make(map[[sha256.Size]byte]bool, len(rest)/sha256.Size)
 	for ; len(rest) > 0; rest = rest[sha256.Size:] {
 		v.keys[[sha256.Size]byte(rest)] = false
 	}
