@@ -56,9 +56,9 @@ func Hash(b []byte) Sum { return sha256.Sum256(b) }
 // environment, then one "file" line per owned path, each part sorted.
 func (r Record) Marshal() []byte { return r.marshal(nil) }
 
-// marshal is Marshal, given the record's paths sorted when the caller has
+// marshal is Marshal, given the record's files sorted when the caller has
 // them (nil when not).
-func (r Record) marshal(sorted []string) []byte {
+func (r Record) marshal(sorted []fileSum) []byte {
 	var b bytes.Buffer
 	b.WriteString(recordHeader)
 	for _, env := range slices.Sorted(maps.Keys(r.Envs)) {
@@ -72,45 +72,68 @@ func (r Record) marshal(sorted []string) []byte {
 	// The files, tens of thousands in a fleet, are written without a
 	// string made per line.
 	if sorted == nil {
-		sorted = sortedPaths(r.Files)
+		sorted = sortedFiles(r.Files)
 	}
 	size := 0
-	for _, p := range sorted {
-		size += len("file  \n") + 2*sha256.Size + len(p)
+	for _, f := range sorted {
+		size += len("file  \n") + 2*sha256.Size + len(f.path)
 	}
 	out := slices.Grow(b.Bytes(), size)
-	for _, p := range sorted {
-		sum := r.Files[p]
+	for _, f := range sorted {
 		out = append(out, "file "...)
-		out = hex.AppendEncode(out, sum[:])
-		out = append(append(append(out, ' '), p...), '\n')
+		out = hex.AppendEncode(out, f.sum[:])
+		out = append(append(append(out, ' '), f.path...), '\n')
 	}
 	return out
 }
 
-// sortedPaths returns the keys of files, sorted: those of each top folder
-// (an environment) on a goroutine of their own, as a tree has a few, and
-// each folder's keys sort before the next one's; in one sort when a file
-// lies at the top.
+// fileSum is a file and its content's hash.
+type fileSum struct {
+	path string
+	sum  Sum
+}
+
+// sortedFiles returns files by path, sorted (see sortedPaths).
+func sortedFiles(files map[string]Sum) []fileSum {
+	out := make([]fileSum, 0, len(files))
+	for p, sum := range files {
+		out = append(out, fileSum{p, sum})
+	}
+	sortByPath(out, func(f fileSum) string { return f.path })
+	return out
+}
+
+// sortedPaths returns the keys of files, sorted (see sortByPath).
 func sortedPaths[V any](files map[string]V) []string {
-	groups := map[string][]string{}
-	for p := range files {
-		top, _, inFolder := strings.Cut(p, "/")
+	out := slices.Collect(maps.Keys(files))
+	sortByPath(out, func(p string) string { return p })
+	return out
+}
+
+// sortByPath sorts items by their distinct paths: those in each top folder
+// (an environment) on a goroutine of their own, as a tree has a few, and
+// each folder's before the next one's; in one sort when a path lies at the
+// top.
+func sortByPath[T any](items []T, path func(T) string) {
+	cmp := func(x, y T) int { return strings.Compare(path(x), path(y)) }
+	groups := map[string][]T{}
+	for _, it := range items {
+		top, _, inFolder := strings.Cut(path(it), "/")
 		if !inFolder {
 			// A file at the top sorts among the folders: "a" before "a.b/".
-			return slices.Sorted(maps.Keys(files))
+			slices.SortFunc(items, cmp)
+			return
 		}
-		groups[top] = append(groups[top], p)
+		groups[top] = append(groups[top], it)
 	}
 	tops := slices.Collect(maps.Keys(groups))
 	// "a/..." and "a-b/..." sort as their folders and a slash do.
 	slices.SortFunc(tops, func(x, y string) int { return strings.Compare(x+"/", y+"/") })
-	workers.Each(len(tops), func(i int) { slices.Sort(groups[tops[i]]) })
-	out := make([]string, 0, len(files))
+	workers.Each(len(tops), func(i int) { slices.SortFunc(groups[tops[i]], cmp) })
+	items = items[:0]
 	for _, top := range tops {
-		out = append(out, groups[top]...)
+		items = append(items, groups[top]...)
 	}
-	return out
 }
 
 // ParseRecord reads a record written by Marshal. name is used in errors.

@@ -151,13 +151,13 @@ func eachFS(n int, f func(int)) { workers.EachOn(fsWorkers(), n, f) }
 // changes after its own checks; the stamp it leaves has the fingerprints
 // seen, so the next run sees it.
 type Survey struct {
-	st    *stamp
-	sv    survey
-	ok    bool
-	index map[string]int // a held file's index in was, sums and errs
-	was   []seen
-	sums  []Sum
-	errs  []error
+	st   *stamp
+	sv   survey
+	ok   bool
+	held []string // the files the stamp holds, sorted; was, sums and errs are theirs
+	was  []seen
+	sums []Sum
+	errs []error
 }
 
 // Survey surveys the tree under dir as k's stamp says it is; nil when k
@@ -176,11 +176,8 @@ func (k *Known) Survey(dir string) *Survey {
 	if s.sv, s.ok = k.survey(dir, st); !s.ok {
 		return s
 	}
-	held := k.stampedFiles()
-	s.index = make(map[string]int, len(held))
-	for i, p := range held {
-		s.index[p] = i
-	}
-	s.was, s.sums, s.errs = k.sumsAt(dir, held)
+	s.held = k.stampedFiles()
+	sortByPath(s.held, func(p string) string { return p })
+	s.was, s.sums, s.errs = k.sumsAt(dir, s.held)
 	return s
 }

@@ -129,8 +129,12 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 		d = t.Digest()
 	}
 	c := &checker{dir: dir, dirs: map[string]error{}, known: w.Known}
-	paths := sortedPaths(t.Files)
-	p, err := w.planKnown(c, d, paths, scope)
+	files := sortedFiles(d.Files) // t's, with their hashes
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.path
+	}
+	p, err := w.planKnown(c, d, files, scope)
 	if err == nil && p == nil {
 		p, err = w.planChecked(c, t, d, paths, scope)
 	}
@@ -144,7 +148,7 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 type plan struct {
 	recSum    [sha256.Size]byte // the record on disk's hash; zero for none
 	intent    Record            // owned while the files are written: what was, and what will be
-	sorted    []string          // the intent's paths, sorted, when the plan has them
+	sorted    []fileSum         // the intent's files, sorted, when the plan has them
 	write     []string          // the files to write, sorted
 	remove    []string          // the owned files to prune, sorted
 	unchanged int
@@ -182,7 +186,7 @@ func (wk *walked) under(p string) bool {
 // were, every folder holds what the stamp says, so no folder is listed
 // and a path the stamp does not hold is not there. A nil plan, and no
 // error, when the stamp does not hold.
-func (w Writer) planKnown(c *checker, d Digest, paths []string, scope Scope) (*plan, error) {
+func (w Writer) planKnown(c *checker, d Digest, files []fileSum, scope Scope) (*plan, error) {
 	k := w.Known
 	if k == nil || scope != nil {
 		return nil, nil
@@ -208,41 +212,39 @@ func (w Writer) planKnown(c *checker, d Digest, paths []string, scope Scope) (*p
 	for dd := range sv.sv.dirs {
 		c.dirs[dd] = nil // a real folder
 	}
-	// A path the stamp does not hold is in no folder it holds, or not in
-	// it: not there. The others are compared.
-	written := make([]bool, len(paths))
+	// Both sorted, the tree's files and those the stamp holds are walked
+	// side by side. A path the stamp does not hold is in no folder it
+	// holds, or not in it: not there. The others are compared.
+	pl := &plan{recSum: st.RecordSum, intent: Record{Envs: d.Envs, Files: d.Files}, survey: &walked{roots: st.Roots, dirs: sv.sv.dirs}}
+	gone := map[string]Sum{}
 	fresh := false
-	for i, p := range paths {
-		j, held := sv.index[p]
+	j := 0
+	for _, f := range files {
+		for ; j < len(sv.held) && sv.held[j] < f.path; j++ {
+			gone[sv.held[j]] = sv.was[j].Sum
+		}
 		switch {
-		case !held:
-			if _, err := lstat(filepath.Join(c.dir, filepath.FromSlash(p))); !errors.Is(err, fs.ErrNotExist) || !validPath(p) {
+		case j == len(sv.held) || sv.held[j] != f.path:
+			if _, err := lstat(filepath.Join(c.dir, filepath.FromSlash(f.path))); !errors.Is(err, fs.ErrNotExist) || !validPath(f.path) {
 				return nil, nil
 			}
-			written[i], fresh = true, true
+			pl.write, fresh = append(pl.write, f.path), true
+			continue
 		case sv.errs[j] != nil:
 			return nil, nil // changed since the stamp: check the tree
+		case sv.sums[j] != f.sum:
+			pl.write = append(pl.write, f.path)
 		default:
-			written[i] = sv.sums[j] != d.Files[p]
-		}
-	}
-	pl := &plan{recSum: st.RecordSum, intent: Record{Envs: d.Envs, Files: d.Files}, survey: &walked{roots: st.Roots, dirs: sv.sv.dirs}}
-	for i, p := range paths {
-		if written[i] {
-			pl.write = append(pl.write, p)
-		} else {
 			pl.unchanged++
 		}
+		j++
 	}
-	gone := map[string]Sum{}
-	for p, j := range sv.index {
-		if _, keep := d.Files[p]; !keep {
-			gone[p] = sv.was[j].Sum
-		}
+	for ; j < len(sv.held); j++ {
+		gone[sv.held[j]] = sv.was[j].Sum
 	}
 	pl.survey.same = !fresh && len(gone) == 0
 	if len(gone) == 0 {
-		pl.sorted = paths // the intent's files are the tree's
+		pl.sorted = files // the intent's files are the tree's
 	} else {
 		pl.intent.Files = maps.Clone(d.Files)
 		maps.Copy(pl.intent.Files, gone)
