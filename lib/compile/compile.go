@@ -128,11 +128,12 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	res.Digest = tree.Digest{Files: map[string]tree.Sum{}, Envs: res.Tree.Envs}
 	failed := false // an environment has name errors: the others are only rendered, for theirs
 	for i := range worlds {
-		objs, values, raw, sums, err := renderEnv(ctx, enc, &worlds[i], selApps, opts.Renders)
+		r, err := renderEnv(ctx, enc, &worlds[i], selApps, opts.Renders)
 		if err != nil {
 			return Result{}, err
 		}
-		fs := append(nameFindings(objs), duplicateFindings(objs)...)
+		objs, values, raw, sums := r.objs, r.vals, r.raw, r.sums
+		fs := append(r.names, duplicateFindings(objs)...)
 		res.Findings = append(res.Findings, fs...)
 		failed = failed || finding.HasErrors(fs)
 		if !failed {
@@ -158,19 +159,26 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 	return res, nil
 }
 
+// rendered is what objects rendered to: each object, its value, its bytes
+// and their SHA-256, in order, and the findings of the names that are not
+// valid (see nameFindings).
+type rendered struct {
+	objs  []Object
+	vals  []*value
+	raw   [][]byte
+	sums  [][sha256.Size]byte
+	names []finding.Finding
+}
+
 // renderEnv expands and renders the environment's own objects and every
 // app's, in parallel; the results keep their order, so the output does not
 // depend on it. The objects share w's Env. An app whose render is in
-// renders is taken from there; the others' renders are put there. It
-// returns each object, its value, its bytes and their SHA-256.
-func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []model.App, renders Renders) ([]Object, []*value, [][]byte, [][sha256.Size]byte, error) {
+// renders is taken from there; the others' renders are put there.
+func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []model.App, renders Renders) (rendered, error) {
 	type unit struct {
-		a    model.App // zero for the environment's own objects
-		objs []Object
-		vals []*value
-		raw  [][]byte
-		sums [][sha256.Size]byte
-		err  error
+		a model.App // zero for the environment's own objects
+		rendered
+		err error
 	}
 	units := make([]*unit, 0, len(apps)+1)
 	units = append(units, &unit{})
@@ -204,6 +212,7 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 		}
 		if u.a.Name == "" {
 			add(expand.ArgoFolder, expand.Env(*w))
+			u.names = nameFindings(u.objs)
 			return
 		}
 		in := expand.NewInput(*w, u.a)
@@ -213,41 +222,43 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 		}
 		if ok {
 			if b, hit := renders.Get(key); hit {
-				var err error
-				if u.objs, u.vals, u.raw, u.sums, err = decodeRender(b, &w.Env, u.a); err == nil {
+				if r, named, err := decodeRender(b, &w.Env, u.a); err == nil {
+					u.rendered = r
+					if !named { // a render whose names all passed says so
+						u.names = nameFindings(u.objs)
+					}
 					return
 				}
 			}
 		}
 		add(expand.FolderOf(u.a), expand.App(in))
 		add(expand.ArgoFolder, expand.Argo(in))
+		u.names = nameFindings(u.objs)
 		if ok && u.err == nil {
-			if b, encoded := encodeRender(u.objs, u.vals, u.raw, u.sums); encoded {
+			if b, encoded := encodeRender(u.rendered); encoded {
 				renders.Put(key, b)
 			}
 		}
 	})
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return rendered{}, err
 	}
 	n := 0
 	for _, u := range units {
 		if u.err != nil {
-			return nil, nil, nil, nil, u.err
+			return rendered{}, u.err
 		}
 		n += len(u.objs)
 	}
-	objs := make([]Object, 0, n)
-	values := make([]*value, 0, n)
-	raw := make([][]byte, 0, n)
-	sums := make([][sha256.Size]byte, 0, n)
+	r := rendered{objs: make([]Object, 0, n), vals: make([]*value, 0, n), raw: make([][]byte, 0, n), sums: make([][sha256.Size]byte, 0, n)}
 	for _, u := range units {
-		objs = append(objs, u.objs...)
-		values = append(values, u.vals...)
-		raw = append(raw, u.raw...)
-		sums = append(sums, u.sums...)
+		r.objs = append(r.objs, u.objs...)
+		r.vals = append(r.vals, u.vals...)
+		r.raw = append(r.raw, u.raw...)
+		r.sums = append(r.sums, u.sums...)
+		r.names = append(r.names, u.names...)
 	}
-	return objs, values, raw, sums, nil
+	return r, nil
 }
 
 // place names the files of one environment's objects and adds them to
@@ -416,11 +427,9 @@ func definitionFindings(probs []model.Problem) []finding.Finding {
 // label (at most 63 characters), and a Service's a DNS-1035 label, so that
 // a long app name fails here, at its definition, and not in the cluster.
 func nameFindings(objs []Object) []finding.Finding {
-	bad := make([]*finding.Finding, len(objs))
-	workers.Each(len(objs), func(i int) { bad[i] = nameFinding(&objs[i]) })
 	var fs []finding.Finding
-	for _, f := range bad {
-		if f != nil {
+	for i := range objs {
+		if f := nameFinding(&objs[i]); f != nil {
 			fs = append(fs, *f)
 		}
 	}

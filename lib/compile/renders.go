@@ -80,7 +80,7 @@ func renderKey(env [sha256.Size]byte, in expand.Input) ([sha256.Size]byte, bool)
 var keyBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // renderHeader starts an encoded render; a new layout gets a new header.
-const renderHeader = "manifold render 5\n"
+const renderHeader = "manifold render 6\n"
 
 // castagnoli is the CRC a render ends with: a damaged render is told by it
 // before anything of it is read.
@@ -109,12 +109,19 @@ func (x *value) get() map[string]any {
 }
 
 // encodeRender encodes a unit's objects (all but their environment, app
-// and path, which the unit has): each object's folder, kind, namespace,
-// name, bytes and their SHA-256, and its value (jsonval.AppendBinary),
-// all length-prefixed, and a CRC-32C of it all.
-func encodeRender(objs []Object, values []*value, raw [][]byte, sums [][sha256.Size]byte) ([]byte, bool) {
+// and path, which the unit has): a byte, 1 when every name passed
+// nameFindings; then each object's folder, kind, namespace, name, bytes
+// and their SHA-256, and its value (jsonval.AppendBinary), all
+// length-prefixed, and a CRC-32C of it all.
+func encodeRender(r rendered) ([]byte, bool) {
+	objs, values, raw, sums := r.objs, r.vals, r.raw, r.sums
 	b := []byte(renderHeader)
 	field := func(s []byte) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
+	if len(r.names) == 0 {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
 	b = binary.AppendUvarint(b, uint64(len(objs)))
 	for i, o := range objs {
 		for _, s := range []string{o.Folder, o.GVK.Group, o.GVK.Version, o.GVK.Kind, o.Namespace, o.Name} {
@@ -131,18 +138,20 @@ func encodeRender(objs []Object, values []*value, raw [][]byte, sums [][sha256.S
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli)), true
 }
 
-// decodeRender reads what encodeRender wrote, for a unit of env and app.
-// The objects' values are decoded when first asked for.
-func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, [][]byte, [][sha256.Size]byte, error) {
+// decodeRender reads what encodeRender wrote, for a unit of env and app,
+// and whether its names all passed. The objects' values are decoded when
+// first asked for.
+func decodeRender(b []byte, env *model.Env, app model.App) (rendered, bool, error) {
 	bad := fmt.Errorf("a damaged render")
-	if len(b) < len(renderHeader)+4 || !bytes.HasPrefix(b, []byte(renderHeader)) {
-		return nil, nil, nil, nil, bad
+	if len(b) < len(renderHeader)+5 || !bytes.HasPrefix(b, []byte(renderHeader)) {
+		return rendered{}, false, bad
 	}
 	body, crc := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
-	if crc32.Checksum(body, castagnoli) != crc {
-		return nil, nil, nil, nil, bad
+	if crc32.Checksum(body, castagnoli) != crc || body[len(renderHeader)] > 1 {
+		return rendered{}, false, bad
 	}
-	rest := body[len(renderHeader):]
+	named := body[len(renderHeader)] == 1
+	rest := body[len(renderHeader)+1:]
 	count := func() (int, bool) {
 		v, n := binary.Uvarint(rest)
 		if n <= 0 || v > uint64(len(rest)-n) {
@@ -153,7 +162,7 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, 
 	}
 	n, ok := count()
 	if !ok {
-		return nil, nil, nil, nil, bad
+		return rendered{}, false, bad
 	}
 	objs := make([]Object, n)
 	values := make([]*value, n)
@@ -175,18 +184,18 @@ func decodeRender(b []byte, env *model.Env, app model.App) ([]Object, []*value, 
 		for j := range fields {
 			l, ok := count()
 			if !ok {
-				return nil, nil, nil, nil, bad
+				return rendered{}, false, bad
 			}
 			fields[j], rest = rest[:l:l], rest[l:]
 		}
 		if len(fields[7]) != sha256.Size {
-			return nil, nil, nil, nil, bad
+			return rendered{}, false, bad
 		}
 		objs[i] = Object{Env: env, App: app, Folder: str(fields[0]), GVK: schema.GroupVersionKind{Group: str(fields[1]), Version: str(fields[2]), Kind: str(fields[3])}, Namespace: str(fields[4]), Name: string(fields[5])}
 		values[i], raw[i], sums[i] = &value{enc: fields[8]}, fields[6], [sha256.Size]byte(fields[7])
 	}
 	if len(rest) > 0 {
-		return nil, nil, nil, nil, bad
+		return rendered{}, false, bad
 	}
-	return objs, values, raw, sums, nil
+	return rendered{objs: objs, vals: values, raw: raw, sums: sums}, named, nil
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/manifold-dev/manifold/apps"
+	"github.com/manifold-dev/manifold/lib/finding"
 	"github.com/manifold-dev/manifold/lib/model"
 )
 
@@ -158,17 +160,17 @@ func TestDamagedRendersAreMisses(t *testing.T) {
 	cold := compiled(t, apps.All(), r)
 	env := apps.Envs()[0]
 	for k, b := range r.m {
-		if _, _, _, _, err := decodeRender(b, &env, model.App{}); err != nil {
+		if _, _, err := decodeRender(b, &env, model.App{}); err != nil {
 			t.Fatalf("a render as kept: %v", err)
 		}
 		for _, at := range []int{0, len(renderHeader), len(b) / 2, len(b) - 5, len(b) - 1} {
 			d := slices.Clone(b)
 			d[at] ^= 0x40
-			if _, _, _, _, err := decodeRender(d, &env, model.App{}); err == nil {
+			if _, _, err := decodeRender(d, &env, model.App{}); err == nil {
 				t.Errorf("byte %d of %d changed: decoded", at, len(b))
 			}
 		}
-		if _, _, _, _, err := decodeRender(b[:len(b)-1], &env, model.App{}); err == nil {
+		if _, _, err := decodeRender(b[:len(b)-1], &env, model.App{}); err == nil {
 			t.Error("cut short: decoded")
 		}
 		d := slices.Clone(b)
@@ -176,4 +178,31 @@ func TestDamagedRendersAreMisses(t *testing.T) {
 		r.m[k] = d
 	}
 	same(t, "damaged renders", compiled(t, apps.All(), r), cold)
+}
+
+// TestRendersKeepWhatNamesFound: an app taken from the renders has its
+// names' findings again, whether its render says they all passed or not.
+func TestRendersKeepWhatNamesFound(t *testing.T) {
+	defs := []model.App{app(strings.Repeat("a", 50), true), app("short", true)}
+	compile := func(r Renders) Result {
+		t.Helper()
+		res, err := Compile(context.Background(), defs, envs, Options{Schemas: schemaDir, Renders: r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	want := compile(nil)
+	if !slices.ContainsFunc(want.Findings, func(f finding.Finding) bool { return f.Path == "metadata.name" }) {
+		t.Fatalf("no name finding: %v", want.Findings)
+	}
+	r := &memRenders{}
+	compile(r)
+	got := compile(r)
+	if r.hits != len(defs)*len(envs) {
+		t.Fatalf("%d renders found, want %d", r.hits, len(defs)*len(envs))
+	}
+	if diff := cmp.Diff(want.Findings, got.Findings); diff != "" {
+		t.Errorf("from the renders (+) against without (-):\n%s", diff)
+	}
 }
