@@ -96,7 +96,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		}
 	}
 	// What is known of out/ loads while the compile's key is computed and
-	// its entry looked up.
+	// its entry looked up, and while a compile runs: getKnown waits for it.
 	var known *tree.Known
 	saveKnown := func() error { return nil }
 	loaded := make(chan struct{})
@@ -104,6 +104,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		defer close(loaded)
 		known, saveKnown = store.Known(*out)
 	}()
+	getKnown := func() *tree.Known { <-loaded; return known }
 	var key [sha256.Size]byte
 	var done cache.Entry
 	hit, keyed := false, false
@@ -116,8 +117,8 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 			done, hit = store.Get(key)
 		}
 	}
-	<-loaded
 	defer func() {
+		<-loaded
 		if err := saveKnown(); err != nil {
 			fmt.Fprintln(stderr, "compile: warning:", err)
 		}
@@ -125,12 +126,12 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 	// A hit whose tree is current needs nothing more; -check reports the
 	// differences from the entry's tree; a write needs the files: compile.
 	stamp := hex.EncodeToString(key[:])
-	current := hit && known.Unchanged(*out, stamp)
+	current := hit && getKnown().Unchanged(*out, stamp)
 	var digest tree.Digest
 	if hit && !current {
 		var err error
 		if digest, err = done.Digest(); err == nil {
-			current, err = tree.Current(*out, digest, done.Scope, known, stamp)
+			current, err = tree.Current(*out, digest, done.Scope, getKnown(), stamp)
 		}
 		hit = err == nil && (current || *check)
 	}
@@ -139,7 +140,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 	if !hit {
 		// A write of the whole tree surveys it while the compile runs.
 		if !*check && !*diffMode && !server.Enabled && len(envNames)+len(appNames) == 0 {
-			go func() { surveyed <- known.Survey(*out) }()
+			go func() { surveyed <- getKnown().Survey(*out) }()
 		} else {
 			surveyed <- nil
 		}
@@ -232,7 +233,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		var diffs []tree.Difference
 		if !current {
 			var err error
-			if diffs, err = tree.Check(*out, digest, done.Scope, known); err != nil {
+			if diffs, err = tree.Check(*out, digest, done.Scope, getKnown()); err != nil {
 				fmt.Fprintln(stderr, "compile:", err)
 				return 2
 			}
@@ -250,7 +251,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "compile: %d objects; %d files written, %d removed, %d unchanged in %s\n",
 			done.Objects, 0, 0, done.Files, *out)
 	} else {
-		wr := tree.Writer{Fsync: *fsync, Known: known, Digest: digest, Survey: <-surveyed}
+		wr := tree.Writer{Fsync: *fsync, Known: getKnown(), Digest: digest, Survey: <-surveyed}
 		if keyed {
 			wr.Key = stamp // the next run with this key finds the tree as written
 		}
