@@ -34,6 +34,7 @@ func main() {
 	check := flag.Bool("check", false, "check the tree under -out instead of writing it")
 	cached := flag.Bool("cache", true, "use the compile cache (false: compile cold)")
 	edit := flag.Int("edit", -1, "edit app `i` as a change to one app would (its LOG_LEVEL becomes debug)")
+	request := flag.Bool("edit-request", false, "with -edit, raise the app's memory request instead: a change the graph rules see")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "bench: -out is required")
@@ -55,13 +56,16 @@ func main() {
 		args = append(args, "-check")
 	}
 	prog := compilecmd.Program{Apps: fleet.Apps(*n, *seed), Envs: apps.Envs()}
-	if *edit >= 0 {
+	switch {
+	case *edit >= 0 && *request:
+		prog.Apps = fleet.EditRequest(prog.Apps, fleet.Name(*edit))
+	case *edit >= 0:
 		prog.Apps = fleet.Edit(prog.Apps, fleet.Name(*edit))
 	}
 	if *cached {
 		// The definitions' name changes with them, as the compiler's
 		// executable does when an app in apps/ changes.
-		prog.Cache = fmt.Sprintf("bench fleet apps=%d seed=%d edit=%d", *n, *seed, *edit)
+		prog.Cache = fmt.Sprintf("bench fleet apps=%d seed=%d edit=%d request=%v", *n, *seed, *edit, *request)
 	}
 	compilecmd.Collector() // as cmd/compile sets it, for the life of the process
 	var said bytes.Buffer

@@ -82,6 +82,25 @@ func Edit(apps []model.App, name model.AppName) []model.App {
 	return out
 }
 
+// EditRequest returns apps with the named one edited as a change the
+// graph rules see would be: its memory request is 130Mi instead of 128Mi
+// (requests are in what the graph rules see; a LOG_LEVEL is not).
+func EditRequest(apps []model.App, name model.AppName) []model.App {
+	out := slices.Clone(apps)
+	for i, a := range out {
+		if a.Name != name {
+			continue
+		}
+		spec := a.Spec
+		out[i].Spec = func(env model.Env) model.Spec {
+			s := spec(env)
+			s.Resources.Requests.Memory = "130Mi"
+			return s
+		}
+	}
+	return out
+}
+
 // Name is the name of app i.
 func Name(i int) model.AppName { return model.AppName(fmt.Sprintf("svc-%04d", i)) }
 
