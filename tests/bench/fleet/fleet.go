@@ -62,30 +62,26 @@ func prometheus(team string) model.App {
 // Edit returns apps with the named one edited as a change to one app would
 // be: its LOG_LEVEL variable is debug instead of info.
 func Edit(apps []model.App, name model.AppName) []model.App {
-	out := slices.Clone(apps)
-	for i, a := range out {
-		if a.Name != name {
-			continue
-		}
-		spec := a.Spec
-		out[i].Spec = func(env model.Env) model.Spec {
-			s := spec(env)
-			s.Vars = slices.Clone(s.Vars)
-			for j, v := range s.Vars {
-				if v.Name == "LOG_LEVEL" {
-					s.Vars[j].Value = model.Literal("debug")
-				}
+	return editSpec(apps, name, func(s *model.Spec) {
+		s.Vars = slices.Clone(s.Vars)
+		for j, v := range s.Vars {
+			if v.Name == "LOG_LEVEL" {
+				s.Vars[j].Value = model.Literal("debug")
 			}
-			return s
 		}
-	}
-	return out
+	})
 }
 
 // EditRequest returns apps with the named one edited as a change the
 // graph rules see would be: its memory request is 130Mi instead of 128Mi
 // (requests are in what the graph rules see; a LOG_LEVEL is not).
 func EditRequest(apps []model.App, name model.AppName) []model.App {
+	return editSpec(apps, name, func(s *model.Spec) { s.Resources.Requests.Memory = "130Mi" })
+}
+
+// editSpec returns apps with the named one's Spec changed by edit in
+// every environment.
+func editSpec(apps []model.App, name model.AppName, edit func(*model.Spec)) []model.App {
 	out := slices.Clone(apps)
 	for i, a := range out {
 		if a.Name != name {
@@ -94,7 +90,7 @@ func EditRequest(apps []model.App, name model.AppName) []model.App {
 		spec := a.Spec
 		out[i].Spec = func(env model.Env) model.Spec {
 			s := spec(env)
-			s.Resources.Requests.Memory = "130Mi"
+			edit(&s)
 			return s
 		}
 	}
