@@ -86,6 +86,12 @@ type seen struct {
 	Stamped bool // the stamp holds it
 }
 
+// trusts reports whether e tells the content of the file whose lstat is
+// s: e is of a file seen, its fingerprint is s's, and it is not racy.
+func (e seen) trusts(s stat) bool {
+	return s.known && e.Sum != (Sum{}) && e.FP == s.fp && !e.Racy
+}
+
 // Fingerprint identifies a version of a file without reading it.
 type Fingerprint struct {
 	Size, ModTime, ChangeTime int64 // times in nanoseconds
@@ -151,20 +157,18 @@ func (k *Known) Unchanged(dir, key string) bool {
 	if st == nil || st.Key != key {
 		return false
 	}
-	sv, ok := k.survey(dir, st)
-	if !ok {
+	s := k.survey(dir, st, false)
+	if !s.ok {
 		return false
 	}
-	stamped := k.stampedFiles()
-	was, sums, errs := k.sumsAt(dir, stamped)
-	for i := range stamped {
-		if errs[i] != nil || sums[i] != was[i].Sum {
+	for i := range s.held {
+		if s.errs[i] != nil || s.sums[i] != s.was[i].Sum {
 			return false
 		}
 	}
-	if sv.refreshed {
+	if s.sv.refreshed {
 		// What was racy is settled, or listed again: the stamp says so.
-		k.restamp(st, sv)
+		k.restamp(st, s.sv)
 	}
 	return true
 }
@@ -193,7 +197,7 @@ func (k *Known) sumsAt(dir string, paths []string) ([]seen, []Sum, []error) {
 		case s.mode != 0:
 			errs[i] = errNotRegular(p, s.mode)
 			return
-		case s.known && known[i].Sum != (Sum{}) && known[i].FP == s.fp && !known[i].Racy:
+		case known[i].trusts(s):
 			sums[i] = known[i].Sum
 			return
 		}
@@ -287,9 +291,9 @@ func (k *Known) dropStamp() {
 	}
 }
 
-// restamp replaces the stamp st, as a survey found it, by the survey's
-// marks, when st is still the stamp.
-func (k *Known) restamp(st *stamp, sv survey) {
+// restamp replaces the stamp st by the marks its folders were found with,
+// when st is still the stamp.
+func (k *Known) restamp(st *stamp, sv folders) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.stamp != st {
@@ -327,11 +331,11 @@ func errNotRegular(p string, mode fs.FileMode) error {
 // lstat is s: from memory when its fingerprint is the one last seen and
 // not racy, otherwise by reading it (and remembering it).
 func (k *Known) sum(dir, p string, s stat) (Sum, error) {
-	if k != nil && s.known {
+	if k != nil {
 		k.mu.RLock()
-		e, hit := k.files[p]
+		e := k.files[p]
 		k.mu.RUnlock()
-		if hit && e.FP == s.fp && !e.Racy {
+		if e.trusts(s) {
 			return e.Sum, nil
 		}
 	}

@@ -2,7 +2,7 @@ package tree
 
 import (
 	"crypto/sha256"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,20 +11,20 @@ import (
 	"github.com/manifold-dev/manifold/lib/workers"
 )
 
-// survey is a stamp checked against the disk: the marks of its record and
-// folders as they are now.
-type survey struct {
+// folders is a stamp's record and folders checked against the disk: their
+// marks as they are now.
+type folders struct {
 	record    mark
 	dirs      map[string]mark
 	refreshed bool // a racy mark was checked, and taken again
 }
 
-// survey checks st's record and folders against the disk under dir: ok
+// folders checks st's record and folders against the disk under dir: ok
 // when each has its fingerprint and, when it is racy, its content (the
 // record) or its entries (a folder) are what st says. It reads no file
 // but a racy record, and lists no folder but a racy one.
-func (k *Known) survey(dir string, st *stamp) (survey, bool) {
-	sv := survey{dirs: make(map[string]mark, len(st.Dirs))}
+func (k *Known) folders(dir string, st *stamp) (folders, bool) {
+	sv := folders{dirs: make(map[string]mark, len(st.Dirs))}
 	rec := filepath.Join(dir, RecordName)
 	s, err := lstat(rec)
 	if err != nil || !s.known || s.fp != st.Record.FP {
@@ -56,8 +56,8 @@ func (k *Known) survey(dir string, st *stamp) (survey, bool) {
 		name := filepath.Join(dir, filepath.FromSlash(d))
 		s, err := lstat(name)
 		if err == nil && s.known && s.fp == want.FP && want.Racy {
-			var names []string
-			if s, names, err = listDir(name); err == nil && s.fp == want.FP && sameNames(names, children[d]) {
+			var entries []fs.DirEntry
+			if s, entries, err = readDir(name); err == nil && s.fp == want.FP && sameNames(entries, children[d]) {
 				marks[i] = markOf(s.fp)
 				return
 			}
@@ -110,31 +110,18 @@ func (k *Known) children(st *stamp, dirs []string) map[string][]string {
 
 // sameNames reports whether a folder's entries are the names want, in any
 // order.
-func sameNames(got, want []string) bool {
+func sameNames(got []fs.DirEntry, want []string) bool {
 	if len(got) != len(want) {
 		return false
 	}
-	got, want = slices.Clone(got), slices.Clone(want)
-	slices.Sort(got)
+	names := make([]string, len(got))
+	for i, e := range got {
+		names[i] = e.Name()
+	}
+	want = slices.Clone(want)
+	slices.Sort(names)
 	slices.Sort(want)
-	return slices.Equal(got, want)
-}
-
-// listDir lists the folder name: its stat, taken through the open folder
-// before it is read (a change after it moves the folder's times), and its
-// entries' names.
-func listDir(name string) (stat, []string, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return stat{}, nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return stat{}, nil, err
-	}
-	names, err := f.Readdirnames(-1)
-	return statOf(fi), names, err
+	return slices.Equal(names, want)
 }
 
 // eachFS runs f(0..n-1) on fsWorkers goroutines: file system calls wait
@@ -152,9 +139,9 @@ func eachFS(n int, f func(int)) { workers.EachOn(fsWorkers(), n, f) }
 // seen, so the next run sees it.
 type Survey struct {
 	st   *stamp
-	sv   survey
+	sv   folders
 	ok   bool
-	held []string // the files the stamp holds, sorted; was, sums and errs are theirs
+	held []string // the files the stamp holds (sorted for a write); was, sums and errs are theirs
 	was  []seen
 	sums []Sum
 	errs []error
@@ -172,12 +159,20 @@ func (k *Known) Survey(dir string) *Survey {
 	if st == nil {
 		return nil
 	}
+	return k.survey(dir, st, true)
+}
+
+// survey surveys the tree under dir as st says it is, with the files st
+// holds sorted when sorted is set (a write walks them in order).
+func (k *Known) survey(dir string, st *stamp, sorted bool) *Survey {
 	s := &Survey{st: st}
-	if s.sv, s.ok = k.survey(dir, st); !s.ok {
+	if s.sv, s.ok = k.folders(dir, st); !s.ok {
 		return s
 	}
 	s.held = k.stampedFiles()
-	sortByPath(s.held, func(p string) string { return p })
+	if sorted {
+		sortByPath(s.held, func(p string) string { return p })
+	}
 	s.was, s.sums, s.errs = k.sumsAt(dir, s.held)
 	return s
 }

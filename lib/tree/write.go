@@ -130,12 +130,12 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	}
 	c := &checker{dir: dir, dirs: map[string]error{}, known: w.Known}
 	files := sortedFiles(d.Files) // t's, with their hashes
-	paths := make([]string, len(files))
-	for i, f := range files {
-		paths[i] = f.path
-	}
 	p, err := w.planKnown(c, d, files, scope)
 	if err == nil && p == nil {
+		paths := make([]string, len(files))
+		for i, f := range files {
+			paths[i] = f.path
+		}
 		p, err = w.planChecked(c, t, d, paths, scope)
 	}
 	if err != nil {
