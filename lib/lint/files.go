@@ -69,8 +69,10 @@ type File struct {
 	Facts      Facts
 	Docs       []manifest.Doc
 	// single is the file's content when it is one object (the compiler
-	// writes a file per object): the schema gate knows an object by it.
+	// writes a file per object), and sum its SHA-256: the schema gate and a
+	// Memo know the object by it.
 	single []byte
+	sum    [sha256.Size]byte
 }
 
 // Files lints the files and folders at paths. The error is for a path that
@@ -213,6 +215,7 @@ func readBatch(names []string, out []read, batch []int, fn func([]File, []findin
 		f.Docs = docs
 		if len(docs) == 1 && len(probs) == 0 {
 			f.single = data // a List of one item too: the same bytes, the same item
+			f.sum = sha256.Sum256(data)
 		}
 	})
 	var fs []finding.Finding
@@ -283,7 +286,7 @@ func graphs(files []File, sums bool) []*Graph {
 		for _, d := range f.Docs {
 			o := &Object{File: filepath.ToSlash(f.Path), Value: d.Object, Locate: docLocator(f.Path, d)}
 			if sums && f.single != nil {
-				o.Sum = sha256.Sum256(f.single)
+				o.Sum = f.sum
 			}
 			objs[k] = append(objs[k], o)
 		}
@@ -314,7 +317,7 @@ func validateFiles(ctx context.Context, gate *validate.Gate, files []File) ([]fi
 	for i := range files {
 		f := &files[i]
 		for _, d := range f.Docs {
-			docs = append(docs, validate.Doc{Object: d.Object, Kubernetes: f.Kubernetes, Versions: f.Versions, Encoded: f.single})
+			docs = append(docs, validate.Doc{Object: d.Object, Kubernetes: f.Kubernetes, Versions: f.Versions, Encoded: f.single, Sum: f.sum})
 			refs = append(refs, ref{f, d})
 		}
 	}
