@@ -132,6 +132,15 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		if err != nil {
 			return Result{}, err
 		}
+		if i == 0 {
+			// The maps of the whole tree are made at the size the first
+			// environment foretells: the next ones have about as many
+			// objects, and a map grown one object at a time is rehashed
+			// again and again on the way.
+			n := len(r.objs)*len(worlds) + len(r.objs)/8
+			res.Tree.Files = make(map[string][]byte, n)
+			res.Digest.Files = make(map[string]tree.Sum, n)
+		}
 		objs, values, raw, sums := r.objs, r.vals, r.raw, r.sums
 		fs := append(r.names, duplicateFindings(objs)...)
 		res.Findings = append(res.Findings, fs...)
@@ -471,11 +480,11 @@ func nameFinding(o *Object) *finding.Finding {
 // be the same object in the cluster.
 func duplicateFindings(objs []Object) []finding.Finding {
 	var fs []finding.Finding
-	type id struct{ env, group, kind, namespace, name string }
+	type id struct{ group, kind, namespace, name string }
 	first := make(map[id]*Object, len(objs))
 	for i := range objs {
 		o := &objs[i]
-		key := id{o.Env.Name, o.GVK.Group, o.GVK.Kind, o.Namespace, o.Name}
+		key := id{o.GVK.Group, o.GVK.Kind, o.Namespace, o.Name} // objs are of one environment
 		prev, dup := first[key]
 		if !dup {
 			first[key] = o

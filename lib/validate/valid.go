@@ -71,19 +71,23 @@ func (v *Valid) Bytes() []byte {
 	return b
 }
 
-// has reports whether the document with key k is known valid, confirming
-// it for this run.
-func (v *Valid) has(k [sha256.Size]byte) bool {
+// has reports, for the document with each key, whether it is known
+// valid, confirming those that are for this run.
+func (v *Valid) has(keys [][sha256.Size]byte) []bool {
+	known := make([]bool, len(keys))
 	if v == nil {
-		return false
+		return known
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if _, ok := v.keys[k]; !ok {
-		return false
+	for i, k := range keys {
+		confirmed, ok := v.keys[k]
+		if ok && !confirmed {
+			v.keys[k] = true
+		}
+		known[i] = ok
 	}
-	v.keys[k] = true
-	return true
+	return known
 }
 
 // add records that the document with key k passed.

@@ -70,7 +70,9 @@ func TestValidForgetsWhatNoRunConfirms(t *testing.T) {
 	if len(v.keys) != 10 {
 		t.Fatalf("loaded %d keys", len(v.keys))
 	}
-	v.has([32]byte(bytes.Repeat([]byte{3}, 32)))
+	if got := v.has([][32]byte{[32]byte(bytes.Repeat([]byte{3}, 32)), [32]byte(bytes.Repeat([]byte{99}, 32))}); !got[0] || got[1] {
+		t.Errorf("has = %v, want the loaded key known and the other not", got)
+	}
 	v.add([32]byte(bytes.Repeat([]byte{42}, 32)))
 	// 2 confirmed, 9 not: the unconfirmed outnumber them and go.
 	if got := LoadValid(v.Bytes()); len(got.keys) != 2 {

@@ -235,6 +235,17 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 	// A document is known by its environment's versions and the hash of
 	// its encoding.
 	keys := make([][32]byte, len(docs))
+	// The docs of one call are mostly of one environment: its prefix is
+	// looked up once, not for each.
+	prefix := make([][]byte, len(docs))
+	for i, d := range docs {
+		e := envKey{d.Kubernetes, d.Versions}
+		if i > 0 && e == (envKey{docs[i-1].Kubernetes, docs[i-1].Versions}) {
+			prefix[i] = prefix[i-1]
+		} else {
+			prefix[i] = keyPrefix(e)
+		}
+	}
 	var keyErr error
 	var once sync.Once
 	workers.Each(len(docs), func(i int) {
@@ -252,17 +263,18 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 			sum = sha256.Sum256(b)
 		}
 		h := sha256.New()
-		h.Write(keyPrefix(envKey{d.Kubernetes, d.Versions}))
+		h.Write(prefix[i])
 		h.Write(sum[:])
 		h.Sum(keys[i][:0])
 	})
 	if keyErr != nil {
 		return nil, keyErr
 	}
-	byKey := make(map[[32]byte]*job, len(docs))
+	known := g.Valid.has(keys)
+	byKey := map[[32]byte]*job{}
 	var jobs []*job
 	for i, d := range docs {
-		if g.Valid.has(keys[i]) {
+		if known[i] {
 			continue
 		}
 		if j, ok := byKey[keys[i]]; ok {
