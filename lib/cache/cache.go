@@ -310,8 +310,10 @@ func (c *Cache) Valid(schemaDir string) (*validate.Valid, func() error, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "manifold valid\x00%x\x00%x", validate.Identity(), schemas)
 	name := filepath.Join(c.dir, "valid-"+hex.EncodeToString(h.Sum(nil)))
-	b, _ := os.ReadFile(name) // missing or unreadable: nothing is known
-	v := validate.LoadValid(b)
+	v := validate.LoadValidLater(func() []byte {
+		b, _ := os.ReadFile(name) // missing or unreadable: nothing is known
+		return b
+	})
 	return v, c.saver("valid-", name, v), nil
 }
 
@@ -323,8 +325,10 @@ func (c *Cache) Lint() (*lint.Memo, func() error) {
 		return nil, func() error { return nil }
 	}
 	name := filepath.Join(c.dir, "lint-"+hex.EncodeToString(lint.Identity()))
-	b, _ := os.ReadFile(name) // missing or unreadable: nothing is known
-	m := lint.LoadMemo(b)
+	m := lint.LoadMemoLater(func() []byte {
+		b, _ := os.ReadFile(name) // missing or unreadable: nothing is known
+		return b
+	})
 	return m, c.saver("lint-", name, m)
 }
 

@@ -145,7 +145,7 @@ func (m *Memo) getAll(objs []graphObject) {
 // put keeps the entry found for k, when it is keyed.
 func (m *Memo) put(k [sha256.Size]byte, keyed bool, e memoEntry) {
 	if keyed {
-		hold(m, m.entries, k, e)
+		hold(m, &m.entries, k, e)
 	}
 }
 
@@ -154,21 +154,22 @@ func (m *Memo) getGraph(k [sha256.Size]byte, keyed bool) ([]indexedNote, bool) {
 	if !keyed {
 		return nil, false
 	}
-	return lookup(m, m.graphs, k)
+	return lookup(m, &m.graphs, k)
 }
 
 // putGraph keeps the notes found for the graph of key k, when it is keyed.
 func (m *Memo) putGraph(k [sha256.Size]byte, keyed bool, notes []indexedNote) {
 	if keyed {
-		hold(m, m.graphs, k, notes)
+		hold(m, &m.graphs, k, notes)
 	}
 }
 
-// lookup returns the entry of table kept for k, confirming it.
-func lookup[E any](m *Memo, table map[[sha256.Size]byte]*kept[E], k [sha256.Size]byte) (E, bool) {
+// lookup returns the entry of m's table kept for k, confirming it. The
+// table is read under m's lock, as LoadMemoLater sets it.
+func lookup[E any](m *Memo, table *map[[sha256.Size]byte]*kept[E], k [sha256.Size]byte) (E, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e, ok := table[k]
+	e, ok := (*table)[k]
 	if !ok {
 		var zero E
 		return zero, false
@@ -177,10 +178,10 @@ func lookup[E any](m *Memo, table map[[sha256.Size]byte]*kept[E], k [sha256.Size
 	return e.e, true
 }
 
-// hold keeps e in table under k, confirmed.
-func hold[E any](m *Memo, table map[[sha256.Size]byte]*kept[E], k [sha256.Size]byte, e E) {
+// hold keeps e in m's table under k, confirmed.
+func hold[E any](m *Memo, table *map[[sha256.Size]byte]*kept[E], k [sha256.Size]byte, e E) {
 	m.mu.Lock()
-	table[k] = &kept[E]{e: e, confirmed: true}
+	(*table)[k] = &kept[E]{e: e, confirmed: true}
 	m.changed = true
 	m.mu.Unlock()
 }
@@ -264,6 +265,19 @@ func (e *memoEncoder) note(n note) {
 		quiet = 1
 	}
 	e.b = append(e.b, quiet)
+}
+
+// LoadMemoLater is LoadMemo of what read returns, read on a goroutine of
+// its own while the caller goes on: the memo's first use waits for it.
+func LoadMemoLater(read func() []byte) *Memo {
+	m := NewMemo()
+	m.mu.Lock() // every use takes the lock: the loader holds it until done
+	go func() {
+		defer m.mu.Unlock()
+		loaded := LoadMemo(read())
+		m.entries, m.graphs = loaded.entries, loaded.graphs
+	}()
+	return m
 }
 
 // LoadMemo reads a memo Bytes wrote; anything else, or anything cut

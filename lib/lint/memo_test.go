@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -146,6 +147,31 @@ func TestMemoReplaysWhatItKept(t *testing.T) {
 	cfg := &Config{Severities: []string{"page"}}
 	if fs := back.Run(one, rules, cfg); slices.ContainsFunc(fs, func(f finding.Finding) bool { return f.Message == "planted" }) {
 		t.Error("the memo answered for another configuration")
+	}
+}
+
+// TestMemoLoadedLaterIsWaitedFor: a memo whose bytes are still being read
+// answers nothing before they are, then what they hold: a run started
+// meanwhile waits, and checks no object the memo knew.
+func TestMemoLoadedLaterIsWaitedFor(t *testing.T) {
+	rules := Rules()
+	m := NewMemo()
+	want := m.Run(corpus(t), rules, nil)
+	release := make(chan []byte)
+	later := LoadMemoLater(func() []byte { return <-release })
+	got := make(chan []finding.Finding)
+	go func() { got <- later.Run(corpus(t), rules, nil) }()
+	select {
+	case fs := <-got:
+		t.Fatalf("the run did not wait for the memo: %d findings", len(fs))
+	case <-time.After(50 * time.Millisecond):
+	}
+	release <- m.Bytes()
+	if fs := <-got; !cmp.Equal(want, fs) {
+		t.Errorf("from the memo loaded later (+) against without (-):\n%s", cmp.Diff(want, fs))
+	}
+	if later.Changed() {
+		t.Error("the run checked again an object the memo knew")
 	}
 }
 

@@ -47,6 +47,18 @@ func LoadValid(b []byte) *Valid {
 	return v
 }
 
+// LoadValidLater is LoadValid of what read returns, read on a goroutine
+// of its own while the caller goes on: the set's first use waits for it.
+func LoadValidLater(read func() []byte) *Valid {
+	v := NewValid()
+	v.mu.Lock() // every use takes the lock: the loader holds it until done
+	go func() {
+		defer v.mu.Unlock()
+		v.keys = LoadValid(read()).keys
+	}()
+	return v
+}
+
 // Changed reports whether this run added a document.
 func (v *Valid) Changed() bool {
 	if v == nil {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/manifold-dev/manifold/lib/jsonval"
 	"github.com/manifold-dev/manifold/lib/manifest"
@@ -57,6 +58,28 @@ func TestValidSkipsKnownDocuments(t *testing.T) {
 	res, _ = empty.Validate(context.Background(), []Doc{other})
 	if len(res[0]) != 1 {
 		t.Errorf("known valid for another Istio: %v", res)
+	}
+}
+
+// TestValidLoadedLaterIsWaitedFor: a set whose bytes are still being read
+// answers nothing before they are, then what they hold.
+func TestValidLoadedLaterIsWaitedFor(t *testing.T) {
+	k := [32]byte(bytes.Repeat([]byte{7}, 32))
+	release := make(chan []byte)
+	v := LoadValidLater(func() []byte { return <-release })
+	got := make(chan []bool)
+	go func() { got <- v.has([][32]byte{k}) }()
+	select {
+	case known := <-got:
+		t.Fatalf("has did not wait for the set: %v", known)
+	case <-time.After(50 * time.Millisecond):
+	}
+	release <- append([]byte(validHeader), k[:]...)
+	if known := <-got; !known[0] {
+		t.Error("the key the set was read with is not known")
+	}
+	if v.Changed() {
+		t.Error("a lookup changed the set")
 	}
 }
 
