@@ -29,7 +29,7 @@ func TestKeyCoversEveryInput(t *testing.T) {
 	write("kubernetes/deployment.json", `{"type":"object"}`)
 	key := func(defs string, envs, apps []string) [32]byte {
 		t.Helper()
-		k, err := new(Cache).Key(defs, schemas, envs, apps) // a Cache per run: the schemas are read again
+		k, err := (&Cache{dir: t.TempDir()}).Key(defs, schemas, envs, apps) // a Cache per run: the schemas are read again
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestKeyCoversEveryInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	differs("a renamed schema", key("apps", nil, nil))
-	if _, err := new(Cache).Key("apps", filepath.Join(schemas, "nowhere"), nil, nil); err == nil {
+	if _, err := (&Cache{dir: t.TempDir()}).Key("apps", filepath.Join(schemas, "nowhere"), nil, nil); err == nil {
 		t.Error("a missing schema folder keys")
 	}
 }
