@@ -46,7 +46,8 @@ type bucket struct {
 	entries map[[sha256.Size]byte][]byte // read from the file
 	used    map[[sha256.Size]byte]bool   // found by this run
 	added   int                          // renders this run put
-	pending *os.File                     // where they are, until Save
+	pending *os.File                     // where they are, until Save: a bucket's file
+	broken  bool                         // a write to pending failed
 }
 
 // pending is a render put, on its way to its bucket's pending file.
@@ -137,11 +138,15 @@ func (r *Renders) write() {
 					return err
 				}
 				b.pending = f
+				if _, err := f.WriteString(bucketHeader); err != nil {
+					return err
+				}
 			}
 			_, err := b.pending.Write(appendEntry(nil, p.key, p.data))
 			return err
 		}()
 		if err != nil {
+			b.broken = b.pending != nil
 			r.fail(err)
 		}
 	}
@@ -183,18 +188,26 @@ func (r *Renders) Save() error {
 }
 
 // merge writes bucket n's file of what it held and what its pending file
-// holds, and removes the pending file.
+// holds, and removes the pending file. A pending file is a bucket's file
+// of what the run added: for a bucket that held nothing, it is renamed
+// into place.
 func (r *Renders) merge(n byte, b *bucket) error {
 	name := b.pending.Name()
-	defer os.Remove(name)
-	if err := b.pending.Close(); err != nil {
-		return err
+	defer os.Remove(name) // after a rename, there is nothing there
+	if err := b.pending.Close(); err != nil || b.broken {
+		return err // a broken file's error is the Renders'
+	}
+	if len(b.entries) == 0 {
+		if err := os.Chmod(name, 0o644); err != nil {
+			return err
+		}
+		return os.Rename(name, r.file(n))
 	}
 	data, err := os.ReadFile(name)
 	if err != nil {
 		return err
 	}
-	added, ok := decodeEntries(data)
+	added, ok := decodeEntries(bytes.TrimPrefix(data, []byte(bucketHeader)))
 	if !ok || len(added) != b.added {
 		return fmt.Errorf("renders: %s holds %d of %d renders", name, len(added), b.added)
 	}
@@ -206,7 +219,11 @@ func (r *Renders) merge(n byte, b *bucket) error {
 	for k := range added {
 		used[k] = true
 	}
-	out := []byte(bucketHeader)
+	size := len(data)
+	for _, e := range b.entries {
+		size += sha256.Size + binary.MaxVarintLen64 + len(e)
+	}
+	out := append(make([]byte, 0, size), bucketHeader...)
 	for _, k := range keep.Keys(used, func(u bool) bool { return u }) {
 		data, ok := added[k]
 		if !ok {

@@ -63,8 +63,20 @@ func TestRendersKeepAndDrop(t *testing.T) {
 	if err := os.WriteFile(other, []byte("manifold renders 1\nshort"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := c.Renders(version).Get([sha256.Size]byte{8}); ok {
+	r = c.Renders(version)
+	if _, ok := r.Get([sha256.Size]byte{8}); ok {
 		t.Error("a damaged file gave a render")
+	}
+	// A render put there replaces it.
+	r.Put([sha256.Size]byte{8, 1}, []byte("replaced"))
+	if err := r.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if b, ok := c.Renders(version).Get([sha256.Size]byte{8, 1}); !ok || string(b) != "replaced" {
+		t.Errorf("after a damaged file: %q %v", b, ok)
+	}
+	if files, _ := os.ReadDir(r.dir); len(files) != 2 {
+		t.Errorf("%d files, want the 2 buckets and no pending file", len(files))
 	}
 	// The folder is a file: the write fails, and Save says so.
 	bad := &Cache{dir: t.TempDir()}
