@@ -126,6 +126,7 @@ func (r *Renders) Put(key [sha256.Size]byte, data []byte) {
 // write appends the renders Put queues to their buckets' pending files,
 // until Save closes the queue.
 func (r *Renders) write() {
+	var entry []byte // each render as its file holds it, in one buffer
 	for p := range r.queue {
 		b := &r.buckets[p.key[0]]
 		err := func() error {
@@ -142,7 +143,8 @@ func (r *Renders) write() {
 					return err
 				}
 			}
-			_, err := b.pending.Write(appendEntry(nil, p.key, p.data))
+			entry = appendEntry(entry[:0], p.key, p.data)
+			_, err := b.pending.Write(entry)
 			return err
 		}()
 		if err != nil {

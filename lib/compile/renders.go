@@ -115,8 +115,15 @@ func (x *value) get() map[string]any {
 // length-prefixed, and a CRC-32C of it all.
 func encodeRender(r rendered) ([]byte, bool) {
 	objs, values, raw, sums := r.objs, r.vals, r.raw, r.sums
-	b := []byte(renderHeader)
+	// Made at about its size: an object's value encodes to about as many
+	// bytes as its YAML, and the render is grown otherwise a copy at a time.
+	size := len(renderHeader) + 1 + binary.MaxVarintLen64 + crc32.Size
+	for i := range objs {
+		size += 3*len(raw[i]) + 128
+	}
+	b := append(make([]byte, 0, size), renderHeader...)
 	field := func(s []byte) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
+	var enc []byte // each value's encoding, in one buffer
 	if len(r.names) == 0 {
 		b = append(b, 1)
 	} else {
@@ -129,8 +136,8 @@ func encodeRender(r rendered) ([]byte, bool) {
 		}
 		field(raw[i])
 		field(sums[i][:])
-		enc, ok := jsonval.AppendBinary(nil, values[i].get())
-		if !ok {
+		var ok bool
+		if enc, ok = jsonval.AppendBinary(enc[:0], values[i].get()); !ok {
 			return nil, false
 		}
 		field(enc)
