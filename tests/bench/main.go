@@ -40,6 +40,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: -out is required")
 		os.Exit(2)
 	}
+	if *edit >= *n || *request && *edit < 0 {
+		// An edit of no app would change nothing but the cache's key.
+		fmt.Fprintf(os.Stderr, "bench: -edit %d: want an app from 0 to %d (and -edit with -edit-request)\n", *edit, *n-1)
+		os.Exit(2)
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
