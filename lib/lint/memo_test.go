@@ -257,10 +257,10 @@ func runRule(g *Graph, r *Rule, cfg *Config) []finding.Finding {
 	return out
 }
 
-// TestGraphMemoOutlivesAnImageChange: after an object's image and an
-// environment variable's value change, the graph rules' notes come from
-// the memo (what they see is the same); after a port changes, they run
-// again.
+// TestGraphMemoOutlivesAnImageChange: after an object's image, an
+// environment variable's value and its resource quantities change, the
+// graph rules' notes come from the memo (what they see is the same); after
+// a port changes, they run again.
 func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 	g := corpus(t)[len(corpus(t))-1] // an environment of the example tree
 	m := NewMemo()
@@ -291,6 +291,15 @@ func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 	}
 	image := edit(func(c map[string]any) {
 		c["image"] = "registry.example.com/other:9.9.9"
+		res := Map(c, "resources")
+		if len(Map(res, "requests")) == 0 || len(Map(res, "limits")) == 0 {
+			t.Fatal("the container has no requests or limits to edit")
+		}
+		for _, f := range []string{"requests", "limits"} {
+			for name := range Map(res, f) {
+				Map(res, f)[name] = "3Gi"
+			}
+		}
 		for _, e := range List(c, "env") {
 			if v, ok := e.(map[string]any)["value"]; ok {
 				e.(map[string]any)["value"] = fmt.Sprint(v, "-edited")
@@ -298,10 +307,10 @@ func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 		}
 	})
 	if got := m.Run([]*Graph{image}, rules, nil); !cmp.Equal(got, want) {
-		t.Errorf("after an image change (+), before (-):\n%s", cmp.Diff(want, got))
+		t.Errorf("after an image and resources change (+), before (-):\n%s", cmp.Diff(want, got))
 	}
 	if len(m.graphs) != 1 {
-		t.Errorf("after an image change: %d graph entries, want the same 1", len(m.graphs))
+		t.Errorf("after an image and resources change: %d graph entries, want the same 1", len(m.graphs))
 	}
 	port := edit(func(c map[string]any) {
 		List(c, "ports")[0].(map[string]any)["containerPort"] = json.Number("9999")

@@ -9,19 +9,22 @@ import (
 
 // The graph rules see each object without what none of them reads and an
 // edit to an app most often changes: each container's image, command and
-// arguments, and the literal values of its environment variables (the
-// per-object rules check those). So what they found of a graph holds
-// across such an edit, and a Memo keeps it by what they see.
+// arguments, the literal values of its environment variables, and the
+// quantities of its resource requests and limits, of which they see only
+// which resources are named (the per-object rules check those). So what
+// they found of a graph holds across such an edit, and a Memo keeps it by
+// what they see.
 var (
 	viewContainers = []string{"containers", "initContainers", "ephemeralContainers"}
 	viewDropped    = []string{"image", "command", "args"}
+	viewQuantities = []string{"requests", "limits"}
 )
 
 // graphView returns what the graph rules see of o's value: the value
 // itself, or for a workload a copy of the path to its containers without
-// the fields viewDropped names and without their environment variables'
-// literal values. The rest is shared with the value, which is not
-// changed.
+// the fields viewDropped names, without their environment variables'
+// literal values, and with each quantity of their resources null. The
+// rest is shared with the value, which is not changed.
 func graphView(o *Object) (map[string]any, bool) {
 	segs, ok := podPaths[o.Kind()]
 	if !ok || dig(o.Value, segs) == nil {
@@ -49,6 +52,19 @@ func graphView(o *Object) (map[string]any, bool) {
 			m = maps.Clone(m)
 			for _, f := range viewDropped {
 				delete(m, f)
+			}
+			if res, ok := m["resources"].(map[string]any); ok {
+				res = maps.Clone(res)
+				for _, f := range viewQuantities {
+					if q, ok := res[f].(map[string]any); ok {
+						named := make(map[string]any, len(q))
+						for name := range q {
+							named[name] = nil
+						}
+						res[f] = named
+					}
+				}
+				m["resources"] = res
 			}
 			if env, ok := m["env"].([]any); ok {
 				vars := make([]any, len(env))
