@@ -34,15 +34,16 @@ func main() {
 	check := flag.Bool("check", false, "check the tree under -out instead of writing it")
 	cached := flag.Bool("cache", true, "use the compile cache (false: compile cold)")
 	edit := flag.Int("edit", -1, "edit app `i` as a change to one app would (its LOG_LEVEL becomes debug)")
-	request := flag.Bool("edit-request", false, "with -edit, raise the app's memory request instead: a change the graph rules see")
+	request := flag.Bool("edit-request", false, "with -edit, raise the app's memory request instead (the graph rules do not see it either)")
+	scale := flag.Bool("edit-scale", false, "with -edit, raise the app's replicas (or its autoscaler's maximum) instead: a change the graph rules see")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "bench: -out is required")
 		os.Exit(2)
 	}
-	if *edit >= *n || *request && *edit < 0 {
+	if *edit >= *n || (*request || *scale) && *edit < 0 || *request && *scale {
 		// An edit of no app would change nothing but the cache's key.
-		fmt.Fprintf(os.Stderr, "bench: -edit %d: want an app from 0 to %d (and -edit with -edit-request)\n", *edit, *n-1)
+		fmt.Fprintf(os.Stderr, "bench: -edit %d: want an app from 0 to %d (and -edit with one of -edit-request and -edit-scale)\n", *edit, *n-1)
 		os.Exit(2)
 	}
 	if *cpuProfile != "" {
@@ -64,13 +65,15 @@ func main() {
 	switch {
 	case *edit >= 0 && *request:
 		prog.Apps = fleet.EditRequest(prog.Apps, fleet.Name(*edit))
+	case *edit >= 0 && *scale:
+		prog.Apps = fleet.EditScale(prog.Apps, fleet.Name(*edit))
 	case *edit >= 0:
 		prog.Apps = fleet.Edit(prog.Apps, fleet.Name(*edit))
 	}
 	if *cached {
 		// The definitions' name changes with them, as the compiler's
 		// executable does when an app in apps/ changes.
-		prog.Cache = fmt.Sprintf("bench fleet apps=%d seed=%d edit=%d request=%v", *n, *seed, *edit, *request)
+		prog.Cache = fmt.Sprintf("bench fleet apps=%d seed=%d edit=%d request=%v scale=%v", *n, *seed, *edit, *request, *scale)
 	}
 	compilecmd.Collector() // as cmd/compile sets it, for the life of the process
 	var said bytes.Buffer

@@ -72,11 +72,28 @@ func Edit(apps []model.App, name model.AppName) []model.App {
 	})
 }
 
-// EditRequest returns apps with the named one edited as a change the
-// graph rules see would be: its memory request is 130Mi instead of 128Mi
-// (requests are in what the graph rules see; a LOG_LEVEL is not).
+// EditRequest returns apps with the named one's memory request 130Mi
+// instead of 128Mi: a change to its objects that, like a LOG_LEVEL's, the
+// graph rules do not see (they see which resources are requested, not how
+// much).
 func EditRequest(apps []model.App, name model.AppName) []model.App {
 	return editSpec(apps, name, func(s *model.Spec) { s.Resources.Requests.Memory = "130Mi" })
+}
+
+// EditScale returns apps with the named one edited as a change the graph
+// rules see would be: one more replica, or for an autoscaled app one more
+// at most (the rules compare replicas with disruption budgets and
+// autoscalers).
+func EditScale(apps []model.App, name model.AppName) []model.App {
+	return editSpec(apps, name, func(s *model.Spec) {
+		switch sc := s.Scaling.(type) {
+		case model.Replicas:
+			s.Scaling = sc + 1
+		case model.Autoscale:
+			sc.Max++
+			s.Scaling = sc
+		}
+	})
 }
 
 // editSpec returns apps with the named one's Spec changed by edit in
