@@ -46,6 +46,10 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: -edit %d: want an app from 0 to %d (and -edit with one of -edit-request and -edit-scale)\n", *edit, *n-1)
 		os.Exit(2)
 	}
+	if *scale && !fleet.Scalable(*edit) {
+		fmt.Fprintf(os.Stderr, "bench: -edit %d -edit-scale: app %d is a CronJob, with no replicas to scale\n", *edit, *edit)
+		os.Exit(2)
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {

@@ -35,6 +35,10 @@ func Apps(n int, seed uint64) []model.App {
 // isBatch reports whether app i is a CronJob, which serves no port.
 func isBatch(i int) bool { return i%15 == 7 }
 
+// Scalable reports whether app i has replicas (fixed or autoscaled) for
+// EditScale to change: a CronJob has none.
+func Scalable(i int) bool { return !isBatch(i) }
+
 func team(i int) string { return fmt.Sprintf("team-%02d", i%Teams) }
 
 // prometheus is a team's Prometheus, a platform component.

@@ -31,12 +31,16 @@ func TestEditsChangeOneApp(t *testing.T) {
 	}
 	base := compiled(Apps(n, 1))
 	fixed, scaled := -1, -1
-	for i, a := range Apps(n, 1) {
-		switch a.Spec(apps.Envs()[0]).Scaling.(type) {
+	for i, a := range Apps(n, 1)[:n] { // the apps after them are the teams' Prometheuses
+		sc := a.Spec(apps.Envs()[0]).Scaling
+		switch sc.(type) {
 		case model.Replicas:
 			fixed = i
 		case model.Autoscale:
 			scaled = i
+		}
+		if Scalable(i) != (sc != nil) {
+			t.Errorf("app %d: Scalable says %v, its scaling is %v", i, Scalable(i), sc)
 		}
 	}
 	if fixed < 0 || scaled < 0 {
