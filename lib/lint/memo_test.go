@@ -258,9 +258,9 @@ func runRule(g *Graph, r *Rule, cfg *Config) []finding.Finding {
 }
 
 // TestGraphMemoOutlivesAnImageChange: after an object's image, an
-// environment variable's value and its resource quantities change, the
-// graph rules' notes come from the memo (what they see is the same); after
-// a port changes, they run again.
+// environment variable's value, a probe, its security context and its
+// resource quantities change, the graph rules' notes come from the memo
+// (what they see is the same); after a port changes, they run again.
 func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 	g := corpus(t)[len(corpus(t))-1] // an environment of the example tree
 	m := NewMemo()
@@ -291,6 +291,11 @@ func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 	}
 	image := edit(func(c map[string]any) {
 		c["image"] = "registry.example.com/other:9.9.9"
+		if Map(c, "readinessProbe") == nil || Map(c, "securityContext") == nil {
+			t.Fatal("the container has no probe or security context to edit")
+		}
+		Map(c, "readinessProbe")["periodSeconds"] = json.Number("7")
+		Map(c, "securityContext")["runAsUser"] = json.Number("4242")
 		res := Map(c, "resources")
 		if len(Map(res, "requests")) == 0 || len(Map(res, "limits")) == 0 {
 			t.Fatal("the container has no requests or limits to edit")
@@ -307,10 +312,10 @@ func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 		}
 	})
 	if got := m.Run([]*Graph{image}, rules, nil); !cmp.Equal(got, want) {
-		t.Errorf("after an image and resources change (+), before (-):\n%s", cmp.Diff(want, got))
+		t.Errorf("after an image, probe, security and resources change (+), before (-):\n%s", cmp.Diff(want, got))
 	}
 	if len(m.graphs) != 1 {
-		t.Errorf("after an image and resources change: %d graph entries, want the same 1", len(m.graphs))
+		t.Errorf("after an image, probe, security and resources change: %d graph entries, want the same 1", len(m.graphs))
 	}
 	port := edit(func(c map[string]any) {
 		List(c, "ports")[0].(map[string]any)["containerPort"] = json.Number("9999")

@@ -8,15 +8,16 @@ import (
 )
 
 // The graph rules see each object without what none of them reads and an
-// edit to an app most often changes: each container's image, command and
-// arguments, the literal values of its environment variables, and the
-// quantities of its resource requests and limits, of which they see only
-// which resources are named (the per-object rules check those). So what
-// they found of a graph holds across such an edit, and a Memo keeps it by
-// what they see.
+// edit to an app most often changes: each container's image, command,
+// arguments, probes, security context, lifecycle hooks and pull policy,
+// the literal values of its environment variables, and the quantities of
+// its resource requests and limits, of which they see only which resources
+// are named (the per-object rules check all of those). So what they found
+// of a graph holds across such an edit, and a Memo keeps it by what they
+// see.
 var (
 	viewContainers = []string{"containers", "initContainers", "ephemeralContainers"}
-	viewDropped    = []string{"image", "command", "args"}
+	viewDropped    = []string{"image", "command", "args", "livenessProbe", "readinessProbe", "startupProbe", "securityContext", "lifecycle", "imagePullPolicy"}
 	viewQuantities = []string{"requests", "limits"}
 )
 
