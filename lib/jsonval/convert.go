@@ -77,11 +77,20 @@ var (
 // json.Marshaler."
 type unstructured interface{ ToUnstructured() any }
 
-// ownJSON reports whether t, not a pointer, or *t marshals itself.
+// ownJSON reports whether t, not a pointer, or *t marshals itself, once
+// per type: ObjectWithout asks it of every object, and a type's method set
+// is searched anew by each Implements.
 func ownJSON(t reflect.Type) bool {
+	if own, ok := ownJSONs.Load(t); ok {
+		return own.(bool)
+	}
 	p := reflect.PointerTo(t)
-	return t.Implements(marshalerType) || t.Implements(textMarshalerType) || p.Implements(marshalerType) || p.Implements(textMarshalerType)
+	own := t.Implements(marshalerType) || t.Implements(textMarshalerType) || p.Implements(marshalerType) || p.Implements(textMarshalerType)
+	ownJSONs.Store(t, own)
+	return own
 }
+
+var ownJSONs sync.Map // reflect.Type -> bool: ownJSON's answers
 
 func newConverter(t reflect.Type) converter {
 	switch t.Kind() {

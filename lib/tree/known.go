@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"io/fs"
@@ -346,6 +347,30 @@ func (k *Known) sum(dir, p string, s stat) (Sum, error) {
 	sum := Hash(b)
 	k.remember(p, s, sum)
 	return sum, nil
+}
+
+// holds reports whether the regular file at p under dir, whose lstat is s,
+// holds want, whose hash is sum: from memory as sum does, otherwise by
+// reading it and comparing the bytes, which costs less than hashing them.
+// A file found to hold want is remembered with sum.
+func (k *Known) holds(dir, p string, s stat, want []byte, sum Sum) (bool, error) {
+	if k != nil {
+		k.mu.RLock()
+		e := k.files[p]
+		k.mu.RUnlock()
+		if e.trusts(s) {
+			return e.Sum == sum, nil
+		}
+	}
+	b, err := readFile(filepath.Join(dir, filepath.FromSlash(p)), s.fp.Size)
+	if err != nil {
+		return false, err
+	}
+	if !bytes.Equal(b, want) {
+		return false, nil
+	}
+	k.remember(p, s, sum)
+	return true, nil
 }
 
 // remember records that the file at p, whose lstat (taken before it was

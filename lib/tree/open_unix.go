@@ -46,8 +46,9 @@ func readFile(name string, size int64) ([]byte, error) {
 		return nil, err
 	}
 	defer syscall.Close(fd)
-	// One byte more than the size, so that the first read ends short of
-	// the buffer and the second, at the end of the file, reads nothing.
+	// One byte more than the size, so that a first read that ends short
+	// of the buffer with the size read has found the end of the file, and
+	// no second read is needed to learn that it reads nothing.
 	b := make([]byte, 0, max(size, 0)+1)
 	for {
 		if len(b) == cap(b) {
@@ -65,6 +66,9 @@ func readFile(name string, size int64) ([]byte, error) {
 			return b, nil
 		}
 		b = b[:len(b)+n]
+		if int64(len(b)) == size && len(b) < cap(b) {
+			return b, nil
+		}
 	}
 }
 

@@ -284,7 +284,7 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, paths []string, scope 
 	errWrite := errors.New("write")
 	eachFS(len(paths), func(i int) {
 		p := paths[i]
-		cur, err := c.sum(p)
+		same, err := c.holds(p, t.Files[p], d.Files[p])
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			verdicts[i] = errWrite
@@ -292,7 +292,7 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, paths []string, scope 
 			verdicts[i] = err
 		case !owned(rec, p):
 			verdicts[i] = errors.New("exists but was not written by manifold (not in " + RecordName + "); move it away or delete it")
-		case cur != d.Files[p]:
+		case !same:
 			verdicts[i] = errWrite
 		}
 	})
@@ -529,6 +529,15 @@ func (c *checker) sum(p string) (Sum, error) {
 		return Sum{}, err
 	}
 	return c.known.sum(c.dir, p, s)
+}
+
+// holds reports whether the file at p holds want, whose hash is sum.
+func (c *checker) holds(p string, want []byte, sum Sum) (bool, error) {
+	s, err := c.check(p)
+	if err != nil {
+		return false, err
+	}
+	return c.known.holds(c.dir, p, s, want, sum)
 }
 
 // check refuses a path that is not clean or that crosses a symlink or a
