@@ -132,11 +132,7 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 	files := sortedFiles(d.Files) // t's, with their hashes
 	p, err := w.planKnown(c, d, files, scope)
 	if err == nil && p == nil {
-		paths := make([]string, len(files))
-		for i, f := range files {
-			paths[i] = f.path
-		}
-		p, err = w.planChecked(c, t, d, paths, scope)
+		p, err = w.planChecked(c, t, d, files, scope)
 	}
 	if err != nil {
 		return Result{}, err
@@ -255,16 +251,21 @@ func (w Writer) planKnown(c *checker, d Digest, files []fileSum, scope Scope) (*
 
 // planChecked plans a write by checking every path: the record read, each
 // file's content compared (by its fingerprint when Known has it), every
-// folder listed for an interrupted run's leftovers, which are removed.
-func (w Writer) planChecked(c *checker, t Tree, d Digest, paths []string, scope Scope) (*plan, error) {
-	recText, rec, err := readRecord(c.dir)
-	if err != nil {
-		return nil, err
+// folder listed for an interrupted run's leftovers, which are removed. The
+// record is read and parsed while the files are checked. files are d's,
+// sorted.
+func (w Writer) planChecked(c *checker, t Tree, d Digest, files []fileSum, scope Scope) (*plan, error) {
+	type record struct {
+		text []byte
+		rec  Record
+		err  error
 	}
+	read := make(chan record, 1)
+	go func() {
+		text, rec, err := readRecord(c.dir)
+		read <- record{text, rec, err}
+	}()
 	pl := &plan{}
-	if recText != nil {
-		pl.recSum = sha256.Sum256(recText)
-	}
 	if scope == nil && w.Known != nil {
 		pl.survey = &walked{roots: roots(d, nil), dirs: map[string]mark{}}
 	}
@@ -279,42 +280,48 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, paths []string, scope 
 		}
 		removed <- removeTemps(c.dir, wk, true)
 	}()
-	var conflicts []Conflict
-	verdicts := make([]error, len(paths)) // errWrite, nil (unchanged), or a conflict
-	errWrite := errors.New("write")
-	eachFS(len(paths), func(i int) {
-		p := paths[i]
-		same, err := c.holds(p, t.Files[p], d.Files[p])
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			verdicts[i] = errWrite
-		case err != nil:
-			verdicts[i] = err
-		case !owned(rec, p):
-			verdicts[i] = errors.New("exists but was not written by manifold (not in " + RecordName + "); move it away or delete it")
-		case !same:
-			verdicts[i] = errWrite
-		}
+	same := make([]bool, len(files))
+	errs := make([]error, len(files))
+	eachFS(len(files), func(i int) {
+		f := files[i]
+		same[i], errs[i] = c.holds(f.path, t.Files[f.path], f.sum)
 	})
+	r := <-read
 	if err := <-removed; err != nil {
 		return nil, err
 	}
-	for i, v := range verdicts {
-		switch v {
-		case errWrite:
-			pl.write = append(pl.write, paths[i])
-		case nil:
-			pl.unchanged++
+	if r.err != nil {
+		return nil, r.err
+	}
+	rec := r.rec
+	if r.text != nil {
+		pl.recSum = sha256.Sum256(r.text)
+	}
+	var conflicts []Conflict
+	for i, f := range files {
+		switch err := errs[i]; {
+		case errors.Is(err, fs.ErrNotExist):
+			pl.write = append(pl.write, f.path)
+		case err != nil:
+			conflicts = append(conflicts, Conflict{f.path, err.Error()})
+		case !owned(rec, f.path):
+			conflicts = append(conflicts, Conflict{f.path, "exists but was not written by manifold (not in " + RecordName + "); move it away or delete it"})
+		case !same[i]:
+			pl.write = append(pl.write, f.path)
 		default:
-			conflicts = append(conflicts, Conflict{paths[i], v.Error()})
+			pl.unchanged++
 		}
 	}
 	// The owned paths no longer generated, in order: found without
 	// sorting the record's tens of thousands of paths.
 	var gone []string
+	others := false // the record owns a path that t does not have
 	for p := range rec.Files {
-		if _, keep := t.Files[p]; !keep && scope.Contains(p) {
-			gone = append(gone, p)
+		if _, keep := t.Files[p]; !keep {
+			others = true
+			if scope.Contains(p) {
+				gone = append(gone, p)
+			}
 		}
 	}
 	slices.Sort(gone)
@@ -331,14 +338,20 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, paths []string, scope 
 		return nil, &ConflictError{Conflicts: conflicts}
 	}
 	// The intent log: every path this run may leave behind is owned
-	// before any of them is touched.
-	pl.intent = Record{Envs: maps.Clone(rec.Envs), Files: make(map[string]Sum, len(rec.Files)+len(d.Files))}
+	// before any of them is touched. When the record owns no path but
+	// d's, that is d's files, already sorted.
+	pl.intent = Record{Envs: maps.Clone(rec.Envs), Files: d.Files}
 	if pl.intent.Envs == nil {
 		pl.intent.Envs = map[string]map[string]string{}
 	}
 	maps.Copy(pl.intent.Envs, t.Envs)
-	maps.Copy(pl.intent.Files, rec.Files)
-	maps.Copy(pl.intent.Files, d.Files)
+	if others {
+		pl.intent.Files = make(map[string]Sum, len(rec.Files)+len(d.Files))
+		maps.Copy(pl.intent.Files, rec.Files)
+		maps.Copy(pl.intent.Files, d.Files)
+	} else {
+		pl.sorted = files
+	}
 	return pl, nil
 }
 
