@@ -498,6 +498,17 @@ func (m *Memo) graphRun(g *Graph, objs []graphObject, rules []*Rule, cfg *Config
 		return run
 	}
 	run.hit, run.notes = false, nil
+	if m == nil {
+		// Nothing is kept of this run, so the rules see all of g, as they
+		// find on it what they find on its view
+		// (TestRulesNeedOnlyWhatTheySee), without the view's copies.
+		workers.Each(len(g.Objects), func(i int) {
+			g.Objects[i].identity() // the graph rules read it in parallel
+			g.Objects[i].index = i
+		})
+		run.graph = g
+		return run
+	}
 	vobjs := make([]*Object, len(g.Objects))
 	workers.Each(len(vobjs), func(i int) {
 		o := g.Objects[i]

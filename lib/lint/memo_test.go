@@ -67,7 +67,9 @@ func TestRulesNeedOnlyWhatTheySee(t *testing.T) {
 	for _, r := range rules {
 		known[r.ID] = true
 	}
-	engine := Run(gs, rules, cfg)
+	// A memo, even an empty one, makes the engine run the graph rules on
+	// the graph's view; without one they see the whole graph.
+	engine := NewMemo().Run(gs, rules, cfg)
 	perObject := 0
 	for _, r := range rules {
 		if r.PerObject {
