@@ -228,6 +228,30 @@ func TestWriteCleansItsOwnTempFiles(t *testing.T) {
 	}
 }
 
+// TestWriteWithABadRecordTouchesNothing: a record that does not parse
+// stops the write before anything under the folder changes, the leftovers
+// of an interrupted run included.
+func TestWriteWithABadRecordTouchesNothing(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Write(dir, files("dev/a/x.yaml", "x"), nil); err != nil {
+		t.Fatal(err)
+	}
+	tmp := "dev/a/" + tempPrefix + "123"
+	if err := os.WriteFile(filepath.Join(dir, tmp), []byte("half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, RecordName), []byte("nonsense line\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(dir, files("dev/a/x.yaml", "x2"), nil); err == nil {
+		t.Fatal("a write over a record that does not parse succeeded")
+	}
+	if !exists(dir, tmp) || read(t, dir, "dev/a/x.yaml") != "x" || read(t, dir, RecordName) != "nonsense line\n" {
+		t.Errorf("the failed write changed the folder: temp there %v, x.yaml %q, record %q",
+			exists(dir, tmp), read(t, dir, "dev/a/x.yaml"), read(t, dir, RecordName))
+	}
+}
+
 func TestWriteCleansTempsThroughoutTheTree(t *testing.T) {
 	dir := t.TempDir()
 	tree := files("dev/a/x.yaml", "x", "prod/b/y.yaml", "y", "prod/c/z.yaml", "z")

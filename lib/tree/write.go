@@ -251,34 +251,32 @@ func (w Writer) planKnown(c *checker, d Digest, files []fileSum, scope Scope) (*
 
 // planChecked plans a write by checking every path: the record read, each
 // file's content compared (by its fingerprint when Known has it), every
-// folder listed for an interrupted run's leftovers, which are removed. The
-// record is read and parsed while the files are checked. files are d's,
-// sorted.
+// folder listed for an interrupted run's leftovers, which are removed
+// unless the record does not read. The record is read and parsed while the
+// files are checked. files are d's, sorted.
 func (w Writer) planChecked(c *checker, t Tree, d Digest, files []fileSum, scope Scope) (*plan, error) {
-	type record struct {
-		text []byte
-		rec  Record
-		err  error
-	}
-	read := make(chan record, 1)
-	go func() {
-		text, rec, err := readRecord(c.dir)
-		read <- record{text, rec, err}
-	}()
 	pl := &plan{}
 	if scope == nil && w.Known != nil {
 		pl.survey = &walked{roots: roots(d, nil), dirs: map[string]mark{}}
 	}
-	// An interrupted run's leftovers are removed while the files are
-	// checked (no output path is a temp name), and before this run makes
-	// temps of its own.
-	removed := make(chan error, 1)
+	// While the files are checked: the record is read, and then, when it
+	// reads, an interrupted run's leftovers are removed (no output path is
+	// a temp name), before this run makes temps of its own.
+	var (
+		recText []byte
+		rec     Record
+	)
+	read := make(chan error, 1)
 	go func() {
-		wk := pl.survey
-		if wk == nil {
-			wk = &walked{}
+		var err error
+		if recText, rec, err = readRecord(c.dir); err == nil {
+			wk := pl.survey
+			if wk == nil {
+				wk = &walked{}
+			}
+			err = removeTemps(c.dir, wk, true)
 		}
-		removed <- removeTemps(c.dir, wk, true)
+		read <- err
 	}()
 	same := make([]bool, len(files))
 	errs := make([]error, len(files))
@@ -286,16 +284,11 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, files []fileSum, scope
 		f := files[i]
 		same[i], errs[i] = c.holds(f.path, t.Files[f.path], f.sum)
 	})
-	r := <-read
-	if err := <-removed; err != nil {
+	if err := <-read; err != nil {
 		return nil, err
 	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	rec := r.rec
-	if r.text != nil {
-		pl.recSum = sha256.Sum256(r.text)
+	if recText != nil {
+		pl.recSum = sha256.Sum256(recText)
 	}
 	var conflicts []Conflict
 	for i, f := range files {
