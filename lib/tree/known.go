@@ -332,13 +332,8 @@ func errNotRegular(p string, mode fs.FileMode) error {
 // lstat is s: from memory when its fingerprint is the one last seen and
 // not racy, otherwise by reading it (and remembering it).
 func (k *Known) sum(dir, p string, s stat) (Sum, error) {
-	if k != nil {
-		k.mu.RLock()
-		e := k.files[p]
-		k.mu.RUnlock()
-		if e.trusts(s) {
-			return e.Sum, nil
-		}
+	if sum, ok := k.trusted(p, s); ok {
+		return sum, nil
 	}
 	b, err := readFile(filepath.Join(dir, filepath.FromSlash(p)), s.fp.Size)
 	if err != nil {
@@ -354,13 +349,8 @@ func (k *Known) sum(dir, p string, s stat) (Sum, error) {
 // reading it and comparing the bytes, which costs less than hashing them.
 // A file found to hold want is remembered with sum.
 func (k *Known) holds(dir, p string, s stat, want []byte, sum Sum) (bool, error) {
-	if k != nil {
-		k.mu.RLock()
-		e := k.files[p]
-		k.mu.RUnlock()
-		if e.trusts(s) {
-			return e.Sum == sum, nil
-		}
+	if known, ok := k.trusted(p, s); ok {
+		return known == sum, nil
 	}
 	b, err := readFile(filepath.Join(dir, filepath.FromSlash(p)), s.fp.Size)
 	if err != nil {
@@ -371,6 +361,18 @@ func (k *Known) holds(dir, p string, s stat, want []byte, sum Sum) (bool, error)
 	}
 	k.remember(p, s, sum)
 	return true, nil
+}
+
+// trusted returns the sum k remembers of the file at p when its lstat s
+// shows it unchanged since, and the fingerprint then was not racy.
+func (k *Known) trusted(p string, s stat) (Sum, bool) {
+	if k == nil {
+		return Sum{}, false
+	}
+	k.mu.RLock()
+	e := k.files[p]
+	k.mu.RUnlock()
+	return e.Sum, e.trusts(s)
 }
 
 // remember records that the file at p, whose lstat (taken before it was
