@@ -275,6 +275,16 @@ type Rule struct {
 	// Kinds, for a per-object rule, are the kinds of the objects it
 	// checks: it is handed no other (empty: every kind).
 	Kinds []string
+	// Scale, for a graph rule, says that it reads how many pods a
+	// workload or an autoscaler asks for (scaleCounts). The other graph
+	// rules are shown the graph without those counts, so that what they
+	// find holds across a scaling edit and a Memo keeps it so.
+	Scale bool
+	// Reads, for a graph rule, are the kinds of the objects it reads
+	// (empty: every kind). With a Memo, a viewing's rules are shown only
+	// the objects of the kinds they read, so that what they find holds
+	// across an edit of any other kind and is not looked at.
+	Reads []string
 	Check func(p *Pass)
 }
 
@@ -369,13 +379,17 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 		cfg = &Config{}
 	}
 	known := map[string]bool{}
-	var perObject, perGraph []*Rule
+	var perObject []*Rule
+	var perGraph [viewings][]*Rule
 	for _, r := range rules {
 		known[r.ID] = true
-		if r.PerObject {
+		switch {
+		case r.PerObject:
 			perObject = append(perObject, r)
-		} else {
-			perGraph = append(perGraph, r)
+		case r.Scale:
+			perGraph[counted] = append(perGraph[counted], r)
+		default:
+			perGraph[blind] = append(perGraph[blind], r)
 		}
 	}
 	// First what m knows of each object: what the per-object rules and
@@ -397,11 +411,14 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 	workers.Each(len(objs), func(t int) { objs[t].key, objs[t].keyed = m.key(objCtx[objs[t].graph], objs[t].object) })
 	m.getAll(objs)
 	workers.Each(len(objs), func(t int) { objs[t].see() })
-	// Then what m knows of each graph, by what the graph rules see.
-	views := make([]graphRun, len(graphs))
+	// Then what m knows of each graph, by what each viewing's graph rules
+	// see.
+	views := make([][viewings]graphRun, len(graphs))
 	at := 0
 	for i, g := range graphs {
-		views[i] = m.graphRun(g, objs[at:at+len(g.Objects)], perGraph, cfg)
+		for s := range views[i] {
+			views[i][s] = m.graphRun(g, objs[at:at+len(g.Objects)], perGraph[s], viewing(s), cfg)
+		}
 		at += len(g.Objects)
 	}
 	// Then, a task each on as many goroutines as cores, the graph rules
@@ -409,29 +426,34 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 	// first), and the per-object rules over each object.
 	var tasks []graphTask
 	for i := range views {
-		if !views[i].hit {
-			views[i].byRule = make([][]indexedNote, len(perGraph))
-			for r := range perGraph {
-				tasks = append(tasks, graphTask{i, r})
+		for s := range views[i] {
+			if v := &views[i][s]; !v.hit {
+				v.byRule = make([][]indexedNote, len(perGraph[s]))
+				for r := range perGraph[s] {
+					tasks = append(tasks, graphTask{i, viewing(s), r})
+				}
 			}
 		}
 	}
 	workers.Each(len(tasks)+len(objs), func(t int) {
 		if t < len(tasks) {
-			v, r := &views[tasks[t].graph], perGraph[tasks[t].rule]
-			v.byRule[tasks[t].rule] = runOnView(v.graph, r, cfg)
+			k := tasks[t]
+			v := &views[k.graph][k.viewing]
+			v.byRule[k.rule] = runOnView(v.graph, perGraph[k.viewing][k.rule], cfg)
 			return
 		}
 		o := &objs[t-len(tasks)]
 		o.findings = m.checkObject(graphs[o.graph], o, perObject, cfg, known)
 	})
 	for i := range views {
-		v := &views[i]
-		if !v.hit {
-			v.notes = slices.Concat(v.byRule...)
-			m.putGraph(v.key, v.keyed, v.notes)
+		for s := range views[i] {
+			v := &views[i][s]
+			if !v.hit {
+				v.notes = slices.Concat(v.byRule...)
+				m.putGraph(v.key, v.keyed, v.notes)
+			}
+			results = append(results, replay(graphs[i], v.notes, perGraph[s], cfg))
 		}
-		results = append(results, replay(graphs[i], v.notes, perGraph, cfg))
 	}
 	for _, o := range objs {
 		results = append(results, o.findings)
@@ -449,19 +471,51 @@ type graphObject struct {
 	key        [sha256.Size]byte
 	keyed, hit bool
 	entry      memoEntry
-	view       map[string]any // what the graph rules see of it, when look made it
+	views      [viewings]map[string]any // what the graph rules see of it, when see made them
 	findings   []finding.Finding
 }
 
-// see makes, for an object m does not know, the hash of what the graph
-// rules see of it.
+// A viewing is one of the two ways the graph rules are shown a graph:
+// without the replica counts of workloads and autoscalers (blindView),
+// for the rules that do not read them, or with them, for those that do
+// (Rule.Scale).
+type viewing int
+
+const (
+	blind viewing = iota
+	counted
+	viewings
+)
+
+// see makes, for an object m does not know, what the graph rules see of
+// it and the hashes of that.
 func (o *graphObject) see() {
 	if !o.hit && o.keyed {
 		o.object.load()
-		var part bool
-		o.view, part = graphView(o.object)
-		o.entry.view = viewOf(o.object, o.view, part)
+		var part, blinded bool
+		o.views[counted], part = graphView(o.object)
+		o.views[blind], blinded = blindView(o.object, o.views[counted])
+		o.entry.view = viewOf(o.object, o.views[counted], part, o.views[blind], blinded)
+		o.entry.kind = o.object.Kind()
 	}
+}
+
+// kind returns the object's kind: as the memo knows it, which spares
+// loading an object the memo knows.
+func (o *graphObject) kind() string {
+	if o.hit {
+		return o.entry.kind
+	}
+	return o.object.Kind()
+}
+
+// viewIn returns what the graph rules of a viewing see of o.
+func viewIn(o *Object, s viewing) map[string]any {
+	v, _ := graphView(o)
+	if s == blind {
+		v, _ = blindView(o, v)
+	}
+	return v
 }
 
 // graphRun is the graph rules' run over one graph: its key in the memo,
@@ -474,8 +528,12 @@ type graphRun struct {
 	notes      []indexedNote
 }
 
-// graphTask is one graph rule over one graph's view.
-type graphTask struct{ graph, rule int }
+// graphTask is one graph rule of a viewing over one graph's view.
+type graphTask struct {
+	graph   int
+	viewing viewing
+	rule    int
+}
 
 // indexedNote is a note about the object at an index of its graph.
 type indexedNote struct {
@@ -483,16 +541,20 @@ type indexedNote struct {
 	note
 }
 
-// graphRun looks up what the graph rules find of g, by what they see of
-// its objects, and when m does not know it returns the view of g they
-// are to run on.
-func (m *Memo) graphRun(g *Graph, objs []graphObject, rules []*Rule, cfg *Config) graphRun {
+// graphRun looks up what the graph rules of a viewing find of g, by what
+// they see of its objects, and when m does not know it returns the view
+// of g they are to run on.
+func (m *Memo) graphRun(g *Graph, objs []graphObject, rules []*Rule, s viewing, cfg *Config) graphRun {
 	var run graphRun
-	views := make([]objectView, len(objs))
-	for i, o := range objs {
-		views[i] = o.entry.view
+	if len(rules) == 0 {
+		run.hit = true // nothing to run, nothing found
+		return run
 	}
-	run.key, run.keyed = m.graphKey(m.context(g, rules, cfg), g, views)
+	var shown []int // the objects the rules are shown, when not all of them
+	if m != nil {
+		shown = reading(objs, rules)
+	}
+	run.key, run.keyed = m.graphKey(m.context(g, rules, cfg), g, objs, shown, s)
 	run.notes, run.hit = m.getGraph(run.key, run.keyed)
 	if run.hit && !slices.ContainsFunc(run.notes, func(n indexedNote) bool { return n.Object >= len(g.Objects) }) {
 		return run
@@ -509,19 +571,47 @@ func (m *Memo) graphRun(g *Graph, objs []graphObject, rules []*Rule, cfg *Config
 		run.graph = g
 		return run
 	}
-	vobjs := make([]*Object, len(g.Objects))
-	workers.Each(len(vobjs), func(i int) {
+	if shown == nil {
+		shown = make([]int, len(objs))
+		for i := range shown {
+			shown[i] = i
+		}
+	}
+	vobjs := make([]*Object, len(shown))
+	workers.Each(len(vobjs), func(j int) {
+		i := shown[j]
 		o := g.Objects[i]
 		o.identity() // the view shares it: the graph rules read it in parallel
 		v := *o
-		if v.Value = objs[i].view; v.Value == nil { // look did not make it
-			v.Value, _ = graphView(o)
+		if v.Value = objs[i].views[s]; v.Value == nil { // see did not make it
+			v.Value = viewIn(o, s)
 		}
 		v.index = i
-		vobjs[i] = &v
+		vobjs[j] = &v
 	})
 	run.graph = &Graph{Env: g.Env, Kubernetes: g.Kubernetes, Production: g.Production, Facts: g.Facts, Objects: vobjs, memos: g.memos}
 	return run
+}
+
+// reading returns the indexes of the objects of the kinds rules read, in
+// order; nil when one of them reads every kind.
+func reading(objs []graphObject, rules []*Rule) []int {
+	kinds := map[string]bool{}
+	for _, r := range rules {
+		if len(r.Reads) == 0 {
+			return nil
+		}
+		for _, k := range r.Reads {
+			kinds[k] = true
+		}
+	}
+	shown := []int{}
+	for i := range objs {
+		if kinds[objs[i].kind()] {
+			shown = append(shown, i)
+		}
+	}
+	return shown
 }
 
 // runOnView runs a graph rule over a graph's view and returns its notes,

@@ -7,8 +7,9 @@
 //
 // A rule is a per-object rule, handed a graph of each object alone, or a
 // graph rule, handed the environment's view (every object without what no
-// graph rule reads, see graphView). So what each finds depends only on
-// what it is shown, and a Memo keeps it between runs by that.
+// graph rule reads, see graphView; replica counts only for the rules that
+// read them, see Rule.Scale). So what each finds depends only on what it
+// is shown, and a Memo keeps it between runs by that.
 package lint
 
 import (

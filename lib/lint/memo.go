@@ -27,11 +27,12 @@ type Memo struct {
 	changed bool
 }
 
-// memoEntry is what the per-object rules said of one object, and the hash
-// of what the graph rules see of it.
+// memoEntry is what the per-object rules said of one object, the hashes
+// of what the graph rules see of it, and its kind.
 type memoEntry struct {
 	notes []note
 	view  objectView
+	kind  string
 }
 
 // kept is an entry of a memo, and whether this run found or used it.
@@ -99,21 +100,35 @@ func (m *Memo) key(ctx [sha256.Size]byte, o *Object) (k [sha256.Size]byte, ok bo
 }
 
 // graphKey is a graph's key in a context: the hash of what the graph
-// rules see of each of its objects, in order, and each one's app and file.
-// ok is false when what they see of an object is not known.
-func (m *Memo) graphKey(ctx [sha256.Size]byte, g *Graph, views []objectView) (k [sha256.Size]byte, ok bool) {
+// rules of a viewing see of each of the objects they are shown (those
+// whose indexes shown lists; nil: all), in order, and each one's index,
+// app and file. ok is false when what they see of one is not known.
+func (m *Memo) graphKey(ctx [sha256.Size]byte, g *Graph, objs []graphObject, shown []int, s viewing) (k [sha256.Size]byte, ok bool) {
 	if m == nil {
 		return k, false
 	}
 	h := sha256.New()
 	h.Write(ctx[:])
-	b := binary.AppendUvarint(nil, uint64(len(views)))
-	for i, v := range views {
+	n := len(objs)
+	if shown != nil {
+		n = len(shown)
+	}
+	b := binary.AppendUvarint(nil, uint64(n))
+	for j := range n {
+		i := j
+		if shown != nil {
+			i = shown[j]
+		}
+		v := objs[i].entry.view
 		if !v.ok {
 			return k, false
 		}
 		o := g.Objects[i]
-		b = append(b[:0], v.sum[:]...)
+		sum := v.sum
+		if s == blind {
+			sum = v.blind
+		}
+		b = binary.AppendUvarint(append(b[:0], sum[:]...), uint64(i))
 		for _, s := range []string{o.App, o.File} {
 			b = append(binary.AppendUvarint(b, uint64(len(s))), s...)
 		}
@@ -197,11 +212,12 @@ func (m *Memo) Changed() bool {
 }
 
 // memoHeader starts an encoded memo; a new layout gets a new header.
-const memoHeader = "manifold lint memo 2\n"
+const memoHeader = "manifold lint memo 3\n"
 
 // Bytes encodes the memo: the header; the number of object entries, then
-// each by key: the key, the hash of its view (a zero byte when unknown, or
-// a one and the hash) and its notes; then the number of graph entries, and
+// each by key: the key, the hashes of its view (a zero byte when unknown,
+// a one and the hash when it has no replica counts, else a two, the hash
+// and that of the view without them), its kind and its notes; then the number of graph entries, and
 // each: the key and its notes, each with its object's index. Notes are
 // counted, and each is its rule, path segments, path, message and quiet
 // flag; strings are length-prefixed, numbers unsigned varints. Entries are
@@ -216,11 +232,15 @@ func (m *Memo) Bytes() []byte {
 	for _, k := range objects {
 		en := m.entries[k].e
 		e.b = append(e.b, k[:]...)
-		if en.view.ok {
-			e.b = append(append(e.b, 1), en.view.sum[:]...)
-		} else {
+		switch v := en.view; {
+		case !v.ok:
 			e.b = append(e.b, 0)
+		case v.blind == v.sum:
+			e.b = append(append(e.b, 1), v.sum[:]...)
+		default:
+			e.b = append(append(append(e.b, 2), v.sum[:]...), v.blind[:]...)
 		}
+		e.str(en.kind)
 		e.count(len(en.notes))
 		for _, n := range en.notes {
 			e.note(n)
@@ -295,9 +315,17 @@ func LoadMemo(b []byte) *Memo {
 	for i := range n {
 		k := d.key()
 		var en memoEntry
-		if d.byte() == 1 {
-			en.view = objectView{sum: d.key(), ok: true}
+		switch d.byte() {
+		case 1:
+			en.view.sum = d.key()
+			en.view.blind, en.view.ok = en.view.sum, true
+		case 2:
+			en.view = objectView{sum: d.key(), blind: d.key(), ok: true}
+		case 0:
+		default:
+			d.err = fmt.Errorf("bad view")
 		}
+		en.kind = d.kind()
 		for range d.count() {
 			en.notes = append(en.notes, d.note())
 		}
@@ -322,8 +350,9 @@ func LoadMemo(b []byte) *Memo {
 // memoDecoder reads what memoEncoder wrote; after the first error it
 // reads zeros.
 type memoDecoder struct {
-	rest []byte
-	err  error
+	rest  []byte
+	err   error
+	kinds map[string]string // each kind read, read once: there are few
 }
 
 // count reads an unsigned varint no larger than what is left to read (a
@@ -370,6 +399,20 @@ func (d *memoDecoder) key() [sha256.Size]byte { return [sha256.Size]byte(d.take(
 func (d *memoDecoder) byte() byte { return d.take(1)[0] }
 
 func (d *memoDecoder) str() string { return string(d.take(d.count())) }
+
+// kind reads a kind, the same string as the last time it was read.
+func (d *memoDecoder) kind() string {
+	b := d.take(d.count())
+	if k, ok := d.kinds[string(b)]; ok {
+		return k
+	}
+	if d.kinds == nil {
+		d.kinds = map[string]string{}
+	}
+	k := string(b)
+	d.kinds[k] = k
+	return k
+}
 
 func (d *memoDecoder) note() note {
 	n := note{Rule: d.str()}

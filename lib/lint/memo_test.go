@@ -56,9 +56,11 @@ func corpus(t *testing.T) []*Graph {
 // it, over the whole corpus: a per-object rule finds on a graph of each
 // object alone what it finds on the whole graph, and a graph rule finds on
 // the graph's view (without images, commands, arguments and literal
-// environment values) what it finds on the whole values. A rule that looks
-// at another object belongs with the graph rules; a graph rule that reads
-// what the view leaves out needs it kept.
+// environment values; with replica counts null unless it reads them, see
+// Rule.Scale; of only the kinds it reads, see Rule.Reads) what it finds
+// on the whole values. A rule that looks at another object belongs with
+// the graph rules; a graph rule that reads what the view leaves out needs
+// it kept.
 func TestRulesNeedOnlyWhatTheySee(t *testing.T) {
 	gs := corpus(t)
 	cfg := &Config{}
@@ -188,6 +190,7 @@ func TestLoadMemoOfDamagedBytes(t *testing.T) {
 	m.put([sha256.Size]byte{1}, true, memoEntry{})
 	m.put([sha256.Size]byte{2}, true, memoEntry{view: objectView{sum: [sha256.Size]byte{9}, ok: true}, notes: []note{{Rule: "r", Segs: []string{"spec", "x"}, Path: "spec.x", Message: "m", Quiet: true}, {Rule: "s", Message: ""}}})
 	m.put([sha256.Size]byte{3}, true, memoEntry{notes: []note{{Rule: "t", Segs: []string{""}, Message: "ü"}}})
+	m.put([sha256.Size]byte{5}, true, memoEntry{view: objectView{sum: [sha256.Size]byte{7}, blind: [sha256.Size]byte{7}, ok: true}})
 	m.putGraph([sha256.Size]byte{4}, true, []indexedNote{{Object: 70000, note: note{Rule: "g", Message: "far"}}, {Object: 0}})
 	b := m.Bytes()
 	whole := LoadMemo(b)
@@ -200,8 +203,20 @@ func TestLoadMemoOfDamagedBytes(t *testing.T) {
 			t.Errorf("cut at %d of %d: read as %d entries", n, len(b), len(got.entries)+len(got.graphs))
 		}
 	}
-	if got := LoadMemo(bytes.Replace(b, []byte("memo 2"), []byte("memo 1"), 1)); len(got.entries) != 0 {
+	if got := LoadMemo(bytes.Replace(b, []byte("memo 3"), []byte("memo 2"), 1)); len(got.entries) != 0 {
 		t.Errorf("another layout read as %d entries", len(got.entries))
+	}
+	// A view's tag that is none of unknown, one hash or two.
+	bad := NewMemo()
+	bad.put([sha256.Size]byte{6}, true, memoEntry{})
+	b = bad.Bytes()
+	if i := len(memoHeader) + 1 + sha256.Size; b[i] != 0 {
+		t.Fatalf("byte %d is %d, not the view's tag", i, b[i])
+	} else {
+		b[i] = 3
+	}
+	if got := LoadMemo(b); len(got.entries) != 0 {
+		t.Errorf("a bad view's tag read as %d entries", len(got.entries))
 	}
 }
 
@@ -262,34 +277,21 @@ func runRule(g *Graph, r *Rule, cfg *Config) []finding.Finding {
 // TestGraphMemoOutlivesAnImageChange: after an object's image, an
 // environment variable's value, a probe, its security context and its
 // resource quantities change, the graph rules' notes come from the memo
-// (what they see is the same); after a port changes, they run again.
+// (what they see is the same); after its replicas change, those of the
+// rules that do not read replica counts do; after a port changes, they all
+// run again. A graph has an entry for each of the two viewings.
 func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 	g := corpus(t)[len(corpus(t))-1] // an environment of the example tree
 	m := NewMemo()
 	rules := Rules()
 	want := m.Run([]*Graph{g}, rules, nil)
-	if len(m.graphs) != 1 {
-		t.Fatalf("%d graph entries, want 1", len(m.graphs))
+	if len(m.graphs) != 2 {
+		t.Fatalf("%d graph entries, want 2", len(m.graphs))
 	}
 	edit := func(change func(c map[string]any)) *Graph {
-		objs := slices.Clone(g.Objects)
-		for i, o := range objs {
-			if o.Kind() != "Deployment" {
-				continue
-			}
-			var v map[string]any // a copy, with numbers as the reader's
-			b, _ := json.Marshal(o.Value)
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.UseNumber()
-			if err := dec.Decode(&v); err != nil {
-				t.Fatal(err)
-			}
+		return editDeployment(t, g, func(v map[string]any) {
 			change(List(dig(v, podPaths["Deployment"]), "containers")[0].(map[string]any))
-			b, _ = json.Marshal(v)
-			objs[i] = &Object{App: o.App, File: o.File, Value: v, Locate: o.Locate, Sum: sha256.Sum256(b)}
-			break
-		}
-		return NewGraph(g.Env, g.Kubernetes, g.Production, g.Facts, objs)
+		})
 	}
 	image := edit(func(c map[string]any) {
 		c["image"] = "registry.example.com/other:9.9.9"
@@ -316,16 +318,48 @@ func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 	if got := m.Run([]*Graph{image}, rules, nil); !cmp.Equal(got, want) {
 		t.Errorf("after an image, probe, security and resources change (+), before (-):\n%s", cmp.Diff(want, got))
 	}
-	if len(m.graphs) != 1 {
-		t.Errorf("after an image, probe, security and resources change: %d graph entries, want the same 1", len(m.graphs))
+	if len(m.graphs) != 2 {
+		t.Errorf("after an image, probe, security and resources change: %d graph entries, want the same 2", len(m.graphs))
+	}
+	scaled := editDeployment(t, g, func(v map[string]any) { Map(v, "spec")["replicas"] = json.Number("7") })
+	if got, fresh := m.Run([]*Graph{scaled}, rules, nil), Run([]*Graph{scaled}, rules, nil); !cmp.Equal(got, fresh) {
+		t.Errorf("after a replicas change, with the memo (+) and without (-):\n%s", cmp.Diff(fresh, got))
+	}
+	if len(m.graphs) != 3 {
+		t.Errorf("after a replicas change: %d graph entries, want 3 (the rules that read it run again)", len(m.graphs))
 	}
 	port := edit(func(c map[string]any) {
 		List(c, "ports")[0].(map[string]any)["containerPort"] = json.Number("9999")
 	})
 	m.Run([]*Graph{port}, rules, nil)
-	if len(m.graphs) != 2 {
-		t.Errorf("after a port change: %d graph entries, want 2", len(m.graphs))
+	if len(m.graphs) != 5 {
+		t.Errorf("after a port change: %d graph entries, want 5", len(m.graphs))
 	}
+}
+
+// editDeployment returns g with a copy of its first Deployment, which
+// change has changed.
+func editDeployment(t *testing.T, g *Graph, change func(v map[string]any)) *Graph {
+	t.Helper()
+	objs := slices.Clone(g.Objects)
+	for i, o := range objs {
+		if o.Kind() != "Deployment" {
+			continue
+		}
+		var v map[string]any // a copy, with numbers as the reader's
+		b, _ := json.Marshal(o.Value)
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		change(v)
+		b, _ = json.Marshal(v)
+		objs[i] = &Object{App: o.App, File: o.File, Value: v, Locate: o.Locate, Sum: sha256.Sum256(b)}
+		return NewGraph(g.Env, g.Kubernetes, g.Production, g.Facts, objs)
+	}
+	t.Fatal("no Deployment to edit")
+	return nil
 }
 
 // TestLazyValuesLoadOnlyWhenChecked: objects known by a loader alone find
@@ -389,5 +423,36 @@ func TestLazyValuesLoadOnlyWhenChecked(t *testing.T) {
 	}
 	if int(known.Load()) > len(want) || loads.Load() == known.Load() {
 		t.Errorf("with the memo warm: %d objects of fully known graphs loaded (%d findings), %d in all", known.Load(), len(want), loads.Load())
+	}
+}
+
+// TestGraphMemoFollowsTheIndexes: the notes of the rules that are shown
+// only some kinds (Rule.Reads) are about the same objects after an object
+// of another kind comes before those: the memo knows what they see by
+// each object's index in its graph too, not by their order alone.
+func TestGraphMemoFollowsTheIndexes(t *testing.T) {
+	rules := Rules()
+	var g *Graph
+	for _, c := range corpus(t) {
+		for _, f := range Run([]*Graph{c}, rules, nil) {
+			if i := slices.IndexFunc(rules, func(r *Rule) bool { return r.ID == f.Rule }); i >= 0 && len(rules[i].Reads) > 0 && len(c.Objects) > 1 {
+				g = c
+			}
+		}
+	}
+	if g == nil {
+		t.Fatal("no graph of several objects where a rule shown only some kinds finds something")
+	}
+	m := NewMemo()
+	m.Run([]*Graph{g}, rules, nil)
+	extra := &Object{App: "extra", File: "extra.yaml", Sum: sha256.Sum256([]byte("extra")), Value: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "extra", "namespace": "default"},
+	}}
+	shifted := func() *Graph {
+		return NewGraph(g.Env, g.Kubernetes, g.Production, g.Facts, append([]*Object{extra}, g.Objects...))
+	}
+	want := Run([]*Graph{shifted()}, rules, nil)
+	if got := m.Run([]*Graph{shifted()}, rules, nil); !cmp.Equal(got, want) {
+		t.Errorf("with an object before the others, from the memo (+) and without one (-):\n%s", cmp.Diff(want, got))
 	}
 }

@@ -25,6 +25,10 @@ var podPaths = map[string][]string{
 // that check pods.
 var podKinds = slices.Sorted(maps.Keys(podPaths))
 
+// scaleReads are the kinds the rules that read replica counts read: the
+// workloads, their autoscalers and their disruption budgets.
+var scaleReads = append(slices.Clone(podKinds), "HorizontalPodAutoscaler", "PodDisruptionBudget")
+
 // Pod is the pod spec of a workload.
 type Pod struct {
 	Object *Object

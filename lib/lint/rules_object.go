@@ -90,10 +90,10 @@ func objectRules() []*Rule {
 		{ID: "env-duplicate", Severity: finding.Error, PerObject: true, Kinds: podKinds, Check: checkEnvDuplicates,
 			Doc:  "A container sets the same environment variable twice.",
 			Help: "Only the last value counts, which is rarely what the author meant: remove one."},
-		{ID: "replicas-too-few", Severity: finding.Warning, Production: true, Check: checkReplicas,
+		{ID: "replicas-too-few", Severity: finding.Warning, Production: true, Scale: true, Reads: scaleReads, Check: checkReplicas,
 			Doc:  "A production workload runs fewer than two pods.",
 			Help: "Run at least two replicas (or an autoscaler with minReplicas of two) so that one pod can be lost."},
-		{ID: "spread-missing", Severity: finding.Warning, Production: true, Check: checkSpread,
+		{ID: "spread-missing", Severity: finding.Warning, Production: true, Scale: true, Reads: scaleReads, Check: checkSpread,
 			Doc:  "A production workload with several pods does not spread them over nodes or zones.",
 			Help: "Add topologySpreadConstraints (or pod anti-affinity) so that one node or zone cannot take every pod."},
 	}

@@ -3,6 +3,7 @@ package lint
 import (
 	"crypto/sha256"
 	"maps"
+	"slices"
 
 	"github.com/manifold-dev/manifold/lib/jsonval"
 )
@@ -14,7 +15,9 @@ import (
 // its resource requests and limits, of which they see only which resources
 // are named (the per-object rules check all of those). So what they found
 // of a graph holds across such an edit, and a Memo keeps it by what they
-// see.
+// see. A scaling edit changes what only a few of them read (scaleCounts):
+// those are kept apart, by what they see, and shown only the kinds they
+// read, so that it runs again just those, on just those objects.
 var (
 	viewContainers = []string{"containers", "initContainers", "ephemeralContainers"}
 	viewDropped    = []string{"image", "command", "args", "livenessProbe", "readinessProbe", "startupProbe", "securityContext", "lifecycle", "imagePullPolicy"}
@@ -86,27 +89,76 @@ func graphView(o *Object) (map[string]any, bool) {
 	return view, true
 }
 
-// objectView is the hash of what the graph rules see of an object, when
-// known: of its bytes when they see all of it, else of its view's
-// canonical encoding.
-type objectView struct {
-	sum [sha256.Size]byte
-	ok  bool
+// scaleCounts are, by kind, the fields of an object's spec that say how
+// many pods it asks for: what a scaling edit changes. Only the graph rules
+// that read them (Rule.Scale) see them; the rest are shown each object
+// with them null (blindView): that they are set, not to what, so that what
+// those find of a graph holds across a scaling edit.
+var scaleCounts = map[string][]string{
+	"Deployment":              {"replicas"},
+	"ReplicaSet":              {"replicas"},
+	"ReplicationController":   {"replicas"},
+	"StatefulSet":             {"replicas"},
+	"HorizontalPodAutoscaler": {"minReplicas", "maxReplicas"},
 }
 
-// viewOf returns the hash of what the graph rules see of o, given its
-// view and whether the view leaves anything out (graphView); unknown for
-// an object with no Sum, or whose view holds a value that is not JSON's.
-func viewOf(o *Object, view map[string]any, part bool) objectView {
+// blindView returns view, what the graph rules see of o (graphView), with
+// each count scaleCounts names null, and whether it had any: a copy of the
+// path to them, the rest shared.
+func blindView(o *Object, view map[string]any) (map[string]any, bool) {
+	fields := scaleCounts[o.Kind()]
+	spec := Map(view, "spec")
+	if !slices.ContainsFunc(fields, func(f string) bool { _, ok := spec[f]; return ok }) {
+		return view, false
+	}
+	spec = maps.Clone(spec)
+	for _, f := range fields {
+		if _, ok := spec[f]; ok {
+			spec[f] = nil
+		}
+	}
+	blind := maps.Clone(view)
+	blind["spec"] = spec
+	return blind, true
+}
+
+// objectView is the hash of what the graph rules see of an object, when
+// known: of its bytes when they see all of it, else of its view's
+// canonical encoding; and that of what the rules that do not read replica
+// counts see, the same when it has none.
+type objectView struct {
+	sum, blind [sha256.Size]byte
+	ok         bool
+}
+
+// viewOf returns the hashes of what the graph rules see of o, given its
+// view and whether the view leaves anything out (graphView), and its view
+// without replica counts and whether that leaves any out (blindView);
+// unknown for an object with no Sum, or whose view holds a value that is
+// not JSON's.
+func viewOf(o *Object, view map[string]any, part bool, blind map[string]any, blinded bool) objectView {
 	if o.Sum == ([sha256.Size]byte{}) {
 		return objectView{}
 	}
-	if !part {
-		return objectView{sum: sha256.Sum256(append([]byte("bytes\x00"), o.Sum[:]...)), ok: true}
+	v := objectView{sum: sha256.Sum256(append([]byte("bytes\x00"), o.Sum[:]...)), ok: true}
+	if part {
+		v.sum, v.ok = canonicalSum(view)
 	}
-	b, ok := jsonval.AppendCanonical([]byte("view\x00"), view)
-	if !ok {
+	v.blind = v.sum
+	if blinded && v.ok {
+		v.blind, v.ok = canonicalSum(blind)
+	}
+	if !v.ok {
 		return objectView{}
 	}
-	return objectView{sum: sha256.Sum256(b), ok: true}
+	return v
+}
+
+// canonicalSum is the hash of a view's canonical encoding, if it has one.
+func canonicalSum(view map[string]any) ([sha256.Size]byte, bool) {
+	b, ok := jsonval.AppendCanonical([]byte("view\x00"), view)
+	if !ok {
+		return [sha256.Size]byte{}, false
+	}
+	return sha256.Sum256(b), true
 }
