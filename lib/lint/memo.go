@@ -7,7 +7,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/manifold-dev/manifold/lib/codehash"
@@ -214,20 +216,30 @@ func (m *Memo) Changed() bool {
 // memoHeader starts an encoded memo; a new layout gets a new header.
 const memoHeader = "manifold lint memo 3\n"
 
-// Bytes encodes the memo: the header; the number of object entries, then
-// each by key: the key, the hashes of its view (a zero byte when unknown,
-// a one and the hash when it has no replica counts, else a two, the hash
-// and that of the view without them), its kind and its notes; then the number of graph entries, and
-// each: the key and its notes, each with its object's index. Notes are
-// counted, and each is its rule, path segments, path, message and quiet
-// flag; strings are length-prefixed, numbers unsigned varints. Entries are
-// in no order, and kept as package keep says.
+// Bytes encodes the memo: the header; the number of kinds, and each kind;
+// the number of object entries, then each by key: the key, the hashes of
+// its view (a zero byte when unknown, a one and the hash when it has no
+// replica counts, else a two, the hash and that of the view without
+// them), its kind's index and its notes; then the number of graph
+// entries, and each: the key and its notes, each with its object's index.
+// Notes are counted, and each is its rule, path segments, path, message
+// and quiet flag; strings are length-prefixed, numbers unsigned varints.
+// Entries are in no order, and kept as package keep says.
 func (m *Memo) Bytes() []byte {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	objects := keptKeys(m.entries)
 	e := memoEncoder{b: make([]byte, 0, len(memoHeader)+len(objects)*(2*sha256.Size+4))}
 	e.b = append(e.b, memoHeader...)
+	kinds := map[string]int{} // by name, its index in the list of kinds
+	for _, k := range objects {
+		kinds[m.entries[k].e.kind] = 0
+	}
+	e.count(len(kinds))
+	for i, kind := range slices.Sorted(maps.Keys(kinds)) {
+		kinds[kind] = i
+		e.str(kind)
+	}
 	e.count(len(objects))
 	for _, k := range objects {
 		en := m.entries[k].e
@@ -240,7 +252,7 @@ func (m *Memo) Bytes() []byte {
 		default:
 			e.b = append(append(append(e.b, 2), v.sum[:]...), v.blind[:]...)
 		}
-		e.str(en.kind)
+		e.count(kinds[en.kind])
 		e.count(len(en.notes))
 		for _, n := range en.notes {
 			e.note(n)
@@ -309,6 +321,10 @@ func LoadMemo(b []byte) *Memo {
 		return m
 	}
 	d := memoDecoder{rest: rest}
+	kinds := make([]string, d.count())
+	for i := range kinds {
+		kinds[i] = d.str()
+	}
 	n := d.count()
 	m.entries = make(map[[sha256.Size]byte]*kept[memoEntry], n)
 	all := make([]kept[memoEntry], n) // one allocation for them all
@@ -325,7 +341,11 @@ func LoadMemo(b []byte) *Memo {
 		default:
 			d.err = fmt.Errorf("bad view")
 		}
-		en.kind = d.kind()
+		if i := d.index(); i < len(kinds) {
+			en.kind = kinds[i]
+		} else {
+			d.err = fmt.Errorf("bad kind")
+		}
 		for range d.count() {
 			en.notes = append(en.notes, d.note())
 		}
@@ -350,9 +370,8 @@ func LoadMemo(b []byte) *Memo {
 // memoDecoder reads what memoEncoder wrote; after the first error it
 // reads zeros.
 type memoDecoder struct {
-	rest  []byte
-	err   error
-	kinds map[string]string // each kind read, read once: there are few
+	rest []byte
+	err  error
 }
 
 // count reads an unsigned varint no larger than what is left to read (a
@@ -399,20 +418,6 @@ func (d *memoDecoder) key() [sha256.Size]byte { return [sha256.Size]byte(d.take(
 func (d *memoDecoder) byte() byte { return d.take(1)[0] }
 
 func (d *memoDecoder) str() string { return string(d.take(d.count())) }
-
-// kind reads a kind, the same string as the last time it was read.
-func (d *memoDecoder) kind() string {
-	b := d.take(d.count())
-	if k, ok := d.kinds[string(b)]; ok {
-		return k
-	}
-	if d.kinds == nil {
-		d.kinds = map[string]string{}
-	}
-	k := string(b)
-	d.kinds[k] = k
-	return k
-}
 
 func (d *memoDecoder) note() note {
 	n := note{Rule: d.str()}

@@ -207,16 +207,26 @@ func TestLoadMemoOfDamagedBytes(t *testing.T) {
 		t.Errorf("another layout read as %d entries", len(got.entries))
 	}
 	// A view's tag that is none of unknown, one hash or two.
-	bad := NewMemo()
-	bad.put([sha256.Size]byte{6}, true, memoEntry{})
+	bad, key := NewMemo(), [sha256.Size]byte{6}
+	bad.put(key, true, memoEntry{})
 	b = bad.Bytes()
-	if i := len(memoHeader) + 1 + sha256.Size; b[i] != 0 {
+	if i := bytes.Index(b, key[:]) + sha256.Size; b[i] != 0 {
 		t.Fatalf("byte %d is %d, not the view's tag", i, b[i])
 	} else {
 		b[i] = 3
 	}
 	if got := LoadMemo(b); len(got.entries) != 0 {
 		t.Errorf("a bad view's tag read as %d entries", len(got.entries))
+	}
+	// A kind's index past the list of kinds.
+	b = bad.Bytes()
+	if i := bytes.Index(b, key[:]) + sha256.Size + 1; b[i] != 0 {
+		t.Fatalf("byte %d is %d, not the kind's index", i, b[i])
+	} else {
+		b[i] = 1
+	}
+	if got := LoadMemo(b); len(got.entries) != 0 {
+		t.Errorf("a bad kind's index read as %d entries", len(got.entries))
 	}
 }
 
