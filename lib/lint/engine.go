@@ -281,9 +281,10 @@ type Rule struct {
 	// find holds across a scaling edit and a Memo keeps it so.
 	Scale bool
 	// Reads, for a graph rule, are the kinds of the objects it reads
-	// (empty: every kind). With a Memo, a viewing's rules are shown only
-	// the objects of the kinds they read, so that what they find holds
-	// across an edit of any other kind and is not looked at.
+	// (empty: every kind). With a Memo, the rules of a viewing that read
+	// the same kinds run together, shown only the objects of those kinds,
+	// so that what they find holds across an edit of any other kind, whose
+	// objects are not looked at.
 	Reads []string
 	Check func(p *Pass)
 }
@@ -379,19 +380,16 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 		cfg = &Config{}
 	}
 	known := map[string]bool{}
-	var perObject []*Rule
-	var perGraph [viewings][]*Rule
+	var perObject, perGraph []*Rule
 	for _, r := range rules {
 		known[r.ID] = true
-		switch {
-		case r.PerObject:
+		if r.PerObject {
 			perObject = append(perObject, r)
-		case r.Scale:
-			perGraph[counted] = append(perGraph[counted], r)
-		default:
-			perGraph[blind] = append(perGraph[blind], r)
+		} else {
+			perGraph = append(perGraph, r)
 		}
 	}
+	groups := grouped(perGraph)
 	// First what m knows of each object: what the per-object rules and
 	// its suppressions found, and the hash of what the graph rules see of
 	// it. Whether a suppression names a rule depends on them all.
@@ -411,13 +409,14 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 	workers.Each(len(objs), func(t int) { objs[t].key, objs[t].keyed = m.key(objCtx[objs[t].graph], objs[t].object) })
 	m.getAll(objs)
 	workers.Each(len(objs), func(t int) { objs[t].see() })
-	// Then what m knows of each graph, by what each viewing's graph rules
-	// see.
-	views := make([][viewings]graphRun, len(graphs))
+	// Then what m knows of each graph, by what each group of graph rules
+	// sees.
+	views := make([][]graphRun, len(graphs))
 	at := 0
 	for i, g := range graphs {
-		for s := range views[i] {
-			views[i][s] = m.graphRun(g, objs[at:at+len(g.Objects)], perGraph[s], viewing(s), cfg)
+		views[i] = make([]graphRun, len(groups))
+		for k, gr := range groups {
+			views[i][k] = m.graphRun(g, objs[at:at+len(g.Objects)], gr, cfg)
 		}
 		at += len(g.Objects)
 	}
@@ -426,11 +425,11 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 	// first), and the per-object rules over each object.
 	var tasks []graphTask
 	for i := range views {
-		for s := range views[i] {
-			if v := &views[i][s]; !v.hit {
-				v.byRule = make([][]indexedNote, len(perGraph[s]))
-				for r := range perGraph[s] {
-					tasks = append(tasks, graphTask{i, viewing(s), r})
+		for k := range views[i] {
+			if v := &views[i][k]; !v.hit {
+				v.byRule = make([][]indexedNote, len(groups[k].rules))
+				for r := range groups[k].rules {
+					tasks = append(tasks, graphTask{i, k, r})
 				}
 			}
 		}
@@ -438,21 +437,21 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 	workers.Each(len(tasks)+len(objs), func(t int) {
 		if t < len(tasks) {
 			k := tasks[t]
-			v := &views[k.graph][k.viewing]
-			v.byRule[k.rule] = runOnView(v.graph, perGraph[k.viewing][k.rule], cfg)
+			v := &views[k.graph][k.group]
+			v.byRule[k.rule] = runOnView(v.graph, groups[k.group].rules[k.rule], cfg)
 			return
 		}
 		o := &objs[t-len(tasks)]
 		o.findings = m.checkObject(graphs[o.graph], o, perObject, cfg, known)
 	})
 	for i := range views {
-		for s := range views[i] {
-			v := &views[i][s]
+		for k := range views[i] {
+			v := &views[i][k]
 			if !v.hit {
 				v.notes = slices.Concat(v.byRule...)
 				m.putGraph(v.key, v.keyed, v.notes)
 			}
-			results = append(results, replay(graphs[i], v.notes, perGraph[s], cfg))
+			results = append(results, replay(graphs[i], v.notes, groups[k].rules, cfg))
 		}
 	}
 	for _, o := range objs {
@@ -528,11 +527,33 @@ type graphRun struct {
 	notes      []indexedNote
 }
 
-// graphTask is one graph rule of a viewing over one graph's view.
-type graphTask struct {
-	graph   int
+// graphTask is one graph rule of a group over one graph's view.
+type graphTask struct{ graph, group, rule int }
+
+// A group is the graph rules that run together on one view of a graph:
+// those of one viewing that read the same kinds.
+type group struct {
+	rules   []*Rule
 	viewing viewing
-	rule    int
+}
+
+// grouped returns the groups of graph rules, in the order of their first
+// rules.
+func grouped(rules []*Rule) []group {
+	var out []group
+	for _, r := range rules {
+		s := blind
+		if r.Scale {
+			s = counted
+		}
+		i := slices.IndexFunc(out, func(g group) bool { return g.viewing == s && slices.Equal(g.rules[0].Reads, r.Reads) })
+		if i < 0 {
+			out = append(out, group{viewing: s})
+			i = len(out) - 1
+		}
+		out[i].rules = append(out[i].rules, r)
+	}
+	return out
 }
 
 // indexedNote is a note about the object at an index of its graph.
@@ -541,18 +562,15 @@ type indexedNote struct {
 	note
 }
 
-// graphRun looks up what the graph rules of a viewing find of g, by what
-// they see of its objects, and when m does not know it returns the view
-// of g they are to run on.
-func (m *Memo) graphRun(g *Graph, objs []graphObject, rules []*Rule, s viewing, cfg *Config) graphRun {
+// graphRun looks up what a group of graph rules finds of g, by what they
+// see of its objects, and when m does not know it returns the view of g
+// they are to run on.
+func (m *Memo) graphRun(g *Graph, objs []graphObject, gr group, cfg *Config) graphRun {
 	var run graphRun
-	if len(rules) == 0 {
-		run.hit = true // nothing to run, nothing found
-		return run
-	}
+	rules, s := gr.rules, gr.viewing
 	var shown []int // the objects the rules are shown, when not all of them
 	if m != nil {
-		shown = reading(objs, rules)
+		shown = reading(objs, rules[0].Reads)
 	}
 	run.key, run.keyed = m.graphKey(m.context(g, rules, cfg), g, objs, shown, s)
 	run.notes, run.hit = m.getGraph(run.key, run.keyed)
@@ -593,21 +611,15 @@ func (m *Memo) graphRun(g *Graph, objs []graphObject, rules []*Rule, s viewing, 
 	return run
 }
 
-// reading returns the indexes of the objects of the kinds rules read, in
-// order; nil when one of them reads every kind.
-func reading(objs []graphObject, rules []*Rule) []int {
-	kinds := map[string]bool{}
-	for _, r := range rules {
-		if len(r.Reads) == 0 {
-			return nil
-		}
-		for _, k := range r.Reads {
-			kinds[k] = true
-		}
+// reading returns the indexes of the objects of the kinds reads names, in
+// order; nil for every kind.
+func reading(objs []graphObject, reads []string) []int {
+	if len(reads) == 0 {
+		return nil
 	}
 	shown := []int{}
 	for i := range objs {
-		if kinds[objs[i].kind()] {
+		if slices.Contains(reads, objs[i].kind()) {
 			shown = append(shown, i)
 		}
 	}

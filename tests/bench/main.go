@@ -36,18 +36,25 @@ func main() {
 	edit := flag.Int("edit", -1, "edit app `i` as a change to one app would (its LOG_LEVEL becomes debug)")
 	request := flag.Bool("edit-request", false, "with -edit, raise the app's memory request instead (the graph rules do not see it either)")
 	scale := flag.Bool("edit-scale", false, "with -edit, raise the app's replicas (or its autoscaler's maximum) instead: a change the graph rules see")
+	alert := flag.Bool("edit-alert", false, "with -edit, make the app's alerts wait five minutes longer instead: a change to its PrometheusRule, which the graph rules see")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "bench: -out is required")
 		os.Exit(2)
 	}
-	if *edit >= *n || (*request || *scale) && *edit < 0 || *request && *scale {
+	kinds := 0 // of edit
+	for _, k := range []bool{*request, *scale, *alert} {
+		if k {
+			kinds++
+		}
+	}
+	if *edit >= *n || kinds > 0 && *edit < 0 || kinds > 1 {
 		// An edit of no app would change nothing but the cache's key.
-		fmt.Fprintf(os.Stderr, "bench: -edit %d: want an app from 0 to %d (and -edit with one of -edit-request and -edit-scale)\n", *edit, *n-1)
+		fmt.Fprintf(os.Stderr, "bench: -edit %d: want an app from 0 to %d (and -edit with at most one of -edit-request, -edit-scale and -edit-alert)\n", *edit, *n-1)
 		os.Exit(2)
 	}
-	if *scale && !fleet.Scalable(*edit) {
-		fmt.Fprintf(os.Stderr, "bench: -edit %d -edit-scale: app %d is a CronJob, with no replicas to scale\n", *edit, *edit)
+	if (*scale || *alert) && !fleet.Scalable(*edit) {
+		fmt.Fprintf(os.Stderr, "bench: -edit %d: app %d is a CronJob, with no replicas to scale and no alerts\n", *edit, *edit)
 		os.Exit(2)
 	}
 	if *cpuProfile != "" {
@@ -71,13 +78,15 @@ func main() {
 		prog.Apps = fleet.EditRequest(prog.Apps, fleet.Name(*edit))
 	case *edit >= 0 && *scale:
 		prog.Apps = fleet.EditScale(prog.Apps, fleet.Name(*edit))
+	case *edit >= 0 && *alert:
+		prog.Apps = fleet.EditAlert(prog.Apps, fleet.Name(*edit))
 	case *edit >= 0:
 		prog.Apps = fleet.Edit(prog.Apps, fleet.Name(*edit))
 	}
 	if *cached {
 		// The definitions' name changes with them, as the compiler's
 		// executable does when an app in apps/ changes.
-		prog.Cache = fmt.Sprintf("bench fleet apps=%d seed=%d edit=%d request=%v scale=%v", *n, *seed, *edit, *request, *scale)
+		prog.Cache = fmt.Sprintf("bench fleet apps=%d seed=%d edit=%d request=%v scale=%v alert=%v", *n, *seed, *edit, *request, *scale, *alert)
 	}
 	compilecmd.Collector() // as cmd/compile sets it, for the life of the process
 	var said bytes.Buffer

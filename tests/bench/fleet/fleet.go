@@ -36,7 +36,7 @@ func Apps(n int, seed uint64) []model.App {
 func isBatch(i int) bool { return i%15 == 7 }
 
 // Scalable reports whether app i has replicas (fixed or autoscaled) for
-// EditScale to change: a CronJob has none.
+// EditScale to change, and alerts for EditAlert: a CronJob has neither.
 func Scalable(i int) bool { return !isBatch(i) }
 
 func team(i int) string { return fmt.Sprintf("team-%02d", i%Teams) }
@@ -96,6 +96,19 @@ func EditScale(apps []model.App, name model.AppName) []model.App {
 		case model.Autoscale:
 			sc.Max++
 			s.Scaling = sc
+		}
+	})
+}
+
+// EditAlert returns apps with the named one's alerts holding five minutes
+// longer before they fire: a change to its PrometheusRule alone, which the
+// graph rules see (they check an alert's expression against what is
+// scraped).
+func EditAlert(apps []model.App, name model.AppName) []model.App {
+	return editSpec(apps, name, func(s *model.Spec) {
+		s.Alerts = slices.Clone(s.Alerts)
+		for j := range s.Alerts {
+			s.Alerts[j].For += 5 * time.Minute
 		}
 	})
 }

@@ -15,7 +15,7 @@ import (
 // TestEditsChangeOneApp: each edit the benchmark makes changes files of
 // the edited app, of the kinds it should, and no other app's: a scaling
 // edit changes a fixed app's Deployment and an autoscaled app's
-// autoscaler.
+// autoscaler, an alert's edit its PrometheusRule.
 func TestEditsChangeOneApp(t *testing.T) {
 	const n = 24
 	compiled := func(as []model.App) map[string][]byte {
@@ -56,6 +56,7 @@ func TestEditsChangeOneApp(t *testing.T) {
 		{"EditRequest", EditRequest, fixed, []string{"deployment"}},
 		{"EditScale", EditScale, fixed, []string{"deployment"}},
 		{"EditScale", EditScale, scaled, []string{"horizontalpodautoscaler"}},
+		{"EditAlert", EditAlert, fixed, []string{"prometheusrule"}},
 	} {
 		name := Name(c.app)
 		got := compiled(c.edit(Apps(n, 1), name))
