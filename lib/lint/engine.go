@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -164,7 +165,12 @@ type Graph struct {
 	// goroutine of the whole graph's: it has no index, and finds what it
 	// indexes on that one goroutine.
 	single bool
-	one    [1]*Object // a single graph's Objects
+	// shows, on a view shown only some kinds (Rule.Reads), are those
+	// kinds; nil on a view of every object. A rule there that asks for
+	// the objects of another kind strays (see reads).
+	shows   map[string]bool
+	strayed atomic.Bool
+	one     [1]*Object // a single graph's Objects
 }
 
 // memos remember what is found of values, by the value: they hold for
@@ -226,6 +232,27 @@ func (g *Graph) indexAll() {
 	}
 }
 
+// reads notes that a rule asks for the objects of kinds. On a view shown
+// only some kinds, asking for another makes the run stray: the engine runs
+// the rules again on a view of every object, so that what they find never
+// depends on what Rule.Reads leaves out.
+func (g *Graph) reads(kinds ...string) {
+	for _, k := range kinds {
+		if g.shows != nil && !g.shows[k] {
+			g.strayed.Store(true)
+		}
+	}
+}
+
+// all returns every object of the graph, for a rule that reads them all:
+// on a view shown only some kinds, the run strays (see reads).
+func (g *Graph) all() []*Object {
+	if g.shows != nil {
+		g.strayed.Store(true)
+	}
+	return g.Objects
+}
+
 // OfKind returns the objects of a kind, in graph order.
 func (g *Graph) OfKind(kind string) []*Object {
 	if g.single {
@@ -234,6 +261,7 @@ func (g *Graph) OfKind(kind string) []*Object {
 		}
 		return nil
 	}
+	g.reads(kind)
 	g.index()
 	return g.byKind[kind]
 }
@@ -243,6 +271,7 @@ func (g *Graph) ofKindIn(kind, ns string) []*Object {
 	if g.single {
 		return g.only(kind, ns, g.Objects[0].Name())
 	}
+	g.reads(kind)
 	g.index()
 	return g.byKindNS[kind+"/"+ns]
 }
@@ -284,7 +313,9 @@ type Rule struct {
 	// (empty: every kind). With a Memo, the rules of a viewing that read
 	// the same kinds run together, shown only the objects of those kinds,
 	// so that what they find holds across an edit of any other kind, whose
-	// objects are not looked at.
+	// objects are not looked at. A rule that asks for another kind all the
+	// same strays, and runs again on a view of every object (Graph.reads):
+	// Reads decides what a run costs, never what it finds.
 	Reads []string
 	Check func(p *Pass)
 }
@@ -444,6 +475,7 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 		o := &objs[t-len(tasks)]
 		o.findings = m.checkObject(graphs[o.graph], o, perObject, cfg, known)
 	})
+	m.runStrayed(graphs, views, groups, cfg)
 	for i := range views {
 		for k := range views[i] {
 			v := &views[i][k]
@@ -525,6 +557,10 @@ type graphRun struct {
 	graph      *Graph // the view, for a run the memo does not know
 	byRule     [][]indexedNote
 	notes      []indexedNote
+	// whole is the key of the view of every object, for a run shown only
+	// some kinds: what the memo keeps it under when it strays.
+	whole [sha256.Size]byte
+	objs  []graphObject
 }
 
 // graphTask is one graph rule of a group over one graph's view.
@@ -572,12 +608,18 @@ func (m *Memo) graphRun(g *Graph, objs []graphObject, gr group, cfg *Config) gra
 	if m != nil {
 		shown = reading(objs, rules[0].Reads)
 	}
-	run.key, run.keyed = m.graphKey(m.context(g, rules, cfg), g, objs, shown, s)
-	run.notes, run.hit = m.getGraph(run.key, run.keyed)
-	if run.hit && !slices.ContainsFunc(run.notes, func(n indexedNote) bool { return n.Object >= len(g.Objects) }) {
+	ctx := m.context(g, rules, cfg)
+	run.key, run.keyed = m.graphKey(ctx, g, objs, shown, s)
+	if run.notes, run.hit = m.known(run.key, run.keyed, g); run.hit {
 		return run
 	}
-	run.hit, run.notes = false, nil
+	if shown != nil {
+		// It may have strayed the last time, and been kept by all it saw.
+		run.whole, _ = m.graphKey(ctx, g, objs, nil, s)
+		if run.notes, run.hit = m.known(run.whole, run.keyed, g); run.hit {
+			return run
+		}
+	}
 	if m == nil {
 		// Nothing is kept of this run, so the rules see all of g, as they
 		// find on it what they find on its view
@@ -589,7 +631,51 @@ func (m *Memo) graphRun(g *Graph, objs []graphObject, gr group, cfg *Config) gra
 		run.graph = g
 		return run
 	}
-	if shown == nil {
+	run.graph, run.objs = view(g, objs, shown, s, rules[0].Reads), objs
+	return run
+}
+
+// runStrayed runs again, on the view of every object, each group of graph
+// rules that was shown only some kinds and asked for another (see
+// Graph.reads): what it found is not known to hold, and what it finds on
+// the whole view is kept by all of it.
+func (m *Memo) runStrayed(graphs []*Graph, views [][]graphRun, groups []group, cfg *Config) {
+	var tasks []graphTask
+	for i := range views {
+		for k := range views[i] {
+			v := &views[i][k]
+			if v.hit || v.graph.shows == nil || !v.graph.strayed.Load() {
+				continue
+			}
+			v.key, v.graph = v.whole, view(graphs[i], v.objs, nil, groups[k].viewing, nil)
+			for r := range groups[k].rules {
+				tasks = append(tasks, graphTask{i, k, r})
+			}
+		}
+	}
+	workers.Each(len(tasks), func(t int) {
+		k := tasks[t]
+		v := &views[k.graph][k.group]
+		v.byRule[k.rule] = runOnView(v.graph, groups[k.group].rules[k.rule], cfg)
+	})
+}
+
+// known returns the notes m kept for the graph rules' run of key k over
+// g, if it has them for as many objects.
+func (m *Memo) known(k [sha256.Size]byte, keyed bool, g *Graph) ([]indexedNote, bool) {
+	notes, hit := m.getGraph(k, keyed)
+	if !hit || slices.ContainsFunc(notes, func(n indexedNote) bool { return n.Object >= len(g.Objects) }) {
+		return nil, false
+	}
+	return notes, true
+}
+
+// view returns the view of g that the graph rules of viewing s see, of the
+// objects at the indexes shown (nil: all of them), which are those of the
+// kinds reads names.
+func view(g *Graph, objs []graphObject, shown []int, s viewing, reads []string) *Graph {
+	all := shown == nil
+	if all {
 		shown = make([]int, len(objs))
 		for i := range shown {
 			shown[i] = i
@@ -607,8 +693,14 @@ func (m *Memo) graphRun(g *Graph, objs []graphObject, gr group, cfg *Config) gra
 		v.index = i
 		vobjs[j] = &v
 	})
-	run.graph = &Graph{Env: g.Env, Kubernetes: g.Kubernetes, Production: g.Production, Facts: g.Facts, Objects: vobjs, memos: g.memos}
-	return run
+	vg := &Graph{Env: g.Env, Kubernetes: g.Kubernetes, Production: g.Production, Facts: g.Facts, Objects: vobjs, memos: g.memos}
+	if !all {
+		vg.shows = map[string]bool{}
+		for _, k := range reads {
+			vg.shows[k] = true
+		}
+	}
+	return vg
 }
 
 // reading returns the indexes of the objects of the kinds reads names, in

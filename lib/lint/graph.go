@@ -175,6 +175,7 @@ func (g *Graph) find(kind, ns, name string) *Object {
 		}
 		return nil
 	}
+	g.reads(kind)
 	g.index()
 	return g.byName[kind+"/"+ns+"/"+name]
 }

@@ -480,3 +480,75 @@ func TestGraphMemoFollowsTheIndexes(t *testing.T) {
 		t.Errorf("with an object before the others, from the memo (+) and without one (-):\n%s", cmp.Diff(want, got))
 	}
 }
+
+// TestReadsAreWhatRulesRead: over every graph of the corpus, each graph
+// rule given Reads runs on the view of just those kinds without asking
+// for another. One that does strays, and runs again on the whole view:
+// what it finds is right, but the edits it was to be spared rerun it.
+func TestReadsAreWhatRulesRead(t *testing.T) {
+	restricted := 0
+	for _, g := range corpus(t) {
+		objs := make([]graphObject, len(g.Objects))
+		for i, o := range g.Objects {
+			objs[i].object = o
+		}
+		for _, gr := range grouped(slices.DeleteFunc(Rules(), func(r *Rule) bool { return r.PerObject })) {
+			shown := reading(objs, gr.rules[0].Reads)
+			if shown == nil {
+				continue
+			}
+			for _, r := range gr.rules {
+				restricted++
+				v := view(g, objs, shown, gr.viewing, r.Reads)
+				runOnView(v, r, &Config{})
+				if v.strayed.Load() {
+					t.Errorf("%s strays from the kinds it reads, %v, on a graph of %d objects", r.ID, r.Reads, len(g.Objects))
+				}
+			}
+		}
+	}
+	if restricted == 0 {
+		t.Fatal("no rule was shown only the kinds it reads")
+	}
+}
+
+// TestStrayingRulesRunOnTheWholeView: a graph rule whose Reads leave out a
+// kind it asks for finds what it finds on the whole graph, and the memo
+// keeps that by every object: a second run from it runs nothing.
+func TestStrayingRulesRunOnTheWholeView(t *testing.T) {
+	runs := 0
+	var mu sync.Mutex
+	targets := &Rule{ID: "hpa-targets", Severity: finding.Warning, Reads: []string{"HorizontalPodAutoscaler"}, Check: func(p *Pass) {
+		mu.Lock()
+		runs++
+		mu.Unlock()
+		for _, hpa := range p.Graph.OfKind("HorizontalPodAutoscaler") {
+			if t := hpaTarget(p.Graph, hpa); t != nil {
+				p.Report(t, nil, "scaled by %s", hpa.Name())
+			}
+		}
+	}}
+	rules := []*Rule{targets}
+	// The graphs the memo can know: every object known by its bytes.
+	known := func() []*Graph {
+		return slices.DeleteFunc(corpus(t), func(g *Graph) bool {
+			return slices.ContainsFunc(g.Objects, func(o *Object) bool { return o.Sum == [sha256.Size]byte{} })
+		})
+	}
+	want := Run(known(), rules, nil)
+	if len(want) == 0 {
+		t.Fatal("the rule finds nothing in the corpus")
+	}
+	m := NewMemo()
+	if got := m.Run(known(), rules, nil); !cmp.Equal(got, want) {
+		t.Errorf("with the memo (+) and without (-):\n%s", cmp.Diff(want, got))
+	}
+	back := LoadMemo(m.Bytes())
+	runs = 0
+	if got := back.Run(known(), rules, nil); !cmp.Equal(got, want) {
+		t.Errorf("from the memo read back (+) and without one (-):\n%s", cmp.Diff(want, got))
+	}
+	if runs != 0 {
+		t.Errorf("from the memo read back, the rule ran %d times", runs)
+	}
+}

@@ -54,6 +54,7 @@ func (g *Graph) Pods() []Pod {
 
 func (g *Graph) findPods() []Pod {
 	out := []Pod{}
+	g.reads(podKinds...)
 	for _, o := range g.Objects {
 		segs, ok := podPaths[o.Kind()]
 		if !ok || o.Kind() == "Prometheus" && o.Group() != "monitoring.coreos.com" {

@@ -52,7 +52,7 @@ func gitPath(app *Object) string {
 func checkArgoPaths(p *Pass) {
 	dirs := map[string]bool{}
 	others := false
-	for _, o := range p.Graph.Objects {
+	for _, o := range p.Graph.all() {
 		dirs[path.Dir(strings.ReplaceAll(o.File, "\\", "/"))] = true
 		others = others || o.Group() != "argoproj.io"
 	}

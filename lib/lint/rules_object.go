@@ -157,7 +157,7 @@ func checkLabels(p *Pass) {
 
 func checkDuplicates(p *Pass) {
 	seen := map[string]*Object{}
-	for _, o := range p.Graph.Objects {
+	for _, o := range p.Graph.all() {
 		key := o.Group() + "/" + o.Kind() + "/" + o.Namespace() + "/" + o.Name()
 		if first, dup := seen[key]; dup {
 			at := first.Locate(nil)
