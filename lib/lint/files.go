@@ -280,7 +280,7 @@ func graphs(files []File, sums bool) []*Graph {
 	for i := range files {
 		f := &files[i]
 		k := keyOf(f)
-		if _, seen := objs[k]; !seen {
+		if _, seen := facts[k]; !seen { // objs has no key for a file of no object
 			order = append(order, k)
 			facts[k] = f.Facts
 		}

@@ -188,3 +188,28 @@ func TestFilesOneGraphAtATime(t *testing.T) {
 		t.Errorf("batches by environment: %q", batches)
 	}
 }
+
+// TestEmptyFileLintsItsGraphOnce: a file of no object (a comment, say)
+// read before the files of its graph does not make the graph twice, so
+// that a finding is reported once.
+func TestEmptyFileLintsItsGraphOnce(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"a-empty.yaml": "# nothing here yet\n",
+		"b-cm.yaml":    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n  namespace: default\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []finding.Finding
+	for _, f := range lintPaths(t, Options{}, dir) {
+		if f.Rule == "name-invalid" {
+			names = append(names, f)
+		}
+	}
+	if len(names) != 1 {
+		t.Errorf("%d name-invalid findings, want 1: %v", len(names), names)
+	}
+}
