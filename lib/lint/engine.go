@@ -170,7 +170,10 @@ type Graph struct {
 	// the objects of another kind strays (see reads).
 	shows   map[string]bool
 	strayed atomic.Bool
-	one     [1]*Object // a single graph's Objects
+	// named is set on the view of a named group (Rule.Names): its rules
+	// may read every object, each by its identity.
+	named bool
+	one   [1]*Object // a single graph's Objects
 }
 
 // memos remember what is found of values, by the value: they hold for
@@ -245,9 +248,10 @@ func (g *Graph) reads(kinds ...string) {
 }
 
 // all returns every object of the graph, for a rule that reads them all:
-// on a view shown only some kinds, the run strays (see reads).
+// on a view shown only some kinds, the run strays (see reads); on a named
+// view, it has them all, by their identity.
 func (g *Graph) all() []*Object {
-	if g.shows != nil {
+	if g.shows != nil && !g.named {
 		g.strayed.Store(true)
 	}
 	return g.Objects
@@ -309,6 +313,12 @@ type Rule struct {
 	// rules are shown the graph without those counts, so that what they
 	// find holds across a scaling edit and a Memo keeps it so.
 	Scale bool
+	// Names, for a graph rule, says that it reads of every object only
+	// its identity: its API version, kind, namespace, name, file and
+	// position; and the values of the kinds Reads names. With a Memo it
+	// is shown every other object as just that (identityOf), so that what
+	// it finds holds across any edit of them but a rename.
+	Names bool
 	// Reads, for a graph rule, are the kinds of the objects it reads
 	// (empty: every kind). With a Memo, the rules of a viewing that read
 	// the same kinds run together, shown only the objects of those kinds,
@@ -442,15 +452,18 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 	workers.Each(len(objs), func(t int) { objs[t].see() })
 	// Then what m knows of each graph, by what each group of graph rules
 	// sees.
+	// A graph to a goroutine: its groups share its objects.
 	views := make([][]graphRun, len(graphs))
-	at := 0
+	starts := make([]int, len(graphs)+1)
 	for i, g := range graphs {
+		starts[i+1] = starts[i] + len(g.Objects)
+	}
+	workers.Each(len(graphs), func(i int) {
 		views[i] = make([]graphRun, len(groups))
 		for k, gr := range groups {
-			views[i][k] = m.graphRun(g, objs[at:at+len(g.Objects)], gr, cfg)
+			views[i][k] = m.graphRun(graphs[i], objs[starts[i]:starts[i+1]], gr, cfg)
 		}
-		at += len(g.Objects)
-	}
+	})
 	// Then, a task each on as many goroutines as cores, the graph rules
 	// over each graph's view that m does not know (the longer tasks
 	// first), and the per-object rules over each object.
@@ -502,20 +515,21 @@ type graphObject struct {
 	key        [sha256.Size]byte
 	keyed, hit bool
 	entry      memoEntry
-	views      [viewings]map[string]any // what the graph rules see of it, when see made them
+	views      [named]map[string]any // what the graph rules see of it, by viewing, when see made them
 	findings   []finding.Finding
 }
 
-// A viewing is one of the two ways the graph rules are shown a graph:
-// without the replica counts of workloads and autoscalers (blindView),
-// for the rules that do not read them, or with them, for those that do
-// (Rule.Scale).
+// A viewing is one of the ways the graph rules are shown a graph: without
+// the replica counts of workloads and autoscalers (blindView), for the
+// rules that do not read them; with them, for those that do (Rule.Scale);
+// or every object by its identity alone, but those of the kinds its rules
+// read (Rule.Names).
 type viewing int
 
 const (
 	blind viewing = iota
 	counted
-	viewings
+	named
 )
 
 // see makes, for an object m does not know, what the graph rules see of
@@ -540,7 +554,17 @@ func (o *graphObject) kind() string {
 	return o.object.Kind()
 }
 
-// viewIn returns what the graph rules of a viewing see of o.
+// seen returns what the graph rules of a viewing, blind or counted, see
+// of the object: what see made, or else what they see of it now.
+func (o *graphObject) seen(s viewing) map[string]any {
+	if v := o.views[s]; v != nil {
+		return v
+	}
+	return viewIn(o.object, s)
+}
+
+// viewIn returns what the graph rules of a viewing, blind or counted, see
+// of o.
 func viewIn(o *Object, s viewing) map[string]any {
 	v, _ := graphView(o)
 	if s == blind {
@@ -573,13 +597,29 @@ type group struct {
 	viewing viewing
 }
 
+// reads are the kinds the group's rules read (empty: every kind).
+func (gr group) reads() []string { return gr.rules[0].Reads }
+
+// whole is the viewing of every object's value the group's rules are
+// shown when they stray from the kinds they read: that of a named group is
+// blind.
+func (gr group) whole() group {
+	if gr.viewing == named {
+		gr.viewing = blind
+	}
+	return gr
+}
+
 // grouped returns the groups of graph rules, in the order of their first
 // rules.
 func grouped(rules []*Rule) []group {
 	var out []group
 	for _, r := range rules {
 		s := blind
-		if r.Scale {
+		switch {
+		case r.Names:
+			s = named
+		case r.Scale:
 			s = counted
 		}
 		i := slices.IndexFunc(out, func(g group) bool { return g.viewing == s && slices.Equal(g.rules[0].Reads, r.Reads) })
@@ -603,19 +643,18 @@ type indexedNote struct {
 // they are to run on.
 func (m *Memo) graphRun(g *Graph, objs []graphObject, gr group, cfg *Config) graphRun {
 	var run graphRun
-	rules, s := gr.rules, gr.viewing
 	var shown []int // the objects the rules are shown, when not all of them
-	if m != nil {
-		shown = reading(objs, rules[0].Reads)
+	if m != nil && gr.viewing != named {
+		shown = reading(objs, gr.reads())
 	}
-	ctx := m.context(g, rules, cfg)
-	run.key, run.keyed = m.graphKey(ctx, g, objs, shown, s)
+	ctx := m.context(g, gr.rules, cfg)
+	run.key, run.keyed = m.graphKey(ctx, g, objs, shown, gr)
 	if run.notes, run.hit = m.known(run.key, run.keyed, g); run.hit {
 		return run
 	}
-	if shown != nil {
+	if shown != nil || gr.viewing == named {
 		// It may have strayed the last time, and been kept by all it saw.
-		run.whole, _ = m.graphKey(ctx, g, objs, nil, s)
+		run.whole, _ = m.graphKey(ctx, g, objs, nil, gr.whole())
 		if run.notes, run.hit = m.known(run.whole, run.keyed, g); run.hit {
 			return run
 		}
@@ -631,7 +670,7 @@ func (m *Memo) graphRun(g *Graph, objs []graphObject, gr group, cfg *Config) gra
 		run.graph = g
 		return run
 	}
-	run.graph, run.objs = view(g, objs, shown, s, rules[0].Reads), objs
+	run.graph, run.objs = view(g, objs, shown, gr), objs
 	return run
 }
 
@@ -647,7 +686,7 @@ func (m *Memo) runStrayed(graphs []*Graph, views [][]graphRun, groups []group, c
 			if v.hit || v.graph.shows == nil || !v.graph.strayed.Load() {
 				continue
 			}
-			v.key, v.graph = v.whole, view(graphs[i], v.objs, nil, groups[k].viewing, nil)
+			v.key, v.graph = v.whole, view(graphs[i], v.objs, nil, group{viewing: groups[k].whole().viewing})
 			for r := range groups[k].rules {
 				tasks = append(tasks, graphTask{i, k, r})
 			}
@@ -670,11 +709,12 @@ func (m *Memo) known(k [sha256.Size]byte, keyed bool, g *Graph) ([]indexedNote, 
 	return notes, true
 }
 
-// view returns the view of g that the graph rules of viewing s see, of the
+// view returns the view of g that a group of graph rules sees: of the
 // objects at the indexes shown (nil: all of them), which are those of the
-// kinds reads names.
-func view(g *Graph, objs []graphObject, shown []int, s viewing, reads []string) *Graph {
-	all := shown == nil
+// kinds it reads, or for a named group all of them, those of other kinds
+// by their identity.
+func view(g *Graph, objs []graphObject, shown []int, gr group) *Graph {
+	all, s := shown == nil, gr.viewing
 	if all {
 		shown = make([]int, len(objs))
 		for i := range shown {
@@ -687,16 +727,23 @@ func view(g *Graph, objs []graphObject, shown []int, s viewing, reads []string) 
 		o := g.Objects[i]
 		o.identity() // the view shares it: the graph rules read it in parallel
 		v := *o
-		if v.Value = objs[i].views[s]; v.Value == nil { // see did not make it
-			v.Value = viewIn(o, s)
+		switch {
+		case s == named && !slices.Contains(gr.reads(), o.Kind()):
+			// Its identity alone: no labels or annotations either.
+			id := o.identity()
+			v.Value, v.meta = identityOf(o), &objectMeta{apiVersion: id.apiVersion, kind: id.kind, name: id.name, namespace: id.namespace}
+		case s == named:
+			v.Value = objs[i].seen(blind)
+		default:
+			v.Value = objs[i].seen(s)
 		}
 		v.index = i
 		vobjs[j] = &v
 	})
-	vg := &Graph{Env: g.Env, Kubernetes: g.Kubernetes, Production: g.Production, Facts: g.Facts, Objects: vobjs, memos: g.memos}
-	if !all {
+	vg := &Graph{Env: g.Env, Kubernetes: g.Kubernetes, Production: g.Production, Facts: g.Facts, Objects: vobjs, memos: g.memos, named: s == named}
+	if !all || s == named {
 		vg.shows = map[string]bool{}
-		for _, k := range reads {
+		for _, k := range gr.reads() {
 			vg.shows[k] = true
 		}
 	}

@@ -101,11 +101,11 @@ func (m *Memo) key(ctx [sha256.Size]byte, o *Object) (k [sha256.Size]byte, ok bo
 	return sha256.Sum256(b), true
 }
 
-// graphKey is a graph's key in a context: the hash of what the graph
-// rules of a viewing see of each of the objects they are shown (those
-// whose indexes shown lists; nil: all), in order, and each one's index,
-// app and file. ok is false when what they see of one is not known.
-func (m *Memo) graphKey(ctx [sha256.Size]byte, g *Graph, objs []graphObject, shown []int, s viewing) (k [sha256.Size]byte, ok bool) {
+// graphKey is a graph's key in a context: the hash of what a group of
+// graph rules sees of each of the objects it is shown (those whose
+// indexes shown lists; nil: all), in order, and each one's index, app and
+// file. ok is false when what it sees of one is not known.
+func (m *Memo) graphKey(ctx [sha256.Size]byte, g *Graph, objs []graphObject, shown []int, gr group) (k [sha256.Size]byte, ok bool) {
 	if m == nil {
 		return k, false
 	}
@@ -127,8 +127,11 @@ func (m *Memo) graphKey(ctx [sha256.Size]byte, g *Graph, objs []graphObject, sho
 		}
 		o := g.Objects[i]
 		sum := v.sum
-		if s == blind {
+		switch {
+		case gr.viewing == blind, gr.viewing == named && slices.Contains(gr.reads(), objs[i].kind()):
 			sum = v.blind
+		case gr.viewing == named:
+			sum = v.names
 		}
 		b = binary.AppendUvarint(append(b[:0], sum[:]...), uint64(i))
 		for _, s := range []string{o.App, o.File} {
@@ -214,13 +217,13 @@ func (m *Memo) Changed() bool {
 }
 
 // memoHeader starts an encoded memo; a new layout gets a new header.
-const memoHeader = "manifold lint memo 3\n"
+const memoHeader = "manifold lint memo 4\n"
 
 // Bytes encodes the memo: the header; the number of kinds, and each kind;
 // the number of object entries, then each by key: the key, the hashes of
 // its view (a zero byte when unknown, a one and the hash when it has no
 // replica counts, else a two, the hash and that of the view without
-// them), its kind's index and its notes; then the number of graph
+// them; then that of its identity), its kind's index and its notes; then the number of graph
 // entries, and each: the key and its notes, each with its object's index.
 // Notes are counted, and each is its rule, path segments, path, message
 // and quiet flag; strings are length-prefixed, numbers unsigned varints.
@@ -248,9 +251,9 @@ func (m *Memo) Bytes() []byte {
 		case !v.ok:
 			e.b = append(e.b, 0)
 		case v.blind == v.sum:
-			e.b = append(append(e.b, 1), v.sum[:]...)
+			e.b = append(append(append(e.b, 1), v.sum[:]...), v.names[:]...)
 		default:
-			e.b = append(append(append(e.b, 2), v.sum[:]...), v.blind[:]...)
+			e.b = append(append(append(append(e.b, 2), v.sum[:]...), v.blind[:]...), v.names[:]...)
 		}
 		e.count(kinds[en.kind])
 		e.count(len(en.notes))
@@ -334,9 +337,9 @@ func LoadMemo(b []byte) *Memo {
 		switch d.byte() {
 		case 1:
 			en.view.sum = d.key()
-			en.view.blind, en.view.ok = en.view.sum, true
+			en.view.blind, en.view.names, en.view.ok = en.view.sum, d.key(), true
 		case 2:
-			en.view = objectView{sum: d.key(), blind: d.key(), ok: true}
+			en.view = objectView{sum: d.key(), blind: d.key(), names: d.key(), ok: true}
 		case 0:
 		default:
 			d.err = fmt.Errorf("bad view")

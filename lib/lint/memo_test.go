@@ -203,7 +203,7 @@ func TestLoadMemoOfDamagedBytes(t *testing.T) {
 			t.Errorf("cut at %d of %d: read as %d entries", n, len(b), len(got.entries)+len(got.graphs))
 		}
 	}
-	if got := LoadMemo(bytes.Replace(b, []byte("memo 3"), []byte("memo 2"), 1)); len(got.entries) != 0 {
+	if got := LoadMemo(bytes.Replace(b, []byte("memo 4"), []byte("memo 3"), 1)); len(got.entries) != 0 {
 		t.Errorf("another layout read as %d entries", len(got.entries))
 	}
 	// A view's tag that is none of unknown, one hash or two.
@@ -289,25 +289,25 @@ func runRule(g *Graph, r *Rule, cfg *Config) []finding.Finding {
 // resource quantities change, the graph rules' notes come from the memo
 // (what they see is the same); after its replicas change, those of the
 // rules that do not read replica counts do; after a port changes, those
-// of every group that reads Deployments run again. A graph has an entry
-// for each group of graph rules.
+// of every group that reads Deployments run again, and no other. A graph
+// has an entry for each group of graph rules.
 func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 	g := corpus(t)[len(corpus(t))-1] // an environment of the example tree
 	m := NewMemo()
 	rules := Rules()
 	want := m.Run([]*Graph{g}, rules, nil)
 	groups := grouped(slices.DeleteFunc(slices.Clone(rules), func(r *Rule) bool { return r.PerObject }))
-	counting := 0 // the groups that read replica counts
+	counting, readers := 0, 0 // the groups that read replica counts, and Deployments
 	for _, gr := range groups {
 		if gr.viewing == counted {
 			counting++
 		}
-		if len(gr.rules[0].Reads) > 0 && !slices.Contains(gr.rules[0].Reads, "Deployment") {
-			t.Fatalf("a group reads no Deployment: this test's counts assume they all do")
+		if len(gr.reads()) == 0 && gr.viewing != named || slices.Contains(gr.reads(), "Deployment") {
+			readers++ // a named group reads only the identity of other kinds
 		}
 	}
-	if counting == 0 || counting == len(groups) {
-		t.Fatalf("%d of %d groups read replica counts", counting, len(groups))
+	if counting == 0 || counting == len(groups) || readers == len(groups) {
+		t.Fatalf("%d of %d groups read replica counts, %d Deployments", counting, len(groups), readers)
 	}
 	if len(m.graphs) != len(groups) {
 		t.Fatalf("%d graph entries, want %d", len(m.graphs), len(groups))
@@ -356,8 +356,8 @@ func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 		List(c, "ports")[0].(map[string]any)["containerPort"] = json.Number("9999")
 	})
 	m.Run([]*Graph{port}, rules, nil)
-	if len(m.graphs) != 2*len(groups)+counting {
-		t.Errorf("after a port change: %d graph entries, want %d", len(m.graphs), 2*len(groups)+counting)
+	if len(m.graphs) != len(groups)+counting+readers {
+		t.Errorf("after a port change: %d graph entries, want %d", len(m.graphs), len(groups)+counting+readers)
 	}
 }
 
@@ -482,8 +482,8 @@ func TestGraphMemoFollowsTheIndexes(t *testing.T) {
 }
 
 // TestReadsAreWhatRulesRead: over every graph of the corpus, each graph
-// rule given Reads runs on the view of just those kinds without asking
-// for another. One that does strays, and runs again on the whole view:
+// rule given Reads runs on the view of just those kinds (and a named one
+// on every other object's identity) without asking for another. One that does strays, and runs again on the whole view:
 // what it finds is right, but the edits it was to be spared rerun it.
 func TestReadsAreWhatRulesRead(t *testing.T) {
 	restricted := 0
@@ -493,13 +493,13 @@ func TestReadsAreWhatRulesRead(t *testing.T) {
 			objs[i].object = o
 		}
 		for _, gr := range grouped(slices.DeleteFunc(Rules(), func(r *Rule) bool { return r.PerObject })) {
-			shown := reading(objs, gr.rules[0].Reads)
-			if shown == nil {
+			shown := reading(objs, gr.reads())
+			if shown == nil && gr.viewing != named {
 				continue
 			}
 			for _, r := range gr.rules {
 				restricted++
-				v := view(g, objs, shown, gr.viewing, r.Reads)
+				v := view(g, objs, shown, group{rules: []*Rule{r}, viewing: gr.viewing})
 				runOnView(v, r, &Config{})
 				if v.strayed.Load() {
 					t.Errorf("%s strays from the kinds it reads, %v, on a graph of %d objects", r.ID, r.Reads, len(g.Objects))
@@ -550,5 +550,51 @@ func TestStrayingRulesRunOnTheWholeView(t *testing.T) {
 	}
 	if runs != 0 {
 		t.Errorf("from the memo read back, the rule ran %d times", runs)
+	}
+}
+
+// TestNamedMemoSeesAMove: the rules that read every object's identity
+// (Rule.Names) run again when an object moves to another namespace, and
+// find there the duplicate it makes.
+func TestNamedMemoSeesAMove(t *testing.T) {
+	g := corpus(t)[len(corpus(t))-1] // an environment of the example tree
+	at := map[string]*Object{}       // by kind and name
+	var moved *Graph
+	for i, o := range g.Objects {
+		key := o.Kind() + "/" + o.Name()
+		first, ok := at[key]
+		if !ok {
+			at[key] = o
+			continue
+		}
+		if first.Namespace() == o.Namespace() {
+			continue
+		}
+		var v map[string]any // a copy, with numbers as the reader's
+		b, _ := json.Marshal(o.Value)
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		Map(v, "metadata")["namespace"] = first.Namespace()
+		b, _ = json.Marshal(v)
+		objs := slices.Clone(g.Objects)
+		objs[i] = &Object{App: o.App, File: o.File, Value: v, Locate: o.Locate, Sum: sha256.Sum256(b)}
+		moved = NewGraph(g.Env, g.Kubernetes, g.Production, g.Facts, objs)
+		break
+	}
+	if moved == nil {
+		t.Fatal("no two objects of a kind and name in two namespaces")
+	}
+	rules := Rules()
+	m := NewMemo()
+	m.Run([]*Graph{g}, rules, nil)
+	want := Run([]*Graph{moved}, rules, nil)
+	if !slices.ContainsFunc(want, func(f finding.Finding) bool { return f.Rule == "duplicate-object" }) {
+		t.Fatal("the move makes no duplicate")
+	}
+	if got := m.Run([]*Graph{moved}, rules, nil); !cmp.Equal(got, want) {
+		t.Errorf("after the move, with the memo (+) and without (-):\n%s", cmp.Diff(want, got))
 	}
 }

@@ -29,6 +29,21 @@ var podKinds = slices.Sorted(maps.Keys(podPaths))
 // workloads, their autoscalers and their disruption budgets.
 var scaleReads = append(slices.Clone(podKinds), "HorizontalPodAutoscaler", "PodDisruptionBudget")
 
+// monitoringReads are the kinds the rules about what is scraped and
+// alerted on read: the Prometheus Operator's, and the Services and
+// Namespaces they select.
+var monitoringReads = []string{"Namespace", "PodMonitor", "Probe", "Prometheus", "PrometheusRule", "Service", "ServiceMonitor"}
+
+// coreReads are the kinds the other graph rules read, about workloads,
+// the mesh, secrets and Argo CD: every kind the compiler writes but the
+// monitors and rules the Prometheus Operator reads, so that an alert's
+// edit does not run them again.
+var coreReads = append(slices.Clone(podKinds),
+	"AppProject", "Application", "AuthorizationPolicy", "ClusterRole", "ClusterRoleBinding", "ClusterSecretStore",
+	"ConfigMap", "DestinationRule", "ExternalSecret", "Gateway", "HorizontalPodAutoscaler", "Ingress", "Namespace",
+	"NetworkPolicy", "PeerAuthentication", "PodDisruptionBudget", "Role", "RoleBinding", "Secret", "Service",
+	"ServiceAccount", "ServiceEntry", "Sidecar", "Telemetry", "VerticalPodAutoscaler", "VirtualService")
+
 // Pod is the pod spec of a workload.
 type Pod struct {
 	Object *Object

@@ -32,7 +32,7 @@ func TestPromRulesOfDuplicateObjects(t *testing.T) {
 			got = append(got, fmt.Sprintf("%s %s", f.Rule, f.Message))
 		}
 		invalid := slices.DeleteFunc(slices.Clone(got), func(s string) bool { return !strings.HasPrefix(s, "promql-invalid ") })
-		if len(invalid) != 1 || !slices.Contains(got, `duplicate-object PrometheusRule "alerts" is also defined at :0`) {
+		if len(invalid) != 1 || !slices.Contains(got, `duplicate-object PrometheusRule "alerts" is also defined in rules.yaml`) {
 			t.Errorf("run %d: want the second object's expression invalid, once, and the objects duplicates: %v", run, got)
 		}
 		if run == 0 {

@@ -12,10 +12,10 @@ import (
 // argoRules check Argo CD Applications against the tree they sync.
 func argoRules() []*Rule {
 	return []*Rule{
-		{ID: "argocd-path-missing", Severity: finding.Error, Check: checkArgoPaths,
+		{ID: "argocd-path-missing", Severity: finding.Error, Names: true, Reads: []string{"Application"}, Check: checkArgoPaths,
 			Doc:  "An Application's source path holds no object of the tree.",
 			Help: "Point spec.source.path at a folder of the tree, relative to the repository root."},
-		{ID: "argocd-namespace-missing", Severity: finding.Error, Check: checkArgoNamespaces,
+		{ID: "argocd-namespace-missing", Severity: finding.Error, Reads: coreReads, Check: checkArgoNamespaces,
 			Doc:  "An Application deploys into a namespace that neither the tree nor CreateNamespace creates, and that is not declared to exist.",
 			Help: "Add the Namespace, the CreateNamespace=true sync option, or declare the namespace in the Env or -config."},
 		{ID: "argocd-chart-unpinned", Severity: finding.Error, PerObject: true, Kinds: []string{"Application"}, Check: checkArgoCharts,
@@ -24,7 +24,7 @@ func argoRules() []*Rule {
 		{ID: "argocd-revision-unpinned", Severity: finding.Warning, PerObject: true, Kinds: []string{"Application"}, Check: checkArgoRevisions,
 			Doc:  "A Git source follows HEAD, whatever the repository's default branch is.",
 			Help: "Name the branch or tag to follow."},
-		{ID: "argocd-double-parent", Severity: finding.Error, Check: checkArgoParents,
+		{ID: "argocd-double-parent", Severity: finding.Error, Reads: coreReads, Check: checkArgoParents,
 			Doc:  "An Application is synced by two parent Applications, which fight over it.",
 			Help: "Keep each Application in exactly one synced folder."},
 	}

@@ -24,7 +24,7 @@ func objectRules() []*Rule {
 		{ID: "label-invalid", Severity: finding.Error, PerObject: true, Check: checkLabels,
 			Doc:  "Label keys are qualified names and values valid label values.",
 			Help: "Keys: an optional DNS prefix and '/', then at most 63 characters of [A-Za-z0-9_.-]; values: at most 63 such characters."},
-		{ID: "duplicate-object", Severity: finding.Error, Check: checkDuplicates,
+		{ID: "duplicate-object", Severity: finding.Error, Names: true, Check: checkDuplicates,
 			Doc:  "Two objects have the same group, kind, namespace and name.",
 			Help: "One overwrites the other when applied: rename or remove one."},
 		{ID: "api-removed", Severity: finding.Error, PerObject: true, Check: checkRemovedAPIs,
@@ -160,8 +160,9 @@ func checkDuplicates(p *Pass) {
 	for _, o := range p.Graph.all() {
 		key := o.Group() + "/" + o.Kind() + "/" + o.Namespace() + "/" + o.Name()
 		if first, dup := seen[key]; dup {
-			at := first.Locate(nil)
-			p.Report(o, nil, "%s %q is also defined at %s:%d", o.Kind(), o.Name(), at.File, at.Line)
+			// By its file, not its position, which may move with no change
+			// to what the rule sees (and a Memo keeps what it found by).
+			p.Report(o, nil, "%s %q is also defined in %s", o.Kind(), o.Name(), first.File)
 			continue
 		}
 		seen[key] = o

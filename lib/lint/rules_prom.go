@@ -22,10 +22,10 @@ import (
 // with Prometheus's own parser and rule validation.
 func promRules() []*Rule {
 	return []*Rule{
-		{ID: "servicemonitor-selects-nothing", Severity: finding.Warning, Check: checkSMSelects,
+		{ID: "servicemonitor-selects-nothing", Severity: finding.Warning, Reads: monitoringReads, Check: checkSMSelects,
 			Doc:  "A ServiceMonitor selects no Service.",
 			Help: "Match the Service's labels in spec.selector (and its namespace in namespaceSelector)."},
-		{ID: "servicemonitor-port-unknown", Severity: finding.Error, Check: checkSMPorts,
+		{ID: "servicemonitor-port-unknown", Severity: finding.Error, Reads: monitoringReads, Check: checkSMPorts,
 			Doc:  "A ServiceMonitor scrapes a port name that the selected Service does not have.",
 			Help: "Use the name of one of the Service's ports; Prometheus finds no target otherwise."},
 		{ID: "promql-invalid", Severity: finding.Error, PerObject: true, Kinds: []string{"PrometheusRule"}, Check: checkRuleValidation("promql-invalid"),
@@ -52,7 +52,7 @@ func promRules() []*Rule {
 		{ID: "alert-no-comparison", Severity: finding.Warning, PerObject: true, Kinds: []string{"PrometheusRule"}, Check: checkAlertComparison,
 			Doc:  "An alert's expression has no comparison, so it fires whenever the series exists.",
 			Help: "Compare against a threshold (> 0.1), or use absent() for missing data."},
-		{ID: "alert-job-unscraped", Severity: finding.Warning, Check: checkAlertJobs,
+		{ID: "alert-job-unscraped", Severity: finding.Warning, Reads: monitoringReads, Check: checkAlertJobs,
 			Doc:  "An alert selects a job, or a job in a namespace, that no ServiceMonitor of the graph scrapes and no cluster-wide job provides.",
 			Help: "The job label of a ServiceMonitor target is the Service's name unless jobLabel says otherwise; declare cluster jobs (kubelet, kube-state-metrics) in the Env or -config."},
 	}

@@ -13,13 +13,13 @@ import (
 // Services, CronJob schedules, and autoscalers that fight each other.
 func workloadRules() []*Rule {
 	return []*Rule{
-		{ID: "statefulset-service-missing", Severity: finding.Error, Check: checkStatefulSetService,
+		{ID: "statefulset-service-missing", Severity: finding.Error, Reads: coreReads, Check: checkStatefulSetService,
 			Doc:  "A StatefulSet's serviceName names no headless Service (clusterIP: None) in its namespace.",
 			Help: "Add a Service with clusterIP: None that selects the StatefulSet's pods; without it the pods get no stable DNS names."},
 		{ID: "cronjob-schedule-invalid", Severity: finding.Error, PerObject: true, Kinds: []string{"CronJob"}, Check: checkCronSchedule,
 			Doc:  "A CronJob's schedule does not parse, or its time zone is not an IANA zone.",
 			Help: "Use five cron fields or a macro such as @daily, and set spec.timeZone instead of TZ= in the schedule."},
-		{ID: "hpa-vpa-conflict", Severity: finding.Error, Check: checkHPAVPA,
+		{ID: "hpa-vpa-conflict", Severity: finding.Error, Reads: coreReads, Check: checkHPAVPA,
 			Doc:  "A VerticalPodAutoscaler that updates pods controls a resource that a HorizontalPodAutoscaler of the same workload scales on.",
 			Help: "Set the VPA's updateMode to Off (recommendations only), or limit its controlledResources to the resources the HPA does not use."},
 	}

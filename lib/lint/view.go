@@ -124,11 +124,21 @@ func blindView(o *Object, view map[string]any) (map[string]any, bool) {
 
 // objectView is the hash of what the graph rules see of an object, when
 // known: of its bytes when they see all of it, else of its view's
-// canonical encoding; and that of what the rules that do not read replica
-// counts see, the same when it has none.
+// canonical encoding; that of what the rules that do not read replica
+// counts see, the same when it has none; and that of its identity.
 type objectView struct {
-	sum, blind [sha256.Size]byte
-	ok         bool
+	sum, blind, names [sha256.Size]byte
+	ok                bool
+}
+
+// identityOf returns what the rules that read every object's identity
+// (Rule.Names) see of o: its API version, kind, name and namespace.
+func identityOf(o *Object) map[string]any {
+	meta := map[string]any{"name": o.Name()}
+	if ns := o.Namespace(); ns != "" {
+		meta["namespace"] = ns
+	}
+	return map[string]any{"apiVersion": o.APIVersion(), "kind": o.Kind(), "metadata": meta}
 }
 
 // viewOf returns the hashes of what the graph rules see of o, given its
@@ -147,6 +157,9 @@ func viewOf(o *Object, view map[string]any, part bool, blind map[string]any, bli
 	v.blind = v.sum
 	if blinded && v.ok {
 		v.blind, v.ok = canonicalSum(blind)
+	}
+	if v.ok {
+		v.names, v.ok = canonicalSum(identityOf(o))
 	}
 	if !v.ok {
 		return objectView{}
