@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/tree"
 	"github.com/manifold-dev/manifold/lib/version"
+	"github.com/manifold-dev/manifold/lib/workers"
 )
 
 // Program is what the command compiles.
@@ -159,20 +161,18 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 			fmt.Fprintln(stderr, "compile:", err)
 			return 2
 		}
-		// What the compile learned is saved while the tree is written;
-		// every return waits for it.
+		// What the compile learned is saved while the tree is written, each
+		// part to its own files at once; every return waits for it.
 		saved := make(chan []error, 1)
 		go func() {
-			var errs []error
-			for _, save := range []func() error{saveValid, saveMemo, renders.Save} {
-				if save == nil {
-					continue
+			saves := []func() error{saveValid, saveMemo, renders.Save}
+			errs := make([]error, len(saves))
+			workers.EachOn(len(saves), len(saves), func(i int) {
+				if saves[i] != nil {
+					errs[i] = saves[i]()
 				}
-				if err := save(); err != nil {
-					errs = append(errs, err)
-				}
-			}
-			saved <- errs
+			})
+			saved <- slices.DeleteFunc(errs, func(err error) bool { return err == nil })
 		}()
 		defer func() {
 			for _, err := range <-saved {

@@ -591,14 +591,12 @@ type graphRun struct {
 type graphTask struct{ graph, group, rule int }
 
 // A group is the graph rules that run together on one view of a graph:
-// those of one viewing that read the same kinds.
+// those of one viewing that read the same kinds, or all the named ones.
 type group struct {
 	rules   []*Rule
 	viewing viewing
+	shows   map[string]bool // the kinds they read (none: every kind), or a named group's rules read the values of
 }
-
-// reads are the kinds the group's rules read (empty: every kind).
-func (gr group) reads() []string { return gr.rules[0].Reads }
 
 // whole is the viewing of every object's value the group's rules are
 // shown when they stray from the kinds they read: that of a named group is
@@ -622,10 +620,17 @@ func grouped(rules []*Rule) []group {
 		case r.Scale:
 			s = counted
 		}
-		i := slices.IndexFunc(out, func(g group) bool { return g.viewing == s && slices.Equal(g.rules[0].Reads, r.Reads) })
+		// The named rules see every object, so one group holds them, shown
+		// the values of the kinds any of them reads.
+		i := slices.IndexFunc(out, func(g group) bool {
+			return g.viewing == s && (s == named || slices.Equal(g.rules[0].Reads, r.Reads))
+		})
 		if i < 0 {
-			out = append(out, group{viewing: s})
+			out = append(out, group{viewing: s, shows: map[string]bool{}})
 			i = len(out) - 1
+		}
+		for _, k := range r.Reads {
+			out[i].shows[k] = true
 		}
 		out[i].rules = append(out[i].rules, r)
 	}
@@ -645,7 +650,7 @@ func (m *Memo) graphRun(g *Graph, objs []graphObject, gr group, cfg *Config) gra
 	var run graphRun
 	var shown []int // the objects the rules are shown, when not all of them
 	if m != nil && gr.viewing != named {
-		shown = reading(objs, gr.reads())
+		shown = reading(objs, gr)
 	}
 	ctx := m.context(g, gr.rules, cfg)
 	run.key, run.keyed = m.graphKey(ctx, g, objs, shown, gr)
@@ -728,7 +733,7 @@ func view(g *Graph, objs []graphObject, shown []int, gr group) *Graph {
 		o.identity() // the view shares it: the graph rules read it in parallel
 		v := *o
 		switch {
-		case s == named && !slices.Contains(gr.reads(), o.Kind()):
+		case s == named && !gr.shows[o.Kind()]:
 			// Its identity alone: no labels or annotations either.
 			id := o.identity()
 			v.Value, v.meta = identityOf(o), &objectMeta{apiVersion: id.apiVersion, kind: id.kind, name: id.name, namespace: id.namespace}
@@ -742,23 +747,20 @@ func view(g *Graph, objs []graphObject, shown []int, gr group) *Graph {
 	})
 	vg := &Graph{Env: g.Env, Kubernetes: g.Kubernetes, Production: g.Production, Facts: g.Facts, Objects: vobjs, memos: g.memos, named: s == named}
 	if !all || s == named {
-		vg.shows = map[string]bool{}
-		for _, k := range gr.reads() {
-			vg.shows[k] = true
-		}
+		vg.shows = gr.shows
 	}
 	return vg
 }
 
-// reading returns the indexes of the objects of the kinds reads names, in
-// order; nil for every kind.
-func reading(objs []graphObject, reads []string) []int {
-	if len(reads) == 0 {
+// reading returns the indexes of the objects of the kinds a group reads,
+// in order; nil for every kind.
+func reading(objs []graphObject, gr group) []int {
+	if len(gr.shows) == 0 {
 		return nil
 	}
 	shown := []int{}
 	for i := range objs {
-		if slices.Contains(reads, objs[i].kind()) {
+		if gr.shows[objs[i].kind()] {
 			shown = append(shown, i)
 		}
 	}

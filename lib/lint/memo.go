@@ -115,30 +115,35 @@ func (m *Memo) graphKey(ctx [sha256.Size]byte, g *Graph, objs []graphObject, sho
 	if shown != nil {
 		n = len(shown)
 	}
-	b := binary.AppendUvarint(nil, uint64(n))
+	// Written a few kilobytes at a time: the objects are many, each short.
+	b := binary.AppendUvarint(make([]byte, 0, 8<<10), uint64(n))
 	for j := range n {
 		i := j
 		if shown != nil {
 			i = shown[j]
 		}
-		v := objs[i].entry.view
+		v := &objs[i].entry.view
 		if !v.ok {
 			return k, false
 		}
 		o := g.Objects[i]
 		sum := v.sum
 		switch {
-		case gr.viewing == blind, gr.viewing == named && slices.Contains(gr.reads(), objs[i].kind()):
+		case gr.viewing == blind, gr.viewing == named && gr.shows[objs[i].kind()]:
 			sum = v.blind
 		case gr.viewing == named:
 			sum = v.names
 		}
-		b = binary.AppendUvarint(append(b[:0], sum[:]...), uint64(i))
+		b = binary.AppendUvarint(append(b, sum[:]...), uint64(i))
 		for _, s := range []string{o.App, o.File} {
 			b = append(binary.AppendUvarint(b, uint64(len(s))), s...)
 		}
-		h.Write(b)
+		if len(b) >= 7<<10 {
+			h.Write(b)
+			b = b[:0]
+		}
 	}
+	h.Write(b)
 	return [sha256.Size]byte(h.Sum(nil)), true
 }
 
@@ -232,20 +237,23 @@ func (m *Memo) Bytes() []byte {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	objects := keptKeys(m.entries)
-	e := memoEncoder{b: make([]byte, 0, len(memoHeader)+len(objects)*(2*sha256.Size+4))}
-	e.b = append(e.b, memoHeader...)
+	entries := make([]*memoEntry, len(objects))
 	kinds := map[string]int{} // by name, its index in the list of kinds
-	for _, k := range objects {
-		kinds[m.entries[k].e.kind] = 0
+	for i, k := range objects {
+		entries[i] = &m.entries[k].e
+		kinds[entries[i].kind] = 0
 	}
+	// Most entries are a key, three hashes and a few bytes.
+	e := memoEncoder{b: make([]byte, 0, len(memoHeader)+len(objects)*(4*sha256.Size+8))}
+	e.b = append(e.b, memoHeader...)
 	e.count(len(kinds))
 	for i, kind := range slices.Sorted(maps.Keys(kinds)) {
 		kinds[kind] = i
 		e.str(kind)
 	}
 	e.count(len(objects))
-	for _, k := range objects {
-		en := m.entries[k].e
+	for i, k := range objects {
+		en := entries[i]
 		e.b = append(e.b, k[:]...)
 		switch v := en.view; {
 		case !v.ok:

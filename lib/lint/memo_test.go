@@ -302,7 +302,7 @@ func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 		if gr.viewing == counted {
 			counting++
 		}
-		if len(gr.reads()) == 0 && gr.viewing != named || slices.Contains(gr.reads(), "Deployment") {
+		if len(gr.shows) == 0 && gr.viewing != named || gr.shows["Deployment"] {
 			readers++ // a named group reads only the identity of other kinds
 		}
 	}
@@ -493,13 +493,13 @@ func TestReadsAreWhatRulesRead(t *testing.T) {
 			objs[i].object = o
 		}
 		for _, gr := range grouped(slices.DeleteFunc(Rules(), func(r *Rule) bool { return r.PerObject })) {
-			shown := reading(objs, gr.reads())
+			shown := reading(objs, gr)
 			if shown == nil && gr.viewing != named {
 				continue
 			}
 			for _, r := range gr.rules {
 				restricted++
-				v := view(g, objs, shown, group{rules: []*Rule{r}, viewing: gr.viewing})
+				v := view(g, objs, shown, group{rules: []*Rule{r}, viewing: gr.viewing, shows: gr.shows})
 				runOnView(v, r, &Config{})
 				if v.strayed.Load() {
 					t.Errorf("%s strays from the kinds it reads, %v, on a graph of %d objects", r.ID, r.Reads, len(g.Objects))
