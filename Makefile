@@ -40,7 +40,8 @@ golden:
 
 ## bench: every stage and the whole compile for 100, 1,000 and 5,000 apps, then
 ## the built compile command over 1,000 apps: a fresh tree with no cache, a
-## re-run and a -check with the cache warm, an edit to one app, a re-run with
+## re-run and a -check with the cache warm, an edit to one app (its LOG_LEVEL,
+## then another's replicas, then another's alerts), a re-run with
 ## the cache emptied, and the compile alone with no cache (a -check of an empty
 ## folder, which exits 1: nothing there is current); then the built cmd/lint
 ## over that tree, with the compiler's cache and without; then kubeconform's
@@ -59,6 +60,8 @@ bench:
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET)
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -check
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -edit 7
+	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -edit 8 -edit-scale
+	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -edit 9 -edit-alert
 	rm -rf $(BENCH_CACHE) && MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET)
 	rm -rf /tmp/manifold-empty && /tmp/manifold-bench -apps 1000 -out /tmp/manifold-empty -cache=false -check || test $$? -eq 1
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(LINT_FLEET)
