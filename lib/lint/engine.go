@@ -126,9 +126,10 @@ type Graph struct {
 	Objects []*Object
 
 	byKind    map[string][]*Object
-	byKindNS  map[string][]*Object // kind/namespace
-	byName    map[string]*Object   // kind/namespace/name, the first of duplicates
-	indexOnce sync.Once
+	kindOnce  sync.Once
+	byKindNS  map[kindIn][]*Object
+	byName    map[objectKey]*Object // the first of duplicates
+	namesOnce sync.Once
 
 	// The indexes below are built on first use, once: the rules of a
 	// graph run in parallel.
@@ -217,22 +218,39 @@ func (g *Graph) free() {
 // every object checked, and a graph is large.
 var alones = sync.Pool{New: func() any { return new(Graph) }}
 
-// index indexes the graph's objects by kind and name, once, when first
-// asked: the graph the caller makes is not the one the rules are given.
-func (g *Graph) index() {
-	g.indexOnce.Do(g.indexAll)
+// kindIn is a kind in a namespace, and objectKey an object of one by name:
+// the keys of a graph's indexes.
+type (
+	kindIn    struct{ kind, namespace string }
+	objectKey struct{ kind, namespace, name string }
+)
+
+// kinds indexes the graph's objects by kind, once, when first asked: the
+// graph the caller makes is not the one the rules are given, and a view
+// whose rules ask only for kinds needs no more.
+func (g *Graph) kinds() {
+	g.kindOnce.Do(func() {
+		g.byKind = map[string][]*Object{}
+		for _, o := range g.Objects {
+			g.byKind[o.Kind()] = append(g.byKind[o.Kind()], o)
+		}
+	})
 }
 
-func (g *Graph) indexAll() {
-	g.byKind, g.byKindNS, g.byName = map[string][]*Object{}, map[string][]*Object{}, map[string]*Object{}
-	for _, o := range g.Objects {
-		g.byKind[o.Kind()] = append(g.byKind[o.Kind()], o)
-		g.byKindNS[o.Kind()+"/"+o.Namespace()] = append(g.byKindNS[o.Kind()+"/"+o.Namespace()], o)
-		key := o.Kind() + "/" + o.Namespace() + "/" + o.Name()
-		if _, dup := g.byName[key]; !dup {
-			g.byName[key] = o
+// names indexes the graph's objects by kind and namespace, and by name,
+// once, when first asked.
+func (g *Graph) names() {
+	g.namesOnce.Do(func() {
+		g.byKindNS, g.byName = map[kindIn][]*Object{}, make(map[objectKey]*Object, len(g.Objects))
+		for _, o := range g.Objects {
+			in := kindIn{o.Kind(), o.Namespace()}
+			g.byKindNS[in] = append(g.byKindNS[in], o)
+			key := objectKey{in.kind, in.namespace, o.Name()}
+			if _, dup := g.byName[key]; !dup {
+				g.byName[key] = o
+			}
 		}
-	}
+	})
 }
 
 // reads notes that a rule asks for the objects of kinds. On a view shown
@@ -266,7 +284,7 @@ func (g *Graph) OfKind(kind string) []*Object {
 		return nil
 	}
 	g.reads(kind)
-	g.index()
+	g.kinds()
 	return g.byKind[kind]
 }
 
@@ -276,8 +294,8 @@ func (g *Graph) ofKindIn(kind, ns string) []*Object {
 		return g.only(kind, ns, g.Objects[0].Name())
 	}
 	g.reads(kind)
-	g.index()
-	return g.byKindNS[kind+"/"+ns]
+	g.names()
+	return g.byKindNS[kindIn{kind, ns}]
 }
 
 // only returns the object of a graph of one, if it has the kind,

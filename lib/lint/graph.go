@@ -176,8 +176,8 @@ func (g *Graph) find(kind, ns, name string) *Object {
 		return nil
 	}
 	g.reads(kind)
-	g.index()
-	return g.byName[kind+"/"+ns+"/"+name]
+	g.names()
+	return g.byName[objectKey{kind, ns, name}]
 }
 
 // autoscaler returns the HorizontalPodAutoscaler that scales o, or nil.
