@@ -365,25 +365,32 @@ func TestGraphMemoOutlivesAnImageChange(t *testing.T) {
 // change has changed.
 func editDeployment(t *testing.T, g *Graph, change func(v map[string]any)) *Graph {
 	t.Helper()
-	objs := slices.Clone(g.Objects)
-	for i, o := range objs {
-		if o.Kind() != "Deployment" {
-			continue
+	for i, o := range g.Objects {
+		if o.Kind() == "Deployment" {
+			return edited(t, g, i, change)
 		}
-		var v map[string]any // a copy, with numbers as the reader's
-		b, _ := json.Marshal(o.Value)
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		change(v)
-		b, _ = json.Marshal(v)
-		objs[i] = &Object{App: o.App, File: o.File, Value: v, Locate: o.Locate, Sum: sha256.Sum256(b)}
-		return NewGraph(g.Env, g.Kubernetes, g.Production, g.Facts, objs)
 	}
 	t.Fatal("no Deployment to edit")
 	return nil
+}
+
+// edited returns g with a copy of its object i, which change has changed,
+// known by the copy's bytes.
+func edited(t *testing.T, g *Graph, i int, change func(v map[string]any)) *Graph {
+	t.Helper()
+	o := g.Objects[i]
+	var v map[string]any // a copy, with numbers as the reader's
+	b, _ := json.Marshal(o.Value)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	change(v)
+	b, _ = json.Marshal(v)
+	objs := slices.Clone(g.Objects)
+	objs[i] = &Object{App: o.App, File: o.File, Value: v, Locate: o.Locate, Sum: sha256.Sum256(b)}
+	return NewGraph(g.Env, g.Kubernetes, g.Production, g.Facts, objs)
 }
 
 // TestLazyValuesLoadOnlyWhenChecked: objects known by a loader alone find
@@ -570,18 +577,7 @@ func TestNamedMemoSeesAMove(t *testing.T) {
 		if first.Namespace() == o.Namespace() {
 			continue
 		}
-		var v map[string]any // a copy, with numbers as the reader's
-		b, _ := json.Marshal(o.Value)
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		Map(v, "metadata")["namespace"] = first.Namespace()
-		b, _ = json.Marshal(v)
-		objs := slices.Clone(g.Objects)
-		objs[i] = &Object{App: o.App, File: o.File, Value: v, Locate: o.Locate, Sum: sha256.Sum256(b)}
-		moved = NewGraph(g.Env, g.Kubernetes, g.Production, g.Facts, objs)
+		moved = edited(t, g, i, func(v map[string]any) { Map(v, "metadata")["namespace"] = first.Namespace() })
 		break
 	}
 	if moved == nil {
