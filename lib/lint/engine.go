@@ -477,6 +477,14 @@ func (m *Memo) Run(graphs []*Graph, rules []*Rule, cfg *Config) []finding.Findin
 		starts[i+1] = starts[i] + len(g.Objects)
 	}
 	workers.Each(len(graphs), func(i int) {
+		if m == nil {
+			// Every group runs on the graph itself (see graphRun).
+			g := graphs[i]
+			workers.Each(len(g.Objects), func(j int) {
+				g.Objects[j].identity() // the graph rules read it in parallel
+				g.Objects[j].index = j
+			})
+		}
 		views[i] = make([]graphRun, len(groups))
 		for k, gr := range groups {
 			views[i][k] = m.graphRun(graphs[i], objs[starts[i]:starts[i+1]], gr, cfg)
@@ -685,11 +693,8 @@ func (m *Memo) graphRun(g *Graph, objs []graphObject, gr group, cfg *Config) gra
 	if m == nil {
 		// Nothing is kept of this run, so the rules see all of g, as they
 		// find on it what they find on its view
-		// (TestRulesNeedOnlyWhatTheySee), without the view's copies.
-		workers.Each(len(g.Objects), func(i int) {
-			g.Objects[i].identity() // the graph rules read it in parallel
-			g.Objects[i].index = i
-		})
+		// (TestRulesNeedOnlyWhatTheySee), without the view's copies; Run
+		// has read each object's identity and set its index.
 		run.graph = g
 		return run
 	}
@@ -709,7 +714,7 @@ func (m *Memo) runStrayed(graphs []*Graph, views [][]graphRun, groups []group, c
 			if v.hit || v.graph.shows == nil || !v.graph.strayed.Load() {
 				continue
 			}
-			v.key, v.graph = v.whole, view(graphs[i], v.objs, nil, group{viewing: groups[k].whole().viewing})
+			v.key, v.graph = v.whole, view(graphs[i], v.objs, nil, groups[k].whole())
 			for r := range groups[k].rules {
 				tasks = append(tasks, graphTask{i, k, r})
 			}
