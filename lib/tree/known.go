@@ -202,12 +202,10 @@ func (k *Known) sumsAt(dir string, paths []string) ([]seen, []Sum, []error) {
 			sums[i] = known[i].Sum
 			return
 		}
-		b, err := readFile(filepath.Join(dir, filepath.FromSlash(p)), s.fp.Size)
-		if err != nil {
+		if err := inspect(filepath.Join(dir, filepath.FromSlash(p)), s.fp.Size, func(b []byte) { sums[i] = Hash(b) }); err != nil {
 			errs[i] = err
 			return
 		}
-		sums[i] = Hash(b)
 		if s.known {
 			e := known[i]
 			e.mark, e.Sum = markOf(s.fp), sums[i]
@@ -335,11 +333,10 @@ func (k *Known) sum(dir, p string, s stat) (Sum, error) {
 	if sum, ok := k.trusted(p, s); ok {
 		return sum, nil
 	}
-	b, err := readFile(filepath.Join(dir, filepath.FromSlash(p)), s.fp.Size)
-	if err != nil {
+	var sum Sum
+	if err := inspect(filepath.Join(dir, filepath.FromSlash(p)), s.fp.Size, func(b []byte) { sum = Hash(b) }); err != nil {
 		return Sum{}, err
 	}
-	sum := Hash(b)
 	k.remember(p, s, sum)
 	return sum, nil
 }
@@ -352,11 +349,11 @@ func (k *Known) holds(dir, p string, s stat, want []byte, sum Sum) (bool, error)
 	if known, ok := k.trusted(p, s); ok {
 		return known == sum, nil
 	}
-	b, err := readFile(filepath.Join(dir, filepath.FromSlash(p)), s.fp.Size)
-	if err != nil {
+	same := false
+	if err := inspect(filepath.Join(dir, filepath.FromSlash(p)), s.fp.Size, func(b []byte) { same = bytes.Equal(b, want) }); err != nil {
 		return false, err
 	}
-	if !bytes.Equal(b, want) {
+	if !same {
 		return false, nil
 	}
 	k.remember(p, s, sum)
@@ -411,4 +408,29 @@ func statOf(fi fs.FileInfo) stat {
 	s.fp, s.known = fingerprint(fi)
 	s.fp.Size = fi.Size()
 	return s
+}
+
+// reads holds the buffers files are read into to be hashed or compared, so
+// that checking a tree of tens of thousands of files reads them into a few
+// buffers rather than each into fresh memory.
+var reads = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxKeptRead is the largest buffer reads keeps: a rare large file is read
+// into memory of its own, not held for the next ones.
+const maxKeptRead = 1 << 20
+
+// inspect reads the file at name, whose size is likely size, and passes
+// its bytes to use, which must not keep them.
+func inspect(name string, size int64, use func([]byte)) error {
+	bp := reads.Get().(*[]byte)
+	defer reads.Put(bp)
+	b, err := readFile(name, size, *bp)
+	if err != nil {
+		return err
+	}
+	use(b)
+	if cap(b) <= maxKeptRead {
+		*bp = b[:0]
+	}
+	return nil
 }

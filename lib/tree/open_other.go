@@ -12,5 +12,6 @@ func openFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
 	return os.OpenFile(name, flag, perm)
 }
 
-// readFile reads the file at name, whose size is likely size.
-func readFile(name string, _ int64) ([]byte, error) { return os.ReadFile(name) }
+// readFile reads the file at name, whose size is likely size; buf is
+// the unix version's buffer, unused here.
+func readFile(name string, _ int64, _ []byte) ([]byte, error) { return os.ReadFile(name) }

@@ -39,8 +39,9 @@ func open(name string, flag int, perm fs.FileMode) (int, error) {
 // os.ReadFile does but in four system calls rather than ten: no *os.File
 // (see openFile), and no stat for the size, which a tree of tens of
 // thousands of files would pay for every file. It refuses to follow a
-// symlink at name.
-func readFile(name string, size int64) ([]byte, error) {
+// symlink at name. The bytes are read into buf when it has room for them
+// and one more byte; the result may be buf's memory.
+func readFile(name string, size int64, buf []byte) ([]byte, error) {
 	fd, err := open(name, syscall.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, err
@@ -49,7 +50,10 @@ func readFile(name string, size int64) ([]byte, error) {
 	// One byte more than the size, so that a first read that ends short
 	// of the buffer with the size read has found the end of the file, and
 	// no second read is needed to learn that it reads nothing.
-	b := make([]byte, 0, max(size, 0)+1)
+	b := buf[:0]
+	if int64(cap(b)) < max(size, 0)+1 {
+		b = make([]byte, 0, max(size, 0)+1)
+	}
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)] // the file grew: make room

@@ -21,24 +21,27 @@ func TestReadFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The right size, a size the file outgrew, a size it shrank from.
+		// Into no buffer, one too small and one larger than the file.
 		for _, hint := range []int64{int64(n), 0, int64(n / 3), int64(n) + 100} {
-			got, err := readFile(name, hint)
-			if err != nil || !bytes.Equal(got, data) {
-				t.Errorf("readFile(%d bytes, hint %d) = %d bytes, %v", n, hint, len(got), err)
+			for _, buf := range [][]byte{nil, make([]byte, 1, n/2+1), make([]byte, 5, 2*n+10)} {
+				got, err := readFile(name, hint, buf)
+				if err != nil || !bytes.Equal(got, data) {
+					t.Errorf("readFile(%d bytes, hint %d, buffer %d) = %d bytes, %v", n, hint, cap(buf), len(got), err)
+				}
 			}
 		}
 	}
-	if _, err := readFile(filepath.Join(dir, "missing.yaml"), 10); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := readFile(filepath.Join(dir, "missing.yaml"), 10, nil); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a missing file: %v, want fs.ErrNotExist", err)
 	}
 	link := filepath.Join(dir, "link.yaml")
 	if err := os.Symlink(name, link); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := readFile(link, 10); err == nil {
+	if b, err := readFile(link, 10, nil); err == nil {
 		t.Errorf("read %d bytes through a symlink", len(b))
 	}
-	if _, err := readFile(dir, 10); err == nil {
+	if _, err := readFile(dir, 10, nil); err == nil {
 		t.Error("read a folder")
 	}
 }

@@ -32,7 +32,7 @@ func (k *Known) folders(dir string, st *stamp) (folders, bool) {
 	}
 	sv.record = st.Record
 	if st.Record.Racy {
-		b, err := readFile(rec, s.fp.Size)
+		b, err := readFile(rec, s.fp.Size, nil)
 		if err != nil || sha256.Sum256(b) != st.RecordSum {
 			return sv, false
 		}
