@@ -62,6 +62,8 @@ bench:
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -edit 7
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -edit 8 -edit-scale
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -edit 9 -edit-alert
+	MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET) -edit 10 -edit-port
+	$(FLEET) -cache=false
 	rm -rf $(BENCH_CACHE) && MANIFOLD_CACHE=$(BENCH_CACHE) $(FLEET)
 	rm -rf /tmp/manifold-empty && /tmp/manifold-bench -apps 1000 -out /tmp/manifold-empty -cache=false -check || test $$? -eq 1
 	MANIFOLD_CACHE=$(BENCH_CACHE) $(LINT_FLEET)

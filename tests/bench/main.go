@@ -37,20 +37,21 @@ func main() {
 	request := flag.Bool("edit-request", false, "with -edit, raise the app's memory request instead (the graph rules do not see it either)")
 	scale := flag.Bool("edit-scale", false, "with -edit, raise the app's replicas (or its autoscaler's maximum) instead: a change the graph rules see")
 	alert := flag.Bool("edit-alert", false, "with -edit, make the app's alerts wait five minutes longer instead: a change to its PrometheusRule, which the graph rules see")
+	port := flag.Bool("edit-port", false, "with -edit, make the app's first container port one higher instead: a change to its Deployment, Service and policies, which most graph rules see")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "bench: -out is required")
 		os.Exit(2)
 	}
 	kinds := 0 // of edit
-	for _, k := range []bool{*request, *scale, *alert} {
+	for _, k := range []bool{*request, *scale, *alert, *port} {
 		if k {
 			kinds++
 		}
 	}
 	if *edit >= *n || kinds > 0 && *edit < 0 || kinds > 1 {
 		// An edit of no app would change nothing but the cache's key.
-		fmt.Fprintf(os.Stderr, "bench: -edit %d: want an app from 0 to %d (and -edit with at most one of -edit-request, -edit-scale and -edit-alert)\n", *edit, *n-1)
+		fmt.Fprintf(os.Stderr, "bench: -edit %d: want an app from 0 to %d (and -edit with at most one of -edit-request, -edit-scale, -edit-alert and -edit-port)\n", *edit, *n-1)
 		os.Exit(2)
 	}
 	if (*scale || *alert) && !fleet.Scalable(*edit) {
@@ -80,13 +81,15 @@ func main() {
 		prog.Apps = fleet.EditScale(prog.Apps, fleet.Name(*edit))
 	case *edit >= 0 && *alert:
 		prog.Apps = fleet.EditAlert(prog.Apps, fleet.Name(*edit))
+	case *edit >= 0 && *port:
+		prog.Apps = fleet.EditPort(prog.Apps, fleet.Name(*edit))
 	case *edit >= 0:
 		prog.Apps = fleet.Edit(prog.Apps, fleet.Name(*edit))
 	}
 	if *cached {
 		// The definitions' name changes with them, as the compiler's
 		// executable does when an app in apps/ changes.
-		prog.Cache = fmt.Sprintf("bench fleet apps=%d seed=%d edit=%d request=%v scale=%v alert=%v", *n, *seed, *edit, *request, *scale, *alert)
+		prog.Cache = fmt.Sprintf("bench fleet apps=%d seed=%d edit=%d request=%v scale=%v alert=%v port=%v", *n, *seed, *edit, *request, *scale, *alert, *port)
 	}
 	compilecmd.Collector() // as cmd/compile sets it, for the life of the process
 	var said bytes.Buffer

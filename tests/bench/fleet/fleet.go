@@ -113,6 +113,21 @@ func EditAlert(apps []model.App, name model.AppName) []model.App {
 	})
 }
 
+// EditPort returns apps with the named one's first container port one
+// higher: a change to its Deployment, Service, NetworkPolicies and
+// AuthorizationPolicies, which most graph rules see.
+func EditPort(apps []model.App, name model.AppName) []model.App {
+	return editSpec(apps, name, func(s *model.Spec) {
+		s.Ports = slices.Clone(s.Ports)
+		if len(s.Ports) > 0 {
+			if s.Ports[0].Service == 0 {
+				s.Ports[0].Service = s.Ports[0].Container // the Service keeps its port
+			}
+			s.Ports[0].Container++
+		}
+	})
+}
+
 // editSpec returns apps with the named one's Spec changed by edit in
 // every environment.
 func editSpec(apps []model.App, name model.AppName, edit func(*model.Spec)) []model.App {

@@ -57,6 +57,7 @@ func TestEditsChangeOneApp(t *testing.T) {
 		{"EditScale", EditScale, fixed, []string{"deployment"}},
 		{"EditScale", EditScale, scaled, []string{"horizontalpodautoscaler"}},
 		{"EditAlert", EditAlert, fixed, []string{"prometheusrule"}},
+		{"EditPort", EditPort, fixed, []string{"deployment", "networkpolicy", "authorizationpolicy"}},
 	} {
 		name := Name(c.app)
 		got := compiled(c.edit(Apps(n, 1), name))
