@@ -37,7 +37,7 @@ func main() {
 	request := flag.Bool("edit-request", false, "with -edit, raise the app's memory request instead (the graph rules do not see it either)")
 	scale := flag.Bool("edit-scale", false, "with -edit, raise the app's replicas (or its autoscaler's maximum) instead: a change the graph rules see")
 	alert := flag.Bool("edit-alert", false, "with -edit, make the app's alerts wait five minutes longer instead: a change to its PrometheusRule, which the graph rules see")
-	port := flag.Bool("edit-port", false, "with -edit, make the app's first container port one higher instead: a change to its Deployment, Service and policies, which most graph rules see")
+	port := flag.Bool("edit-port", false, "with -edit, make the app's first container port one higher instead: a change to its Deployment and policies, which most graph rules see")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "bench: -out is required")
@@ -54,8 +54,8 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: -edit %d: want an app from 0 to %d (and -edit with at most one of -edit-request, -edit-scale, -edit-alert and -edit-port)\n", *edit, *n-1)
 		os.Exit(2)
 	}
-	if (*scale || *alert) && !fleet.Scalable(*edit) {
-		fmt.Fprintf(os.Stderr, "bench: -edit %d: app %d is a CronJob, with no replicas to scale and no alerts\n", *edit, *edit)
+	if (*scale || *alert || *port) && !fleet.Scalable(*edit) {
+		fmt.Fprintf(os.Stderr, "bench: -edit %d: app %d is a CronJob, with no replicas to scale, no alerts and no ports\n", *edit, *edit)
 		os.Exit(2)
 	}
 	if *cpuProfile != "" {

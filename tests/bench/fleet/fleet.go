@@ -36,7 +36,8 @@ func Apps(n int, seed uint64) []model.App {
 func isBatch(i int) bool { return i%15 == 7 }
 
 // Scalable reports whether app i has replicas (fixed or autoscaled) for
-// EditScale to change, and alerts for EditAlert: a CronJob has neither.
+// EditScale to change, alerts for EditAlert and ports for EditPort: a
+// CronJob has none of them.
 func Scalable(i int) bool { return !isBatch(i) }
 
 func team(i int) string { return fmt.Sprintf("team-%02d", i%Teams) }
@@ -114,8 +115,8 @@ func EditAlert(apps []model.App, name model.AppName) []model.App {
 }
 
 // EditPort returns apps with the named one's first container port one
-// higher: a change to its Deployment, Service, NetworkPolicies and
-// AuthorizationPolicies, which most graph rules see.
+// higher, its Service's port unchanged: a change to its Deployment,
+// NetworkPolicies and AuthorizationPolicies, which most graph rules see.
 func EditPort(apps []model.App, name model.AppName) []model.App {
 	return editSpec(apps, name, func(s *model.Spec) {
 		s.Ports = slices.Clone(s.Ports)

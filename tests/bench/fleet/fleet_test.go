@@ -32,15 +32,16 @@ func TestEditsChangeOneApp(t *testing.T) {
 	base := compiled(Apps(n, 1))
 	fixed, scaled := -1, -1
 	for i, a := range Apps(n, 1)[:n] { // the apps after them are the teams' Prometheuses
-		sc := a.Spec(apps.Envs()[0]).Scaling
+		spec := a.Spec(apps.Envs()[0])
+		sc := spec.Scaling
 		switch sc.(type) {
 		case model.Replicas:
 			fixed = i
 		case model.Autoscale:
 			scaled = i
 		}
-		if Scalable(i) != (sc != nil) {
-			t.Errorf("app %d: Scalable says %v, its scaling is %v", i, Scalable(i), sc)
+		if Scalable(i) != (sc != nil) || Scalable(i) != (len(spec.Ports) > 0) {
+			t.Errorf("app %d: Scalable says %v, its scaling is %v, its ports %v", i, Scalable(i), sc, spec.Ports)
 		}
 	}
 	if fixed < 0 || scaled < 0 {
