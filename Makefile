@@ -25,12 +25,13 @@ test: lint unit
 unit:
 	$(GO) test -race -count=1 ./...
 
-## lint: gofmt, go vet, staticcheck, actionlint
+## lint: gofmt, go vet (here and for Windows), staticcheck, actionlint
 lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags apiserver ./tests/dryrun
+	GOOS=windows $(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 

@@ -16,12 +16,12 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	"github.com/manifold-dev/manifold/apps"
 	"github.com/manifold-dev/manifold/lib/compilecmd"
 	"github.com/manifold-dev/manifold/tests/bench/fleet"
+	"github.com/manifold-dev/manifold/tests/bench/peakrss"
 )
 
 func main() {
@@ -108,9 +108,11 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	rss := "unknown"
+	if mb, ok := peakrss.Self(); ok {
+		rss = fmt.Sprintf("%d MB", mb)
+	}
 	os.Stdout.Write(said.Bytes())
-	fmt.Printf("apps %d  wall %.2fs  peak RSS %d MB  cache %v\n", *n, wall.Seconds(), ru.Maxrss/1024, *cached)
+	fmt.Printf("apps %d  wall %.2fs  peak RSS %s  cache %v\n", *n, wall.Seconds(), rss, *cached)
 	os.Exit(code)
 }

@@ -17,8 +17,9 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/manifold-dev/manifold/tests/bench/peakrss"
 )
 
 // run is what one run of a build cost.
@@ -78,12 +79,12 @@ func measure(build string, args []string) (run, error) {
 	if err != nil {
 		return run{}, err
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	rss, ok := peakrss.Of(cmd.ProcessState)
 	if !ok {
-		return run{}, fmt.Errorf("no resource usage on this system")
+		rss = -1
 	}
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return run{wall: wall, cpu: cpu, rssMB: ru.Maxrss / 1024}, nil
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return run{wall: wall, cpu: cpu, rssMB: rss}, nil
 }
 
 // report is one build's line: its runs' sorted walls, CPU times and peak
@@ -94,7 +95,11 @@ func report(build string, runs []run) string {
 	for _, r := range runs {
 		walls = append(walls, fmt.Sprintf("%.2f", r.wall.Seconds()))
 		cpus = append(cpus, fmt.Sprintf("%.2f", r.cpu.Seconds()))
-		rss = append(rss, fmt.Sprint(r.rssMB))
+		if r.rssMB < 0 {
+			rss = append(rss, "?")
+		} else {
+			rss = append(rss, fmt.Sprint(r.rssMB))
+		}
 	}
 	median := runs[len(runs)/2].wall
 	if len(runs)%2 == 0 {
