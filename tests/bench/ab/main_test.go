@@ -14,6 +14,10 @@ func TestReport(t *testing.T) {
 	if got := report("b", runs[:3]); got != "b  wall 1.00 2.00 3.00 s (median 2.00)  cpu 2.00 4.00 5.00 s  peak RSS 600 650 700 MB" {
 		t.Errorf("odd report: %s", got)
 	}
+	unknown := []run{{time.Second, 2 * time.Second, -1}}
+	if got := report("b", unknown); got != "b  wall 1.00 s (median 1.00)  cpu 2.00 s  peak RSS ? MB" {
+		t.Errorf("a run whose peak RSS the system does not report: %s", got)
+	}
 }
 
 func TestMeasureTakesExitOneAsAResult(t *testing.T) {
