@@ -14,10 +14,7 @@ func TestSelf(t *testing.T) {
 	if !supported {
 		t.Skip("this system reports no peak RSS")
 	}
-	b := make([]byte, 64<<20)
-	for i := 0; i < len(b); i += 4096 {
-		b[i] = 1
-	}
+	b := resident64MB()
 	mb, ok := Self()
 	runtime.KeepAlive(b)
 	if !ok {
@@ -31,11 +28,7 @@ func TestSelf(t *testing.T) {
 // TestOf runs the test binary again, as a child that holds 64 MB.
 func TestOf(t *testing.T) {
 	if os.Getenv("PEAKRSS_CHILD") != "" {
-		b := make([]byte, 64<<20)
-		for i := 0; i < len(b); i += 4096 {
-			b[i] = 1
-		}
-		runtime.KeepAlive(b)
+		runtime.KeepAlive(resident64MB())
 		return
 	}
 	if !supported {
@@ -53,4 +46,13 @@ func TestOf(t *testing.T) {
 	if mb < 64 || mb > 16<<10 {
 		t.Fatalf("child's peak RSS %d MB, want at least the 64 MB it touched", mb)
 	}
+}
+
+// resident64MB returns 64 MB touched page by page, so resident.
+func resident64MB() []byte {
+	b := make([]byte, 64<<20)
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	return b
 }

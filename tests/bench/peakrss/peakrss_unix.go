@@ -15,7 +15,7 @@ func self() (int64, bool) {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, false
 	}
-	return int64(ru.Maxrss) / maxrssPerMB, true
+	return megabytes(&ru), true
 }
 
 func of(ps *os.ProcessState) (int64, bool) {
@@ -23,5 +23,8 @@ func of(ps *os.ProcessState) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return int64(ru.Maxrss) / maxrssPerMB, true
+	return megabytes(ru), true
 }
+
+// megabytes is ru's peak RSS in MB.
+func megabytes(ru *syscall.Rusage) int64 { return int64(ru.Maxrss) / maxrssPerMB }
