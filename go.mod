@@ -3,6 +3,7 @@ module github.com/manifold-dev/manifold
 go 1.26.7
 
 require (
+	github.com/aclements/go-moremath v0.0.0-20210112150236-f10218a38794
 	github.com/go-json-experiment/json v1.27.0
 	github.com/google/go-cmp v0.7.0
 	github.com/owenrumney/go-sarif/v3 v3.3.1
