@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -66,5 +68,78 @@ func TestOpenFile(t *testing.T) {
 	}
 	if _, err := openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); !errors.Is(err, fs.ErrExist) {
 		t.Errorf("a taken name: %v, want fs.ErrExist", err)
+	}
+}
+
+// readsAs holds a file to every byte of want and to its length, and reads
+// nothing but a regular file: a symlink, a folder or a pipe reads as
+// nothing, without blocking.
+func TestReadsAs(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "f.yaml")
+	want := []byte("kind: ConfigMap\n")
+	if err := os.WriteFile(name, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !readsAs(name, want) {
+		t.Error("the file does not read as its own content")
+	}
+	for _, other := range []string{"kind: ConfigMaq\n", "kind: ConfigMap\n\n", "kind: ConfigMap", ""} {
+		if readsAs(name, []byte(other)) {
+			t.Errorf("the file reads as %q", other)
+		}
+	}
+	link := filepath.Join(dir, "link.yaml")
+	if err := os.Symlink(name, link); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{link, fifo, dir, filepath.Join(dir, "missing.yaml")} {
+		if readsAs(p, want) {
+			t.Errorf("%s reads as the file", p)
+		}
+	}
+}
+
+// A write with no fingerprints to keep reads each file without its lstat,
+// and still refuses a path that is not a regular file, whatever it reads
+// as.
+func TestWriteWithoutKnownRefusesWhatIsNotAFile(t *testing.T) {
+	dir := t.TempDir()
+	tr := files("dev/a/x.yaml", "x", "dev/a/y.yaml", "y", "dev/a/z.yaml", "z")
+	if _, err := Write(dir, tr, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Write(dir, tr, nil)
+	if err != nil || len(res.Written) != 0 {
+		t.Fatalf("a current tree: wrote %v, %v", res.Written, err)
+	}
+	same := filepath.Join(t.TempDir(), "y.yaml")
+	if err := os.WriteFile(same, []byte("y"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	y, z := filepath.Join(dir, "dev/a/y.yaml"), filepath.Join(dir, "dev/a/z.yaml")
+	if err := os.Remove(y); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(same, y); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(z); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(z, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Write(dir, tr, nil)
+	var conflict *ConflictError
+	if !errors.As(err, &conflict) || len(conflict.Conflicts) != 2 {
+		t.Fatalf("want conflicts on the symlink and the pipe, got %v", err)
+	}
+	if c := conflict.Conflicts; c[0].Path != "dev/a/y.yaml" || !strings.Contains(c[0].Reason, "symlink") || c[1].Path != "dev/a/z.yaml" || !strings.Contains(c[1].Reason, "not a regular file") {
+		t.Errorf("conflicts %+v", c)
 	}
 }
