@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // A converter makes of one Go value the generic values that marshalling it
@@ -67,6 +69,7 @@ var (
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 	unstructuredType  = reflect.TypeFor[unstructured]()
 	numberType        = reflect.TypeFor[json.Number]()
+	intOrStringType   = reflect.TypeFor[intstr.IntOrString]()
 )
 
 // unstructured is structured-merge-diff's value.UnstructuredConverter, which
@@ -107,8 +110,11 @@ func newConverter(t reflect.Type) converter {
 			return converterFor(e.Type())(e, depth+1)
 		})
 	}
-	if t == numberType {
+	switch t {
+	case numberType:
 		return roundTrip
+	case intOrStringType:
+		return intOrString
 	}
 	if t.Implements(marshalerType) {
 		if t.Implements(unstructuredType) {
@@ -213,6 +219,22 @@ func viaMarshaler(v reflect.Value, _ int) (any, error) {
 		return nil, &json.MarshalerError{Type: v.Type(), Err: err}
 	}
 	return d, nil
+}
+
+// intOrString converts Kubernetes' IntOrString, a port or a share of
+// replicas in many an object, to what its MarshalJSON writes: the integer
+// or the string it holds. One it cannot say so (not addressable, or not
+// UTF-8, or of neither type) goes through MarshalJSON.
+func intOrString(v reflect.Value, depth int) (any, error) {
+	if x, ok := methods(v).(*intstr.IntOrString); ok {
+		switch {
+		case x.Type == intstr.Int:
+			return json.Number(strconv.FormatInt(int64(x.IntVal), 10)), nil
+		case x.Type == intstr.String && utf8.ValidString(x.StrVal):
+			return x.StrVal, nil
+		}
+	}
+	return viaMarshaler(v, depth)
 }
 
 // viaUnstructured converts a value of a type with both a MarshalJSON and a

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/manifold-dev/manifold/lib/jsonval/jsonvaltest"
 )
@@ -129,8 +130,13 @@ type everything struct {
 	Skipped      string                 `json:"-"`
 	Untagged     string
 	private      string
-	Number       json.Number     `json:"number"`
-	Raw          json.RawMessage `json:"raw"`
+	Port         intstr.IntOrString            `json:"port"`
+	Share        intstr.IntOrString            `json:"share"`
+	BadShare     intstr.IntOrString            `json:"badShare"`
+	PortPtr      *intstr.IntOrString           `json:"portPtr"`
+	Ports        map[string]intstr.IntOrString `json:"ports"`
+	Number       json.Number                   `json:"number"`
+	Raw          json.RawMessage               `json:"raw"`
 }
 
 // TestConvertIsEncodingJSON holds the direct conversion to encoding/json
@@ -149,6 +155,9 @@ func TestConvertIsEncodingJSON(t *testing.T) {
 		Time: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), IP: net.IPv4(10, 0, 0, 1), Text: 3,
 		InMap: map[string]pointerJSON{"k": {}}, Skipped: "no", Untagged: "u", private: "p",
 		Number: "1.50", Raw: json.RawMessage(`{"a": [1]}`),
+		Port: intstr.FromInt32(-8080), Share: intstr.FromString("25%"), BadShare: intstr.FromString("2\xff%"),
+		PortPtr: &intstr.IntOrString{Type: intstr.Int, IntVal: 9, StrVal: "ignored"},
+		Ports:   map[string]intstr.IntOrString{"http": intstr.FromInt32(80), "name": intstr.FromString("http")},
 	}
 	for _, c := range []any{
 		v,
@@ -180,6 +189,7 @@ func TestConvertIsEncodingJSON(t *testing.T) {
 		struct{ F func() }{},
 		map[string]any{"bad": badJSON{}},
 		map[string]any{"failing": failing{}},
+		&struct{ X intstr.IntOrString }{X: intstr.IntOrString{Type: 7}},
 	} {
 		if _, err := Object(c); err == nil {
 			t.Errorf("%T: no error", c)
