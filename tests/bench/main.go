@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	"github.com/manifold-dev/manifold/apps"
@@ -31,6 +32,7 @@ func main() {
 	schemaDir := flag.String("schemas", "schemas", "the schema `dir`")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the compile to `file`")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the compile to `file`")
+	traceFile := flag.String("trace", "", "write an execution trace of the compile to `file` (go tool trace)")
 	check := flag.Bool("check", false, "check the tree under -out instead of writing it")
 	cached := flag.Bool("cache", true, "use the compile cache (false: compile cold)")
 	edit := flag.Int("edit", -1, "edit app `i` as a change to one app would (its LOG_LEVEL becomes debug)")
@@ -69,6 +71,16 @@ func main() {
 			os.Exit(2)
 		}
 	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+	}
 	args := []string{"-out", *out, "-schemas", *schemaDir}
 	if *check {
 		args = append(args, "-check")
@@ -97,6 +109,7 @@ func main() {
 	code := compilecmd.Run(context.Background(), prog, args, io.Discard, &said)
 	wall := time.Since(start)
 	pprof.StopCPUProfile()
+	trace.Stop()
 	if *memProfile != "" {
 		f, err := os.Create(*memProfile)
 		if err == nil {
