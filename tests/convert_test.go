@@ -22,7 +22,8 @@ import (
 // with random content, every field a user's definitions could set, with
 // Kubernetes' own API fuzzer (sigs.k8s.io/randfill), and holds
 // jsonval.Object to encoding/json over each: the same values, or an error
-// from both.
+// from both; and jsonval.ObjectWithoutNulls to the same values without
+// their nulls.
 func TestConvertRandomObjectsIsEncodingJSON(t *testing.T) {
 	types := map[reflect.Type]bool{}
 	for _, defs := range [][]model.App{apps.All(), fleet.Apps(30, 1)} {
@@ -58,6 +59,11 @@ func TestConvertRandomObjectsIsEncodingJSON(t *testing.T) {
 			default:
 				if d := cmp.Diff(want, got); d != "" {
 					t.Errorf("%s #%d differs from encoding/json (-want +got):\n%s", typ, i, d)
+				}
+				if got, err = jsonval.ObjectWithoutNulls(v, ""); err != nil {
+					t.Errorf("%s #%d without nulls: %v", typ, i, err)
+				} else if d := cmp.Diff(jsonvaltest.WithoutNulls(want), got); d != "" {
+					t.Errorf("%s #%d without nulls differs from encoding/json's without them (-want +got):\n%s", typ, i, d)
 				}
 				compared++
 			}

@@ -29,7 +29,20 @@ import (
 // goes through the round trip itself (marshalled and decoded), so every
 // rule encoding/json has and this file does not spell out stays
 // encoding/json's.
-type converter func(v reflect.Value, depth int) (any, error)
+type converter func(v reflect.Value, w walk) (any, error)
+
+// walk is where a conversion is: how deep in the value, and whether it
+// leaves out the members whose value is null.
+type walk struct {
+	depth     int
+	omitNulls bool
+}
+
+// in is the walk one level deeper.
+func (w walk) in() walk {
+	w.depth++
+	return w
+}
 
 // maxDepth is how deep a value is converted directly: a value nested
 // deeper, which may be a cycle of pointers, maps or slices, goes through
@@ -52,9 +65,9 @@ func converterFor(t reflect.Type) converter {
 		c  converter
 	)
 	wg.Add(1)
-	if prev, loaded := converters.LoadOrStore(t, converter(func(v reflect.Value, depth int) (any, error) {
+	if prev, loaded := converters.LoadOrStore(t, converter(func(v reflect.Value, w walk) (any, error) {
 		wg.Wait()
-		return c(v, depth)
+		return c(v, w)
 	})); loaded {
 		return prev.(converter)
 	}
@@ -81,7 +94,7 @@ var (
 type unstructured interface{ ToUnstructured() any }
 
 // ownJSON reports whether t, not a pointer, or *t marshals itself, once
-// per type: ObjectWithout asks it of every object, and a type's method set
+// per type: ObjectWithoutNulls asks it of every object, and a type's method set
 // is searched anew by each Implements.
 func ownJSON(t reflect.Type) bool {
 	if own, ok := ownJSONs.Load(t); ok {
@@ -102,12 +115,12 @@ func newConverter(t reflect.Type) converter {
 		// pointer even when its type has methods, and what it points to is
 		// addressable, so the methods of either are found there.
 		elem := converterFor(t.Elem())
-		return nullable(func(v reflect.Value, depth int) (any, error) { return elem(v.Elem(), depth+1) })
+		return nullable(func(v reflect.Value, w walk) (any, error) { return elem(v.Elem(), w.in()) })
 	case reflect.Interface:
 		// Before methods too: what it holds has them or not.
-		return nullable(func(v reflect.Value, depth int) (any, error) {
+		return nullable(func(v reflect.Value, w walk) (any, error) {
 			e := v.Elem()
-			return converterFor(e.Type())(e, depth+1)
+			return converterFor(e.Type())(e, w.in())
 		})
 	}
 	switch t {
@@ -125,11 +138,11 @@ func newConverter(t reflect.Type) converter {
 	if reflect.PointerTo(t).Implements(marshalerType) && !t.Implements(textMarshalerType) {
 		// MarshalJSON on the pointer (an Istio spec's): encoding/json calls
 		// it on an addressable value.
-		return func(v reflect.Value, depth int) (any, error) {
+		return func(v reflect.Value, w walk) (any, error) {
 			if v.CanAddr() {
-				return viaMarshaler(v.Addr(), depth)
+				return viaMarshaler(v.Addr(), w)
 			}
-			return roundTrip(v, depth)
+			return roundTrip(v, w)
 		}
 	}
 	if ownJSON(t) {
@@ -137,23 +150,23 @@ func newConverter(t reflect.Type) converter {
 	}
 	switch t.Kind() {
 	case reflect.Bool:
-		return func(v reflect.Value, _ int) (any, error) { return v.Bool(), nil }
+		return func(v reflect.Value, _ walk) (any, error) { return v.Bool(), nil }
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return func(v reflect.Value, _ int) (any, error) { return json.Number(strconv.FormatInt(v.Int(), 10)), nil }
+		return func(v reflect.Value, _ walk) (any, error) { return json.Number(strconv.FormatInt(v.Int(), 10)), nil }
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return func(v reflect.Value, _ int) (any, error) { return json.Number(strconv.FormatUint(v.Uint(), 10)), nil }
+		return func(v reflect.Value, _ walk) (any, error) { return json.Number(strconv.FormatUint(v.Uint(), 10)), nil }
 	case reflect.Float32, reflect.Float64:
 		return floatConverter(t.Bits())
 	case reflect.String:
-		return func(v reflect.Value, depth int) (any, error) {
+		return func(v reflect.Value, w walk) (any, error) {
 			if s := v.String(); utf8.ValidString(s) {
 				return s, nil
 			}
-			return roundTrip(v, depth)
+			return roundTrip(v, w)
 		}
 	case reflect.Slice:
 		if e := t.Elem(); e.Kind() == reflect.Uint8 && !ownJSON(e) {
-			return func(v reflect.Value, _ int) (any, error) {
+			return func(v reflect.Value, _ walk) (any, error) {
 				if v.IsNil() {
 					return nil, nil
 				}
@@ -178,14 +191,14 @@ func newConverter(t reflect.Type) converter {
 // interface, a slice, a map): nil is null, and a value nested deeper than
 // maxDepth goes through the round trip.
 func nullable(c converter) converter {
-	return func(v reflect.Value, depth int) (any, error) {
+	return func(v reflect.Value, w walk) (any, error) {
 		if v.IsNil() {
 			return nil, nil
 		}
-		if depth > maxDepth {
-			return roundTrip(v, depth)
+		if w.depth > maxDepth {
+			return roundTrip(v, w)
 		}
-		return c(v, depth)
+		return c(v, w)
 	}
 }
 
@@ -193,19 +206,19 @@ func nullable(c converter) converter {
 // convert itself goes through. An addressable value is marshalled by its
 // address, so that a method on the pointer is called, as encoding/json
 // calls it.
-func roundTrip(v reflect.Value, _ int) (any, error) {
+func roundTrip(v reflect.Value, w walk) (any, error) {
 	if v.CanAddr() {
 		v = v.Addr()
 	}
 	if !v.CanInterface() {
 		return nil, &json.UnsupportedTypeError{Type: v.Type()}
 	}
-	return viaJSON(v.Interface())
+	return viaJSON(v.Interface(), w.omitNulls)
 }
 
 // viaMarshaler converts a value of a type with a MarshalJSON method from
 // the JSON it returns, as encoding/json writes that JSON.
-func viaMarshaler(v reflect.Value, _ int) (any, error) {
+func viaMarshaler(v reflect.Value, w walk) (any, error) {
 	m, ok := methods(v).(json.Marshaler)
 	if !ok {
 		return nil, &json.UnsupportedTypeError{Type: v.Type()}
@@ -214,7 +227,7 @@ func viaMarshaler(v reflect.Value, _ int) (any, error) {
 	if err != nil {
 		return nil, &json.MarshalerError{Type: v.Type(), Err: err}
 	}
-	d, err := decodeJSON(b)
+	d, err := decodeJSON(b, w.omitNulls)
 	if err != nil {
 		return nil, &json.MarshalerError{Type: v.Type(), Err: err}
 	}
@@ -225,7 +238,7 @@ func viaMarshaler(v reflect.Value, _ int) (any, error) {
 // replicas in many an object, to what its MarshalJSON writes: the integer
 // or the string it holds. One it cannot say so (not addressable, or not
 // UTF-8, or of neither type) goes through MarshalJSON.
-func intOrString(v reflect.Value, depth int) (any, error) {
+func intOrString(v reflect.Value, w walk) (any, error) {
 	if x, ok := methods(v).(*intstr.IntOrString); ok {
 		switch {
 		case x.Type == intstr.Int:
@@ -234,13 +247,13 @@ func intOrString(v reflect.Value, depth int) (any, error) {
 			return x.StrVal, nil
 		}
 	}
-	return viaMarshaler(v, depth)
+	return viaMarshaler(v, w)
 }
 
 // viaUnstructured converts a value of a type with both a MarshalJSON and a
 // ToUnstructured method by the second, when it gives a string, a boolean
 // or nil, whose JSON is not in doubt; by the first otherwise.
-func viaUnstructured(v reflect.Value, depth int) (any, error) {
+func viaUnstructured(v reflect.Value, w walk) (any, error) {
 	c, ok := methods(v).(unstructured)
 	if !ok {
 		return nil, &json.UnsupportedTypeError{Type: v.Type()}
@@ -253,7 +266,7 @@ func viaUnstructured(v reflect.Value, depth int) (any, error) {
 	case bool, nil:
 		return u, nil
 	}
-	return viaMarshaler(v, depth)
+	return viaMarshaler(v, w)
 }
 
 // methods returns v as an interface value to call its methods on: by its
@@ -273,10 +286,10 @@ func methods(v reflect.Value) any {
 // decimal that reads back as the same float of its size, in exponent form
 // below 1e-6 and from 1e21, with a one-digit negative exponent unpadded.
 func floatConverter(bits int) converter {
-	return func(v reflect.Value, depth int) (any, error) {
+	return func(v reflect.Value, w walk) (any, error) {
 		f := v.Float()
 		if math.IsInf(f, 0) || math.IsNaN(f) {
-			return roundTrip(v, depth) // encoding/json's error
+			return roundTrip(v, w) // encoding/json's error
 		}
 		format := byte('f')
 		if abs := math.Abs(f); abs != 0 {
@@ -300,10 +313,10 @@ func floatConverter(bits int) converter {
 // listConverter converts a slice or an array with elements of type elem.
 func listConverter(elem reflect.Type) converter {
 	c := converterFor(elem)
-	return func(v reflect.Value, depth int) (any, error) {
+	return func(v reflect.Value, w walk) (any, error) {
 		l := make([]any, v.Len())
 		for i := range l {
-			e, err := c(v.Index(i), depth+1)
+			e, err := c(v.Index(i), w.in())
 			if err != nil {
 				return nil, err
 			}
@@ -319,16 +332,19 @@ func listConverter(elem reflect.Type) converter {
 // called, as encoding/json does not call them.
 func mapConverter(elem reflect.Type) converter {
 	c := converterFor(elem)
-	return func(v reflect.Value, depth int) (any, error) {
+	return func(v reflect.Value, w walk) (any, error) {
 		m := make(map[string]any, v.Len())
 		for it := v.MapRange(); it.Next(); {
 			k := it.Key().String()
 			if !utf8.ValidString(k) {
-				return roundTrip(v, depth)
+				return roundTrip(v, w)
 			}
-			e, err := c(it.Value(), depth+1)
+			e, err := c(it.Value(), w.in())
 			if err != nil {
 				return nil, err
+			}
+			if e == nil && w.omitNulls {
+				continue
 			}
 			m[k] = e
 		}
@@ -354,12 +370,12 @@ func structConverter(t reflect.Type) converter {
 	if !plain {
 		return roundTrip
 	}
-	return func(v reflect.Value, depth int) (any, error) { return convertStruct(v, depth, fields, "") }
+	return func(v reflect.Value, w walk) (any, error) { return convertStruct(v, w, fields, "") }
 }
 
 // convertStruct converts a struct value by its fields, without the member
 // named omit.
-func convertStruct(v reflect.Value, depth int, fields []field, omit string) (map[string]any, error) {
+func convertStruct(v reflect.Value, w walk, fields []field, omit string) (map[string]any, error) {
 	// Most fields are unset: a map the size of a small one at first.
 	m := make(map[string]any, min(len(fields), 8))
 next:
@@ -381,9 +397,12 @@ next:
 		if f.omitEmpty && empty(fv) || f.zero != nil && f.zero(fv) {
 			continue
 		}
-		e, err := f.conv(fv, depth+1)
+		e, err := f.conv(fv, w.in())
 		if err != nil {
 			return nil, err
+		}
+		if e == nil && w.omitNulls {
+			continue
 		}
 		m[f.name] = e
 	}

@@ -47,6 +47,14 @@ type badJSON struct{}
 
 func (badJSON) MarshalJSON() ([]byte, error) { return []byte("1 2"), nil }
 
+// nullJSON marshals to nulls at every depth, and a duplicate member whose
+// later value is null.
+type nullJSON struct{}
+
+func (nullJSON) MarshalJSON() ([]byte, error) {
+	return []byte(`{"a": null, "b": {"c": null, "d": [null, {"e": null, "f": 1}]}, "dup": 1, "dup": null}`), nil
+}
+
 // failing cannot marshal.
 type failing struct{}
 
@@ -135,6 +143,8 @@ type everything struct {
 	BadShare     intstr.IntOrString            `json:"badShare"`
 	PortPtr      *intstr.IntOrString           `json:"portPtr"`
 	Ports        map[string]intstr.IntOrString `json:"ports"`
+	Nulls        nullJSON                      `json:"nulls"`
+	Loose        map[string]*int               `json:"loose"`
 	Number       json.Number                   `json:"number"`
 	Raw          json.RawMessage               `json:"raw"`
 }
@@ -148,9 +158,10 @@ func TestConvertIsEncodingJSON(t *testing.T) {
 		Str: "s", Bad: "a\xffb\xfe\xfd", Int: -3, Uint: 200,
 		F64: 0.1, Tiny: 1e-9, Huge: 1e22, F32: 3.14,
 		Bytes: []byte("hi"), Array: [2]int{1, 2}, Slice: []string{"x"}, EmptyList: []int{},
-		Map:     map[string]any{"k": []any{1, "two", 3.5, nil, true, map[string]any{}}, "bad\xff": "v"},
+		Map:     map[string]any{"k": []any{1, "two", 3.5, nil, true, map[string]any{"none": nil}}, "bad\xff": "v", "none": nil},
 		IntKeys: map[int]string{2: "b", 1: "a"}, TextKeys: map[text]string{1: "one"},
-		Ptr: &n, Iface: Inner{A: "in an interface"},
+		Loose: map[string]*int{"unset": nil, "set": &n},
+		Ptr:   &n, Iface: Inner{A: "in an interface"},
 		Zero: zeroByMethod{N: -1}, NotZero: zeroByMethod{}, ZeroPtr: zeroByPointer{N: 7},
 		Time: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), IP: net.IPv4(10, 0, 0, 1), Text: 3,
 		InMap: map[string]pointerJSON{"k": {}}, Skipped: "no", Untagged: "u", private: "p",
@@ -182,6 +193,13 @@ func TestConvertIsEncodingJSON(t *testing.T) {
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("%T differs from encoding/json (-want +got):\n%s", c, d)
 		}
+		got, err = ObjectWithoutNulls(c, "")
+		if err != nil {
+			t.Fatalf("%T: %v", c, err)
+		}
+		if d := cmp.Diff(jsonvaltest.WithoutNulls(want), got); d != "" {
+			t.Errorf("%T without nulls differs from encoding/json's without them (-want +got):\n%s", c, d)
+		}
 	}
 	for _, c := range []any{
 		map[string]float64{"nan": math.NaN()},
@@ -200,25 +218,27 @@ func TestConvertIsEncodingJSON(t *testing.T) {
 	}
 }
 
-// TestObjectWithout: the member omitted is absent and nothing else is,
-// whether the value is converted directly or through its JSON.
-func TestObjectWithout(t *testing.T) {
+// TestObjectWithoutNulls: the member omitted is absent, and so are the
+// nulls, and nothing else is, whether the value is converted directly or
+// through its JSON.
+func TestObjectWithoutNulls(t *testing.T) {
 	type status struct {
 		Failing failing `json:"failing"` // would fail if converted
 	}
 	type object struct {
-		Kind   string `json:"kind"`
-		Status status `json:"status"`
+		Kind   string         `json:"kind"`
+		Spec   map[string]any `json:"spec"`
+		Status status         `json:"status"`
 	}
-	got, err := ObjectWithout(&object{Kind: "K"}, "status")
-	if want := map[string]any{"kind": "K"}; err != nil || !cmp.Equal(got, want) {
-		t.Errorf("ObjectWithout = %v, %v; want %v", got, err, want)
+	got, err := ObjectWithoutNulls(&object{Kind: "K", Spec: map[string]any{"a": nil, "b": []any{nil}}}, "status")
+	if want := map[string]any{"kind": "K", "spec": map[string]any{"b": []any{nil}}}; err != nil || !cmp.Equal(got, want) {
+		t.Errorf("ObjectWithoutNulls = %v, %v; want %v", got, err, want)
 	}
-	got, err = ObjectWithout(map[string]any{"kind": "K", "status": 1, "spec": nil}, "status")
-	if want := map[string]any{"kind": "K", "spec": nil}; err != nil || !cmp.Equal(got, want) {
-		t.Errorf("ObjectWithout = %v, %v; want %v", got, err, want)
+	got, err = ObjectWithoutNulls(map[string]any{"kind": "K", "status": 1, "spec": nil, "data": map[string]any{"x": nil}}, "status")
+	if want := map[string]any{"kind": "K", "data": map[string]any{}}; err != nil || !cmp.Equal(got, want) {
+		t.Errorf("ObjectWithoutNulls = %v, %v; want %v", got, err, want)
 	}
-	if _, err := ObjectWithout(&object{}, "kind"); err == nil {
+	if _, err := ObjectWithoutNulls(&object{}, "kind"); err == nil {
 		t.Error("the status that cannot be marshalled was not converted")
 	}
 }

@@ -38,13 +38,15 @@ var Source embed.FS
 // Object returns v, which must encode as a JSON object, as generic JSON
 // values. The plain parts of v are converted directly (see converter), the
 // rest through its JSON.
-func Object(v any) (map[string]any, error) {
+func Object(v any) (map[string]any, error) { return object(v, walk{}) }
+
+func object(v any, w walk) (map[string]any, error) {
 	var d any
 	var err error
 	if v == nil {
 		err = fmt.Errorf("nil is not a JSON object")
 	} else {
-		d, err = converterFor(reflect.TypeOf(v))(reflect.ValueOf(v), 0)
+		d, err = converterFor(reflect.TypeOf(v))(reflect.ValueOf(v), w)
 	}
 	if err != nil {
 		return nil, err
@@ -56,26 +58,30 @@ func Object(v any) (map[string]any, error) {
 	return m, nil
 }
 
-// ObjectWithout is Object without v's top-level member named omit, which
-// is not converted at all when v points to a plain struct: an object's
-// status, which an Istio type marshals through protobuf, costs nothing.
-func ObjectWithout(v any, omit string) (map[string]any, error) {
+// ObjectWithoutNulls is Object without v's top-level member named omit,
+// which is not converted at all when v points to a plain struct (an
+// object's status, which an Istio type marshals through protobuf, costs
+// nothing), and with no member, at any depth, whose value is null: what a
+// manifest says, which leaves out what is unset. A null in a list stays.
+func ObjectWithoutNulls(v any, omit string) (map[string]any, error) {
+	w := walk{omitNulls: true}
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
 		if t := rv.Type().Elem(); t.Kind() == reflect.Struct && !ownJSON(t) {
 			if fields, plain := cachedFields(t); plain {
-				return convertStruct(rv.Elem(), 0, fields, omit)
+				return convertStruct(rv.Elem(), w, fields, omit)
 			}
 		}
 	}
-	m, err := Object(v)
+	m, err := object(v, w)
 	if err == nil {
 		delete(m, omit)
 	}
 	return m, err
 }
 
-// viaJSON returns v marshalled and decoded as generic values.
-func viaJSON(v any) (any, error) {
+// viaJSON returns v marshalled and decoded as generic values, without the
+// members whose value is null when omitNulls.
+func viaJSON(v any, omitNulls bool) (any, error) {
 	// The JSON is written to a scratch buffer and decoded from it: nothing
 	// of it outlives the call.
 	s := scratches.Get().(*scratch)
@@ -84,15 +90,15 @@ func viaJSON(v any) (any, error) {
 	if err := jsonv2.MarshalWrite(&s.raw, v, v1); err != nil {
 		return nil, err
 	}
-	return s.decode(s.raw.Bytes())
+	return s.decode(s.raw.Bytes(), omitNulls)
 }
 
 // decodeJSON returns one JSON value, which must be all of b, as generic
-// values.
-func decodeJSON(b []byte) (any, error) {
+// values, without the members whose value is null when omitNulls.
+func decodeJSON(b []byte, omitNulls bool) (any, error) {
 	s := scratches.Get().(*scratch)
 	defer scratches.Put(s)
-	return s.decode(b)
+	return s.decode(b, omitNulls)
 }
 
 // v1 are encoding/json's semantics in the v2 implementation: the same
@@ -122,10 +128,10 @@ var scratches = sync.Pool{New: func() any {
 }}
 
 // decode reads b, one JSON value and nothing after it.
-func (s *scratch) decode(b []byte) (any, error) {
+func (s *scratch) decode(b []byte, omitNulls bool) (any, error) {
 	s.in.Reset(b)
 	s.dec.Reset(&s.in, v1)
-	d, err := decode(&s.dec)
+	d, err := decode(&s.dec, omitNulls)
 	if err != nil {
 		return nil, err
 	}
@@ -136,8 +142,9 @@ func (s *scratch) decode(b []byte) (any, error) {
 }
 
 // decode reads one JSON value as generic values, numbers as json.Number
-// of their literal text, as encoding/json's Decoder does with UseNumber.
-func decode(dec *jsontext.Decoder) (any, error) {
+// of their literal text, as encoding/json's Decoder does with UseNumber;
+// a member whose value is null is left out when omitNulls.
+func decode(dec *jsontext.Decoder, omitNulls bool) (any, error) {
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return nil, err
@@ -151,9 +158,13 @@ func decode(dec *jsontext.Decoder) (any, error) {
 				return nil, err
 			}
 			key := name.String() // before the next read voids the token
-			v, err := decode(dec)
+			v, err := decode(dec, omitNulls)
 			if err != nil {
 				return nil, err
+			}
+			if v == nil && omitNulls {
+				delete(m, key) // as a later duplicate replaces an earlier one
+				continue
 			}
 			m[key] = v
 		}
@@ -162,7 +173,7 @@ func decode(dec *jsontext.Decoder) (any, error) {
 	case '[':
 		l := []any{}
 		for dec.PeekKind() != ']' {
-			v, err := decode(dec)
+			v, err := decode(dec, omitNulls)
 			if err != nil {
 				return nil, err
 			}

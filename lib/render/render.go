@@ -89,16 +89,16 @@ var buffers = sync.Pool{New: func() any { b := new(bytes.Buffer); b.Grow(4096); 
 // Encode encodes one object with a new Encoder.
 func Encode(v map[string]any) ([]byte, error) { return new(Encoder).Encode(v) }
 
-// Clean returns obj as generic JSON values (jsonval.ObjectWithout) without its
-// status, nulls and the noise paths.
+// Clean returns obj as generic JSON values (jsonval.ObjectWithoutNulls)
+// without its status, the members whose value is null and the noise
+// paths.
 func Clean(obj any) (map[string]any, error) {
 	// The status of an object is written by its controller; in a manifest
 	// it is ignored at best, so it is never rendered.
-	v, err := jsonval.ObjectWithout(obj, "status")
+	v, err := jsonval.ObjectWithoutNulls(obj, "status")
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	dropNulls(v)
 	kind, _ := v["kind"].(string)
 	for _, n := range noise {
 		if n.kind == "" || n.kind == kind {
@@ -106,23 +106,6 @@ func Clean(obj any) (map[string]any, error) {
 		}
 	}
 	return v, nil
-}
-
-func dropNulls(v any) {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			if e == nil {
-				delete(v, k)
-				continue
-			}
-			dropNulls(e)
-		}
-	case []any:
-		for _, e := range v {
-			dropNulls(e)
-		}
-	}
 }
 
 // dropEmpty deletes the value at path when it is an empty object.

@@ -29,6 +29,30 @@ func EncodingJSON(v any) (map[string]any, error) {
 	return m, err
 }
 
+// WithoutNulls returns v, generic JSON values, without the members whose
+// value is null, at any depth; a null in a list stays. v is changed.
+func WithoutNulls(v map[string]any) map[string]any {
+	var drop func(any)
+	drop = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				if e == nil {
+					delete(v, k)
+				} else {
+					drop(e)
+				}
+			}
+		case []any:
+			for _, e := range v {
+				drop(e)
+			}
+		}
+	}
+	drop(v)
+	return v
+}
+
 // Filler returns Kubernetes' own API fuzzer (sigs.k8s.io/randfill),
 // seeded, filling every field a user's definitions could set. The types
 // whose random state is no value at all get valid values, as Kubernetes'
