@@ -285,9 +285,28 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 		byKey[keys[i]] = j
 		jobs = append(jobs, j)
 	}
+	// Each schema the jobs need is compiled first, one to a call, so that
+	// a core that reaches a document whose schema the other is compiling
+	// waits once, not at every document of the kind.
+	var kinds []kindKey
+	seen := map[kindKey]bool{}
+	for _, j := range jobs {
+		if obj, ok := j.doc.Object.(map[string]any); ok {
+			apiVersion, _ := obj["apiVersion"].(string)
+			kindName, _ := obj["kind"].(string)
+			if k := (kindKey{apiVersion, kindName, envKey{j.doc.Kubernetes, j.doc.Versions}}); apiVersion != "" && kindName != "" && !seen[k] {
+				seen[k] = true
+				kinds = append(kinds, k)
+			}
+		}
+	}
 	out := make([][]Problem, len(docs))
-	err := workers.EachCtx(ctx, len(jobs), func(k int) {
-		j := jobs[k]
+	err := workers.EachCtx(ctx, len(kinds)+len(jobs), func(k int) {
+		if k < len(kinds) {
+			g.schemaFor(kinds[k].apiVersion, kinds[k].kind, kinds[k].env.kubernetes, kinds[k].env.versions) // its error is each document's
+			return
+		}
+		j := jobs[k-len(kinds)]
 		if j.doc.Object == nil && j.doc.Load != nil {
 			j.doc.Object = j.doc.Load()
 		}
