@@ -94,8 +94,8 @@ var (
 type unstructured interface{ ToUnstructured() any }
 
 // ownJSON reports whether t, not a pointer, or *t marshals itself, once
-// per type: ObjectWithoutNulls asks it of every object, and a type's method set
-// is searched anew by each Implements.
+// per type: ObjectWithoutNulls asks it of every object, and a type's
+// method set is searched anew by each Implements.
 func ownJSON(t reflect.Type) bool {
 	if own, ok := ownJSONs.Load(t); ok {
 		return own.(bool)
