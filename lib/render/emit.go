@@ -176,8 +176,25 @@ func number(n json.Number) string {
 	return s
 }
 
-// plainWords read as booleans or null in YAML 1.1 or 1.2.
-var plainWords = map[string]bool{"y": true, "yes": true, "n": true, "no": true, "true": true, "false": true, "on": true, "off": true, "null": true}
+// plainWord reports whether s, in any case, is a word YAML 1.1 or 1.2
+// reads as a boolean or null: y, yes, n, no, true, false, on, off, null.
+// It is asked of every key and short value, so it compares by length
+// rather than lowering s for a map.
+func plainWord(s string) bool {
+	switch len(s) {
+	case 1:
+		return s == "y" || s == "Y" || s == "n" || s == "N"
+	case 2:
+		return strings.EqualFold(s, "no") || strings.EqualFold(s, "on")
+	case 3:
+		return strings.EqualFold(s, "yes") || strings.EqualFold(s, "off")
+	case 4:
+		return strings.EqualFold(s, "true") || strings.EqualFold(s, "null")
+	case 5:
+		return strings.EqualFold(s, "false")
+	}
+	return false
+}
 
 // emitScalar writes a string: plain when that is safe (see plain), a
 // multi-line value as a literal block, anything else as yaml.v3 quotes it
@@ -246,9 +263,7 @@ func yamlQuote(s string) ([]byte, error) {
 // any '#'), no ':' before a space or at the end and no trailing space.
 // (yaml.v3 does not fold long lines.)
 func plain(s string) bool {
-	// The plain words are at most five letters: a longer string needs no
-	// lowercase copy to be told apart from them.
-	if s == "" || len(s) <= 5 && plainWords[strings.ToLower(s)] {
+	if s == "" || plainWord(s) {
 		return false
 	}
 	c := s[0]

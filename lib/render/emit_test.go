@@ -188,3 +188,27 @@ func numbers(v any) any {
 	}
 	return v
 }
+
+// TestPlainWords: every spelling of the words YAML reads as a boolean or
+// null, in any case, is quoted, and the strings next to them are not taken
+// for them.
+func TestPlainWords(t *testing.T) {
+	for _, w := range []string{"y", "yes", "n", "no", "true", "false", "on", "off", "null"} {
+		for mask := range 1 << len(w) {
+			b := []byte(w)
+			for i := range b {
+				if mask&(1<<i) != 0 {
+					b[i] -= 'a' - 'A'
+				}
+			}
+			if !plainWord(string(b)) || plain(string(b)) {
+				t.Errorf("%q is not taken for a YAML word", b)
+			}
+		}
+	}
+	for _, s := range []string{"", "ye", "yess", "nul", "nulls", "of", "offs", "tru", "fals", "falsey", "non", "x", "nn", "y2"} {
+		if plainWord(s) {
+			t.Errorf("%q is taken for a YAML word", s)
+		}
+	}
+}
