@@ -233,7 +233,7 @@ func Run(ctx context.Context, prog Program, args []string, stdout, stderr io.Wri
 		var diffs []tree.Difference
 		if !current {
 			var err error
-			if diffs, err = tree.Check(*out, digest, done.Scope, getKnown()); err != nil {
+			if diffs, err = tree.Check(*out, digest, done.Scope, getKnown(), res.Tree.Files); err != nil {
 				fmt.Fprintln(stderr, "compile:", err)
 				return 2
 			}

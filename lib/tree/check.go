@@ -35,13 +35,15 @@ const (
 // every difference, sorted by path. It writes nothing. Folders checked for
 // unexpected files are the scope's prefixes, or every environment folder of
 // d when scope is nil. known, when set, tells unchanged files by their
-// fingerprint instead of reading them.
-func Check(dir string, d Digest, scope Scope, known *Known) ([]Difference, error) {
+// fingerprint instead of reading them. files, when the caller has them, are
+// the compiled files' bytes: with no known, a file that reads as its bytes
+// is current without its lstat or its hash.
+func Check(dir string, d Digest, scope Scope, known *Known, files map[string][]byte) ([]Difference, error) {
 	rec, err := ReadRecord(dir)
 	if err != nil {
 		return nil, err
 	}
-	diffs, _, err := check(dir, d, scope, known, rec, nil)
+	diffs, _, err := check(dir, d, files, scope, known, rec, nil)
 	return diffs, err
 }
 
@@ -82,7 +84,7 @@ func Current(dir string, d Digest, scope Scope, known *Known, key string) (bool,
 	if known != nil {
 		dirs = map[string]mark{}
 	}
-	diffs, walked, err := check(dir, d, scope, known, rec, dirs)
+	diffs, walked, err := check(dir, d, nil, scope, known, rec, dirs)
 	if err != nil || len(diffs) > 0 {
 		return false, err
 	}
@@ -110,7 +112,7 @@ func roots(d Digest, scope Scope) []string {
 // collects the fingerprint of every folder walked; stampable is false when
 // a root is missing or a folder has no fingerprint, as a stamp would not
 // see that change.
-func check(dir string, t Digest, scope Scope, known *Known, rec Record, dirs map[string]mark) (diffs []Difference, stampable bool, err error) {
+func check(dir string, t Digest, files map[string][]byte, scope Scope, known *Known, rec Record, dirs map[string]mark) (diffs []Difference, stampable bool, err error) {
 	// The folders are walked for unexpected files while the compiled
 	// files are compared.
 	var extra []Difference
@@ -125,6 +127,9 @@ func check(dir string, t Digest, scope Scope, known *Known, rec Record, dirs map
 	c := &checker{dir: dir, dirs: map[string]error{}, known: known}
 	workers.EachOn(fsWorkers(), len(paths), func(i int) {
 		p := paths[i]
+		if b, ok := files[p]; ok && known == nil && c.readsAs(p, b) {
+			return
+		}
 		cur, err := c.sum(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):

@@ -216,7 +216,7 @@ func TestWriteCleansItsOwnTempFiles(t *testing.T) {
 	if err := os.WriteFile(tmp, []byte("half"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	diffs, err := Check(dir, files("dev/a/x.yaml", "x").Digest(), nil, nil)
+	diffs, err := Check(dir, files("dev/a/x.yaml", "x").Digest(), nil, nil, nil)
 	if err != nil || len(diffs) != 1 || diffs[0].State != Unexpected || !strings.Contains(diffs[0].Reason, "temp file") {
 		t.Errorf("check sees %+v, %v", diffs, err)
 	}
@@ -291,44 +291,60 @@ func TestWriteCleansTempsThroughoutTheTree(t *testing.T) {
 	}
 }
 
+// TestCheck, with the compiled bytes (read and compared, without lstat or
+// hash) and without them (hashed): the same differences, a symlink among
+// them whatever its target holds.
 func TestCheck(t *testing.T) {
-	dir := t.TempDir()
-	want := files("dev/a/x.yaml", "x", "dev/a/y.yaml", "y", "dev/a/z.yaml", "z")
-	if _, err := Write(dir, want, nil); err != nil {
-		t.Fatal(err)
-	}
-	if diffs, err := Check(dir, want.Digest(), nil, nil); err != nil || len(diffs) != 0 {
-		t.Fatalf("fresh tree: %+v, %v", diffs, err)
-	}
-	must := func(err error) {
+	for _, withBytes := range []bool{false, true} {
+		bytesOf := func(tr Tree) map[string][]byte {
+			if withBytes {
+				return tr.Files
+			}
+			return nil
+		}
+		dir := t.TempDir()
+		want := files("dev/a/w.yaml", "w", "dev/a/x.yaml", "x", "dev/a/y.yaml", "y", "dev/a/z.yaml", "z")
+		if _, err := Write(dir, want, nil); err != nil {
+			t.Fatal(err)
+		}
+		if diffs, err := Check(dir, want.Digest(), nil, nil, bytesOf(want)); err != nil || len(diffs) != 0 {
+			t.Fatalf("fresh tree: %+v, %v", diffs, err)
+		}
+		must := func(err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(os.WriteFile(filepath.Join(dir, "dev/a/x.yaml"), []byte("edited"), 0o644))
+		must(os.Remove(filepath.Join(dir, "dev/a/y.yaml")))
+		must(os.WriteFile(filepath.Join(dir, "dev/a/stray.yaml"), []byte("s"), 0o644))
+		target := filepath.Join(t.TempDir(), "w.yaml")
+		must(os.WriteFile(target, []byte("w"), 0o644))
+		must(os.Remove(filepath.Join(dir, "dev/a/w.yaml")))
+		must(os.Symlink(target, filepath.Join(dir, "dev/a/w.yaml")))
+		changed := files("dev/a/w.yaml", "w", "dev/a/x.yaml", "x", "dev/a/y.yaml", "y", "dev/a/z.yaml", "z2")
+		diffs, err := Check(dir, changed.Digest(), nil, nil, bytesOf(changed))
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	must(os.WriteFile(filepath.Join(dir, "dev/a/x.yaml"), []byte("edited"), 0o644))
-	must(os.Remove(filepath.Join(dir, "dev/a/y.yaml")))
-	must(os.WriteFile(filepath.Join(dir, "dev/a/stray.yaml"), []byte("s"), 0o644))
-	changed := files("dev/a/x.yaml", "x", "dev/a/y.yaml", "y", "dev/a/z.yaml", "z2")
-	diffs, err := Check(dir, changed.Digest(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, d := range diffs {
-		got[d.Path] = string(d.State) + ": " + d.Reason
-	}
-	wantDiffs := map[string]string{
-		"dev/a/x.yaml":     "stale: edited by hand",
-		"dev/a/y.yaml":     "missing",
-		"dev/a/z.yaml":     "stale: differs from what apps/ compiles to",
-		"dev/a/stray.yaml": "unexpected: stray file",
-	}
-	if len(got) != len(wantDiffs) {
-		t.Errorf("got %v", got)
-	}
-	for p, w := range wantDiffs {
-		if !strings.HasPrefix(got[p], w) {
-			t.Errorf("%s: got %q, want %q...", p, got[p], w)
+		got := map[string]string{}
+		for _, d := range diffs {
+			got[d.Path] = string(d.State) + ": " + d.Reason
+		}
+		wantDiffs := map[string]string{
+			"dev/a/w.yaml":     "stale: dev/a/w.yaml is a symlink",
+			"dev/a/x.yaml":     "stale: edited by hand",
+			"dev/a/y.yaml":     "missing",
+			"dev/a/z.yaml":     "stale: differs from what apps/ compiles to",
+			"dev/a/stray.yaml": "unexpected: stray file",
+		}
+		if len(got) != len(wantDiffs) {
+			t.Errorf("with bytes %v: got %v", withBytes, got)
+		}
+		for p, w := range wantDiffs {
+			if !strings.HasPrefix(got[p], w) {
+				t.Errorf("with bytes %v: %s: got %q, want %q...", withBytes, p, got[p], w)
+			}
 		}
 	}
 }
@@ -406,14 +422,14 @@ func TestKnownTrustsFingerprintsOnly(t *testing.T) {
 	// trusts the fingerprint does not read the file, and agrees.
 	k := NewKnown()
 	settled(func() { k.remember("dev/a/x.yaml", s, Hash([]byte("y1"))) })
-	if diffs, err := Check(dir, files("dev/a/x.yaml", "y1").Digest(), nil, k); err != nil || len(diffs) != 0 {
+	if diffs, err := Check(dir, files("dev/a/x.yaml", "y1").Digest(), nil, k, nil); err != nil || len(diffs) != 0 {
 		t.Fatalf("fingerprint not trusted: %v %v", diffs, err)
 	}
 	// Any write moves the change time: the file is read again.
 	if err := os.WriteFile(filepath.Join(dir, "dev/a/x.yaml"), []byte("x2"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	diffs, err := Check(dir, files("dev/a/x.yaml", "y1").Digest(), nil, k)
+	diffs, err := Check(dir, files("dev/a/x.yaml", "y1").Digest(), nil, k, nil)
 	if err != nil || len(diffs) != 1 || diffs[0].Reason != "edited by hand since manifold wrote it" {
 		t.Fatalf("edit not seen: %v %v", diffs, err)
 	}
@@ -440,12 +456,12 @@ func TestKnownDoesNotTrustRacyFingerprints(t *testing.T) {
 	// The entry claims other content: a racy one is not believed.
 	e.Sum = Hash([]byte("y1"))
 	got.files["dev/a/x.yaml"] = e
-	diffs, err := Check(dir, files("dev/a/x.yaml", "y1").Digest(), nil, got)
+	diffs, err := Check(dir, files("dev/a/x.yaml", "y1").Digest(), nil, got, nil)
 	if err != nil || len(diffs) != 1 {
 		t.Fatalf("a racy fingerprint was trusted: %v %v", diffs, err)
 	}
 	// Read again, an hour later, it is settled: remembered as trusted.
-	settled(func() { _, err = Check(dir, files("dev/a/x.yaml", "x1").Digest(), nil, got) })
+	settled(func() { _, err = Check(dir, files("dev/a/x.yaml", "x1").Digest(), nil, got, nil) })
 	if e := got.files["dev/a/x.yaml"]; err != nil || e.Racy || e.Sum != Hash([]byte("x1")) {
 		t.Errorf("read again: %+v (%v)", e, err)
 	}
@@ -1039,7 +1055,7 @@ func TestInterruptedFolderIsNotPartOfTheTree(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(half, "y.yaml"), []byte("y1"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	diffs, err := Check(dir, tr.Digest(), nil, nil)
+	diffs, err := Check(dir, tr.Digest(), nil, nil, nil)
 	if err != nil || len(diffs) != 1 || diffs[0].Path != "dev/"+tempPrefix+"b" || diffs[0].State != Unexpected {
 		t.Errorf("check: %+v %v", diffs, err)
 	}
@@ -1055,7 +1071,7 @@ func TestInterruptedFolderIsNotPartOfTheTree(t *testing.T) {
 	if exists(dir, "dev/"+tempPrefix+"b") || read(t, dir, "dev/b/y.yaml") != "y2" {
 		t.Errorf("temp folder kept (%v) or dev/b not written", exists(dir, "dev/"+tempPrefix+"b"))
 	}
-	if diffs, err := Check(dir, tr.Digest(), nil, nil); err != nil || len(diffs) != 0 {
+	if diffs, err := Check(dir, tr.Digest(), nil, nil, nil); err != nil || len(diffs) != 0 {
 		t.Errorf("check after: %+v %v", diffs, err)
 	}
 }

@@ -156,7 +156,7 @@ func consistent(t *testing.T, dir string, a, b tree.Tree) {
 // exact checks that the tree is t, and nothing else of manifold's.
 func exact(t *testing.T, dir string, want tree.Tree) {
 	t.Helper()
-	diffs, err := tree.Check(dir, want.Digest(), nil, nil)
+	diffs, err := tree.Check(dir, want.Digest(), nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
