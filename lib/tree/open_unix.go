@@ -39,10 +39,10 @@ func open(name string, flag int, perm fs.FileMode) (int, error) {
 // readFile reads the file at name, whose size is likely size, as
 // os.ReadFile does but in three system calls (open, read, close) rather
 // than ten: no *os.File (see openFile), and no stat for the size, which a
-// tree of tens of thousands of files would pay for every file. It refuses to follow a
-// symlink at name, and a pipe at name does not block it. The bytes are
-// read into buf when it has room for them and one more byte; the result
-// may be buf's memory.
+// tree of tens of thousands of files would pay for every file. It refuses
+// to follow a symlink at name, and a pipe at name does not block it. The
+// bytes are read into buf when it has room for them and one more byte;
+// the result may be buf's memory.
 func readFile(name string, size int64, buf []byte) ([]byte, error) {
 	fd, err := open(name, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {

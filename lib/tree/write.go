@@ -539,7 +539,7 @@ func (c *checker) sum(p string) (Sum, error) {
 
 // holds reports whether the file at p holds want, whose hash is sum.
 func (c *checker) holds(p string, want []byte, sum Sum) (bool, error) {
-	if c.known == nil && c.readsAs(p, want) {
+	if c.readsAs(p, want) {
 		return true, nil
 	}
 	s, err := c.check(p)
@@ -549,31 +549,21 @@ func (c *checker) holds(p string, want []byte, sum Sum) (bool, error) {
 	return c.known.holds(c.dir, p, s, want, sum)
 }
 
-// readsAs reports whether the file at p reads as want, without its lstat:
-// with nothing to remember of the file, a tree of tens of thousands saves
-// a system call for each. A path that does not read so (changed, missing,
-// a symlink, a folder, a pipe) is for check to judge.
+// readsAs reports whether the file at p reads as want, without its lstat,
+// when c has no fingerprints to keep (with nothing to remember of the
+// file, a tree of tens of thousands saves a system call for each). A path
+// that does not read so (changed, missing, a symlink, a folder, a pipe)
+// is for check to judge.
 func (c *checker) readsAs(p string, want []byte) bool {
-	if !validPath(p) {
-		return false
-	}
-	if d := path.Dir(p); d != "." && c.checkDir(d) != nil {
-		return false
-	}
-	return readsAs(filepath.Join(c.dir, filepath.FromSlash(p)), want)
+	return c.known == nil && c.checkParents(p) == nil && readsAs(filepath.Join(c.dir, filepath.FromSlash(p)), want)
 }
 
 // check refuses a path that is not clean or that crosses a symlink or a
 // non-regular file, and returns the file's lstat; a path that does not
 // exist yet reports fs.ErrNotExist.
 func (c *checker) check(p string) (stat, error) {
-	if !validPath(p) {
-		return stat{}, fmt.Errorf("not a clean relative path")
-	}
-	if d := path.Dir(p); d != "." {
-		if err := c.checkDir(d); err != nil {
-			return stat{}, err
-		}
+	if err := c.checkParents(p); err != nil {
+		return stat{}, err
 	}
 	s, err := lstat(filepath.Join(c.dir, filepath.FromSlash(p)))
 	switch {
@@ -583,6 +573,18 @@ func (c *checker) check(p string) (stat, error) {
 		return stat{}, errNotRegular(p, s.mode)
 	}
 	return s, nil
+}
+
+// checkParents refuses a path that is not clean or whose folders are not
+// all real directories (or do not exist yet).
+func (c *checker) checkParents(p string) error {
+	if !validPath(p) {
+		return fmt.Errorf("not a clean relative path")
+	}
+	if d := path.Dir(p); d != "." {
+		return c.checkDir(d)
+	}
+	return nil
 }
 
 // checkDir checks that the directory d and its parents are real
