@@ -129,10 +129,18 @@ func (g *Gate) registries(kubernetes string, v model.Versions) ([]registry.Regis
 	return regs, nil
 }
 
+// kindOf returns the kind a document's schema is found by, and whether
+// its object names one (a mapping with an apiVersion and a kind).
+func kindOf(d Doc) (kindKey, bool) {
+	obj, _ := d.Object.(map[string]any)
+	apiVersion, _ := obj["apiVersion"].(string)
+	kindName, _ := obj["kind"].(string)
+	return kindKey{apiVersion, kindName, envKey{d.Kubernetes, d.Versions}}, apiVersion != "" && kindName != ""
+}
+
 // schemaFor returns the compiled schema of a kind in an environment,
 // finding it once.
-func (g *Gate) schemaFor(apiVersion, kindName, kubernetes string, v model.Versions) (*jsonschema.Schema, error) {
-	key := kindKey{apiVersion, kindName, envKey{kubernetes, v}}
+func (g *Gate) schemaFor(key kindKey) (*jsonschema.Schema, error) {
 	g.mu.Lock()
 	c, ok := g.kinds[key]
 	if !ok {
@@ -140,7 +148,7 @@ func (g *Gate) schemaFor(apiVersion, kindName, kubernetes string, v model.Versio
 		g.kinds[key] = c
 	}
 	g.mu.Unlock()
-	c.once.Do(func() { c.schema, c.err = g.find(apiVersion, kindName, kubernetes, v) })
+	c.once.Do(func() { c.schema, c.err = g.find(key.apiVersion, key.kind, key.env.kubernetes, key.env.versions) })
 	return c.schema, c.err
 }
 
@@ -291,19 +299,15 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 	var kinds []kindKey
 	seen := map[kindKey]bool{}
 	for _, j := range jobs {
-		if obj, ok := j.doc.Object.(map[string]any); ok {
-			apiVersion, _ := obj["apiVersion"].(string)
-			kindName, _ := obj["kind"].(string)
-			if k := (kindKey{apiVersion, kindName, envKey{j.doc.Kubernetes, j.doc.Versions}}); apiVersion != "" && kindName != "" && !seen[k] {
-				seen[k] = true
-				kinds = append(kinds, k)
-			}
+		if k, ok := kindOf(j.doc); ok && !seen[k] {
+			seen[k] = true
+			kinds = append(kinds, k)
 		}
 	}
 	out := make([][]Problem, len(docs))
 	err := workers.EachCtx(ctx, len(kinds)+len(jobs), func(k int) {
 		if k < len(kinds) {
-			g.schemaFor(kinds[k].apiVersion, kinds[k].kind, kinds[k].env.kubernetes, kinds[k].env.versions) // its error is each document's
+			g.schemaFor(kinds[k]) // its error is each document's
 			return
 		}
 		j := jobs[k-len(kinds)]
@@ -323,16 +327,14 @@ func (g *Gate) Validate(ctx context.Context, docs []Doc) ([][]Problem, error) {
 
 // One validates one document.
 func (g *Gate) One(d Doc) []Problem {
-	obj, ok := d.Object.(map[string]any)
-	if !ok {
+	if _, ok := d.Object.(map[string]any); !ok {
 		return []Problem{{Message: "not a Kubernetes object: the document is not a mapping"}}
 	}
-	apiVersion, _ := obj["apiVersion"].(string)
-	kindName, _ := obj["kind"].(string)
-	if apiVersion == "" || kindName == "" {
+	key, ok := kindOf(d)
+	if !ok {
 		return []Problem{{Message: "not a Kubernetes object: apiVersion and kind are required"}}
 	}
-	s, err := g.schemaFor(apiVersion, kindName, d.Kubernetes, d.Versions)
+	s, err := g.schemaFor(key)
 	if err != nil {
 		return []Problem{{Message: err.Error()}}
 	}
