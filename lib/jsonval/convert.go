@@ -4,7 +4,6 @@ import (
 	"encoding"
 	"encoding/base64"
 	"encoding/json"
-	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -21,9 +20,10 @@ import (
 //
 // What is plain is converted directly: booleans, numbers, valid UTF-8
 // strings, pointers, interfaces, slices, arrays, maps with string keys and
-// structs whose fields have distinct JSON names and no ",string" option. A
-// value with a MarshalJSON method is converted from the JSON it returns
-// (or by its ToUnstructured method, see unstructured). A MarshalText
+// structs whose fields have distinct JSON names and no ",string" option,
+// and Istio's API messages (see viaJSONPB). A value with another
+// MarshalJSON method is converted from the JSON it returns (or by its
+// ToUnstructured method, see unstructured). A MarshalText
 // method, a json.Number, a string that is not UTF-8, a float that is not
 // finite, a struct whose embedded fields' names collide, or anything else
 // goes through the round trip itself (marshalled and decoded), so every
@@ -128,6 +128,14 @@ func newConverter(t reflect.Type) converter {
 		return roundTrip
 	case intOrStringType:
 		return intOrString
+	}
+	if marshalsByJSONPB(t) {
+		return func(v reflect.Value, w walk) (any, error) {
+			if v.CanAddr() {
+				return viaJSONPB(v.Addr(), w)
+			}
+			return roundTrip(v, w)
+		}
 	}
 	if t.Implements(marshalerType) {
 		if t.Implements(unstructuredType) {
@@ -282,31 +290,13 @@ func methods(v reflect.Value) any {
 	return v.Interface()
 }
 
-// floatConverter writes a float as encoding/json does: the shortest
-// decimal that reads back as the same float of its size, in exponent form
-// below 1e-6 and from 1e21, with a one-digit negative exponent unpadded.
+// floatConverter writes a float as encoding/json does (see jsonFloat).
 func floatConverter(bits int) converter {
 	return func(v reflect.Value, w walk) (any, error) {
-		f := v.Float()
-		if math.IsInf(f, 0) || math.IsNaN(f) {
-			return roundTrip(v, w) // encoding/json's error
+		if n, ok := jsonFloat(v.Float(), bits); ok {
+			return n, nil
 		}
-		format := byte('f')
-		if abs := math.Abs(f); abs != 0 {
-			if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
-				format = 'e'
-			}
-		}
-		var buf [32]byte
-		b := strconv.AppendFloat(buf[:0], f, format, -1, bits)
-		if format == 'e' {
-			// e-09 becomes e-9
-			if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-				b[n-2] = b[n-1]
-				b = b[:n-1]
-			}
-		}
-		return json.Number(b), nil
+		return roundTrip(v, w) // encoding/json's error
 	}
 }
 

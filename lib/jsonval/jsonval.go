@@ -2,16 +2,19 @@
 // strings, numbers as json.Number, booleans, nil): what encoding/json's
 // Marshal, then a Decoder with UseNumber, make of them. The plain parts of
 // a value (structs, maps, slices, scalars) are converted directly, by
-// reflection; a value with a MarshalJSON method (an Istio spec, an
-// IntOrString) from the JSON that method writes, or by its ToUnstructured
-// method (Kubernetes' Quantity, Time and Duration); anything else (a
+// reflection; an Istio spec by protobuf reflection, by the rules of the
+// jsonpb its MarshalJSON calls (see viaJSONPB); an IntOrString as what it
+// holds; another value with a MarshalJSON method from the JSON that method
+// writes, or by its ToUnstructured method (Kubernetes' Quantity, Time and
+// Duration); anything else (a
 // MarshalText method, a json.Number, a string that is not UTF-8) is
 // marshalled and decoded on the JSON v2 implementation
 // (github.com/go-json-experiment/json, encoding/json/v2 in the making)
 // under encoding/json's options. Tests hold the result equal to
 // encoding/json's over every object the example apps and a synthetic fleet
-// compile to, over random objects of every type the compiler emits, over
-// YAML, and over each rule the conversion spells out.
+// compile to, over random objects of every type the compiler emits and
+// random messages of every Istio type, over YAML, and over each rule the
+// conversion spells out.
 package jsonval
 
 import (
