@@ -182,6 +182,7 @@ type Graph struct {
 type memos struct {
 	templates memo[templateKey, []error]           // what rulefmt finds of an alert's template
 	selectors memo[unsafe.Pointer, parsedSelector] // by the selector's map
+	contents  memo[string, parsedSelector]         // by the selector's content (jsonval.AppendCanonical)
 	exprs     memo[string, parsedExpr]             // Prometheus expressions, by their text
 	labels    [2]memo[string, string]              // the problems of label keys and of label values
 }

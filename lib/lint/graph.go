@@ -10,6 +10,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/manifold-dev/manifold/lib/jsonval"
 )
 
 // Facts are what exists outside the linted objects: mesh identities (the
@@ -90,14 +92,24 @@ func selector(m map[string]any) (labels.Selector, bool) {
 // selector is the package's selector of m, parsed once per graph: the
 // cross-object rules ask for the same policy's selectors once for every
 // workload they consider. The graph's values do not change while its rules
-// run, so a selector is known by its map.
+// run, so a selector is known by its map; and a map is known by its
+// content, as the same selector is in many objects (a workload's, its
+// disruption budget's, the policies' that admit its pods): of 24,600 maps
+// a fleet of 1,000 apps asks for, 4,000 differ.
 func (g *Graph) selector(m map[string]any) (labels.Selector, bool) {
 	if m == nil {
 		return nil, false
 	}
-	p := g.memos.selectors.get(reflect.ValueOf(m).UnsafePointer(), func() parsedSelector {
+	parse := func() parsedSelector {
 		sel, ok := selector(m)
 		return parsedSelector{sel, ok}
+	}
+	p := g.memos.selectors.get(reflect.ValueOf(m).UnsafePointer(), func() parsedSelector {
+		key, ok := jsonval.AppendCanonical(nil, m)
+		if !ok {
+			return parse()
+		}
+		return g.memos.contents.get(string(key), parse)
 	})
 	return p.sel, p.ok
 }
