@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -142,12 +143,15 @@ func (w Writer) Write(dir string, t Tree, scope Scope) (Result, error) {
 
 // plan is what a write does, and what it found of the tree first.
 type plan struct {
-	recSum    [sha256.Size]byte // the record on disk's hash; zero for none
-	intent    Record            // owned while the files are written: what was, and what will be
-	sorted    []fileSum         // the intent's files, sorted, when the plan has them
-	write     []string          // the files to write, sorted
-	remove    []string          // the owned files to prune, sorted
-	unchanged int
+	recSum [sha256.Size]byte // the record on disk's hash; zero for none
+	intent Record            // owned while the files are written: what was, and what will be
+	sorted []fileSum         // the intent's files, sorted, when the plan has them
+	// intentText is the intent's text when the plan has it: the record's,
+	// when the record is the intent.
+	intentText []byte
+	write      []string // the files to write, sorted
+	remove     []string // the owned files to prune, sorted
+	unchanged  int
 	// survey is the tree under the roots as found, for the stamp the write
 	// leaves; nil for none (a write within a scope).
 	survey *walked
@@ -263,13 +267,14 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, files []fileSum, scope
 	// reads, an interrupted run's leftovers are removed (no output path is
 	// a temp name), before this run makes temps of its own.
 	var (
-		recText []byte
-		rec     Record
+		recText  []byte
+		rec      Record
+		asIntent bool // the record owns t's files and no other, and t's envs
 	)
 	read := make(chan error, 1)
 	go func() {
 		var err error
-		if recText, rec, err = readRecord(c.dir); err == nil {
+		if recText, rec, asIntent, err = readRecordAs(c.dir, t.Envs, d.Files, files); err == nil {
 			wk := pl.survey
 			if wk == nil {
 				wk = &walked{}
@@ -344,6 +349,9 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, files []fileSum, scope
 		maps.Copy(pl.intent.Files, d.Files)
 	} else {
 		pl.sorted = files
+		if asIntent {
+			pl.intentText = recText // the intent is the record
+		}
 	}
 	return pl, nil
 }
@@ -355,7 +363,10 @@ func (w Writer) apply(c *checker, t Tree, d Digest, pl *plan) (Result, error) {
 	// The record is always synced: it must be on disk before the files it
 	// names. A record that already says it is not written again.
 	recSum := pl.recSum
-	intentText := pl.intent.marshal(pl.sorted)
+	intentText := pl.intentText
+	if intentText == nil {
+		intentText = pl.intent.marshal(pl.sorted)
+	}
 	if sum := sha256.Sum256(intentText); sum != recSum {
 		if err := writeAtomic(c.dir, RecordName, intentText, true); err != nil {
 			return res, err
@@ -504,16 +515,30 @@ func ReadRecord(dir string) (Record, error) {
 // readRecord is ReadRecord, with the record's bytes (nil when there is
 // none).
 func readRecord(dir string) ([]byte, Record, error) {
+	data, rec, _, err := readRecordAs(dir, nil, nil, nil)
+	return data, rec, err
+}
+
+// readRecordAs is readRecord for a write of files (sorted) and envs: a
+// record that reads exactly as the one owning them and no more, the
+// record a run that wrote them leaves, is that record without being
+// parsed (tens of thousands of lines); same says it was.
+func readRecordAs(dir string, envs map[string]map[string]string, files map[string]Sum, sorted []fileSum) (data []byte, rec Record, same bool, err error) {
 	name := filepath.Join(dir, RecordName)
-	data, err := os.ReadFile(name)
+	data, err = os.ReadFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, Record{Envs: map[string]map[string]string{}, Files: map[string]Sum{}}, nil
+		return nil, Record{Envs: map[string]map[string]string{}, Files: map[string]Sum{}}, false, nil
 	}
 	if err != nil {
-		return nil, Record{}, fmt.Errorf("read ownership record: %w", err)
+		return nil, Record{}, false, fmt.Errorf("read ownership record: %w", err)
 	}
-	rec, err := ParseRecord(name, data)
-	return data, rec, err
+	if files != nil {
+		if r := (Record{Envs: envs, Files: files}); bytes.Equal(data, r.marshal(sorted)) {
+			return data, r, true, nil
+		}
+	}
+	rec, err = ParseRecord(name, data)
+	return data, rec, false, err
 }
 
 // checker checks and writes paths under one folder, remembering what it
