@@ -863,16 +863,17 @@ func removeTemps(dir string, wk *walked, all bool) error {
 		var files []string
 		cleaned := false
 		for _, e := range entries {
-			p := filepath.Join(d, e.Name())
-			sub := path.Join(rel, e.Name())
+			// The paths are joined only for what needs them: most entries
+			// are files of a tree no stamp keeps.
+			p := func() string { return filepath.Join(d, e.Name()) }
 			switch {
 			case !IsTemp(e.Name()):
 				switch {
 				case e.IsDir() && all:
 					wg.Add(1)
-					go visit(p, sub)
+					go visit(p(), path.Join(rel, e.Name()))
 				case in && e.Type().IsRegular():
-					files = append(files, sub)
+					files = append(files, path.Join(rel, e.Name()))
 				case in && !e.IsDir():
 					wk.mu.Lock()
 					wk.odd = true
@@ -880,13 +881,13 @@ func removeTemps(dir string, wk *walked, all bool) error {
 				}
 			case e.IsDir():
 				cleaned = true
-				if err := os.RemoveAll(p); err != nil {
-					fail(p, fmt.Errorf("remove leftover %s: %w", p, err))
+				if err := os.RemoveAll(p()); err != nil {
+					fail(p(), fmt.Errorf("remove leftover %s: %w", p(), err))
 				}
 			case e.Type().IsRegular():
 				cleaned = true
-				if err := os.Remove(p); err != nil {
-					fail(p, fmt.Errorf("remove leftover %s: %w", p, err))
+				if err := os.Remove(p()); err != nil {
+					fail(p(), fmt.Errorf("remove leftover %s: %w", p(), err))
 				}
 			}
 		}
