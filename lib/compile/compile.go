@@ -18,6 +18,7 @@ import (
 
 	"github.com/manifold-dev/manifold/lib/expand"
 	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/gcfloor"
 	"github.com/manifold-dev/manifold/lib/lint"
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/render"
@@ -159,6 +160,12 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		// The next environments have about as many objects.
 		res.Objects = append(slices.Grow(res.Objects, len(objs)*(len(worlds)-i)), objs...)
 		res.Tree.Envs[worlds[i].Env.Name] = worlds[i].Env.Pins()
+		if i < len(worlds)-1 {
+			// The environment's decoded objects are garbage now: collected
+			// before the next environment allocates its own, they cost
+			// the collector little and the next one no fresh memory.
+			gcfloor.Collect()
+		}
 	}
 	finding.Sort(res.Findings)
 	if finding.HasErrors(res.Findings) {

@@ -35,7 +35,10 @@ import (
 // collector ran 11 times, with this floor 5 times, for 14% less time at
 // 0.8 GB peak (tests/bench/README.md); cmd/lint over the same tree, one
 // environment at a time, takes a quarter less time. A higher floor was
-// slower: each page the heap first touches costs the kernel a fault.
+// slower: each page the heap first touches costs the kernel a fault. With
+// a collection at the end of each environment (Collect) the floor is what
+// one environment allocates without one: 512 or 640 MB made that compile
+// a sixth slower again.
 const Floor = 768 << 20
 
 // system is the file system Start reads the memory budget from.
@@ -93,6 +96,24 @@ func Start(floor uint64, percent int) (stop func()) {
 			}
 		})
 	}
+}
+
+// Collect starts a collection in the background and reports whether it
+// did, which it does while a Start is in effect: for a batch job at the
+// end of a phase whose values are all garbage now (a compile's
+// environment). The collection then marks only what the job keeps, a
+// fraction of what one amid a phase marks, and frees the heap for the
+// next phase to reuse instead of faulting in fresh pages: at 1,000 apps a
+// compile ran 6% faster with 60 MB less peak memory (tests/bench/README.md).
+// Under the user's GOGC or GOMEMLIMIT, Collect leaves the collector be.
+func Collect() bool {
+	state.Lock()
+	active := state.users > 0
+	state.Unlock()
+	if active {
+		go runtime.GC()
+	}
+	return active
 }
 
 // tune sets the memory limit from the last collection, and runs again

@@ -138,6 +138,40 @@ func TestOverlappingStartsRestoreOnceTheLastStops(t *testing.T) {
 	}
 }
 
+// TestCollectCollectsOnlyUnderAStart: Collect starts a collection while a
+// floor is set, and leaves the collector alone otherwise, the user's
+// GOGC among them.
+func TestCollectCollectsOnlyUnderAStart(t *testing.T) {
+	defaults(t)
+	if Collect() {
+		t.Fatal("Collect collected with no Start in effect")
+	}
+	stop := Start(256<<20, 200)
+	cycles := func() uint32 {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.NumGC
+	}
+	before := cycles()
+	if !Collect() {
+		t.Fatal("Collect did not collect under a Start")
+	}
+	for deadline := time.Now().Add(10 * time.Second); cycles() == before; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("Collect said it collected, and no collection ran in 10 s")
+		}
+	}
+	stop()
+	if Collect() {
+		t.Error("Collect collected after the Start stopped")
+	}
+	t.Setenv("GOGC", "50")
+	defer Start(256<<20, 200)()
+	if Collect() {
+		t.Error("Collect collected under the user's GOGC")
+	}
+}
+
 func TestTheUsersSettingStands(t *testing.T) {
 	for _, env := range []string{"GOGC", "GOMEMLIMIT"} {
 		t.Run(env, func(t *testing.T) {
