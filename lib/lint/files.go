@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/manifold-dev/manifold/lib/finding"
+	"github.com/manifold-dev/manifold/lib/gcfloor"
 	"github.com/manifold-dev/manifold/lib/manifest"
 	"github.com/manifold-dev/manifold/lib/model"
 	"github.com/manifold-dev/manifold/lib/schemas"
@@ -170,9 +171,15 @@ func readEach(paths []string, opts Options, byGraph bool, fn func([]File, []find
 		}
 		batches[b] = append(batches[b], i)
 	}
-	for _, batch := range batches {
+	for i, batch := range batches {
 		if err := readBatch(names, out, batch, fn); err != nil {
 			return err
+		}
+		if byGraph && i < len(batches)-1 {
+			// The graph's objects are garbage now: collected before the
+			// next graph is read, they cost the collector little and the
+			// next one no fresh memory (see gcfloor.Collect).
+			gcfloor.Collect()
 		}
 	}
 	return nil
