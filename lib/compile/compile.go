@@ -217,7 +217,7 @@ func renderEnv(ctx context.Context, enc *render.Encoder, w *model.World, apps []
 						// The typed object is not kept: its rendered value and
 						// bytes say everything later stages need.
 						u.objs = append(u.objs, Object{Env: &w.Env, App: u.a, Folder: folder, GVK: obj.GetObjectKind().GroupVersionKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()})
-						u.vals = append(u.vals, &value{v: v})
+						u.vals = append(u.vals, renderedValue(v))
 						u.raw = append(u.raw, b)
 						u.sums = append(u.sums, sha256.Sum256(b))
 						continue
@@ -313,16 +313,18 @@ func lintObjects(w model.World, selApps []model.App, objs []Object, values []*va
 	gobjs := make([]*lint.Object, len(objs))
 	workers.Each(len(objs), func(i int) {
 		src := objs[i].Source()
-		gobjs[i] = &lint.Object{
-			App:   string(objs[i].App.Name),
-			File:  path.Join(w.Env.GitOps.Path, objs[i].Path),
-			Value: values[i].v,
-			Load:  values[i].get,
-			Sum:   sums[i],
-			Locate: func([]string) finding.Position {
-				return finding.Position{File: src.File, Line: src.Line}
-			},
+		o := values[i].lint // a render's, with its identity read
+		if o == nil {
+			o = &lint.Object{Value: values[i].v}
 		}
+		o.App = string(objs[i].App.Name)
+		o.File = path.Join(w.Env.GitOps.Path, objs[i].Path)
+		o.Load = values[i].get
+		o.Sum = sums[i]
+		o.Locate = func([]string) finding.Position {
+			return finding.Position{File: src.File, Line: src.Line}
+		}
+		gobjs[i] = o
 	})
 	out := w.Env.Outside()
 	facts := lint.Facts{Principals: out.Principals, Namespaces: out.Namespaces, ClusterJobs: out.ClusterJobs}

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/binary"
 	"fmt"
+	"github.com/manifold-dev/manifold/lib/lint"
 	"hash/crc32"
 	"runtime"
 	"sync"
@@ -93,6 +94,16 @@ type value struct {
 	once sync.Once
 	v    map[string]any
 	enc  []byte // v encoded (jsonval.AppendBinary), until decoded
+	// lint is the object the lint rules see, made with v when v is
+	// rendered: its identity is read then, while v is at hand.
+	lint *lint.Object
+}
+
+// renderedValue returns the value of an object just rendered to v.
+func renderedValue(v map[string]any) *value {
+	o := &lint.Object{Value: v}
+	o.ReadIdentity()
+	return &value{v: v, lint: o}
 }
 
 // get returns the value, decoded the first time it is asked for.

@@ -64,6 +64,13 @@ func (o *Object) identity() *objectMeta {
 	return o.meta
 }
 
+// ReadIdentity reads the object's identity (apiVersion, kind, name,
+// namespace, labels and annotations) from its Value now, as NewGraph
+// would: a caller that has just made the value, whose memory is still at
+// hand, spares the graph reading it back from memory that is not (a
+// cache miss for each of tens of thousands of objects).
+func (o *Object) ReadIdentity() { o.identity() }
+
 // metaOf reads an object's identity from its value.
 func metaOf(v map[string]any) *objectMeta {
 	md := Map(v, "metadata")
@@ -191,7 +198,7 @@ type memos struct {
 func NewGraph(env, kubernetes string, production bool, facts Facts, objs []*Object) *Graph {
 	g := &Graph{Env: env, Kubernetes: kubernetes, Production: production, Facts: facts, Objects: objs, memos: new(memos)}
 	workers.Each(len(objs), func(i int) {
-		if o := objs[i]; o.Value != nil {
+		if o := objs[i]; o.Value != nil && o.meta == nil {
 			o.meta = metaOf(o.Value)
 		}
 	})
