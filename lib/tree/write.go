@@ -146,12 +146,12 @@ type plan struct {
 	recSum [sha256.Size]byte // the record on disk's hash; zero for none
 	intent Record            // owned while the files are written: what was, and what will be
 	sorted []fileSum         // the intent's files, sorted, when the plan has them
-	// intentText is the intent's text when the plan has it: the record's,
-	// when the record is the intent.
-	intentText []byte
-	write      []string // the files to write, sorted
-	remove     []string // the owned files to prune, sorted
-	unchanged  int
+	// recIsIntent: the record on disk is the intent already, and is not
+	// written again.
+	recIsIntent bool
+	write       []string // the files to write, sorted
+	remove      []string // the owned files to prune, sorted
+	unchanged   int
 	// survey is the tree under the roots as found, for the stamp the write
 	// leaves; nil for none (a write within a scope).
 	survey *walked
@@ -267,14 +267,17 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, files []fileSum, scope
 	// reads, an interrupted run's leftovers are removed (no output path is
 	// a temp name), before this run makes temps of its own.
 	var (
-		recText  []byte
 		rec      Record
 		asIntent bool // the record owns t's files and no other, and t's envs
 	)
 	read := make(chan error, 1)
 	go func() {
+		var recText []byte
 		var err error
 		if recText, rec, asIntent, err = readRecordAs(c.dir, t.Envs, d.Files, files); err == nil {
+			if recText != nil {
+				pl.recSum = sha256.Sum256(recText)
+			}
 			wk := pl.survey
 			if wk == nil {
 				wk = &walked{}
@@ -292,9 +295,6 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, files []fileSum, scope
 	if err := <-read; err != nil {
 		return nil, err
 	}
-	if recText != nil {
-		pl.recSum = sha256.Sum256(recText)
-	}
 	var conflicts []Conflict
 	for i, f := range files {
 		switch err := errs[i]; {
@@ -302,7 +302,7 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, files []fileSum, scope
 			pl.write = append(pl.write, f.path)
 		case err != nil:
 			conflicts = append(conflicts, Conflict{f.path, err.Error()})
-		case !owned(rec, f.path):
+		case !asIntent && !owned(rec, f.path):
 			conflicts = append(conflicts, Conflict{f.path, "exists but was not written by manifold (not in " + RecordName + "); move it away or delete it"})
 		case !same[i]:
 			pl.write = append(pl.write, f.path)
@@ -311,14 +311,17 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, files []fileSum, scope
 		}
 	}
 	// The owned paths no longer generated, in order: found without
-	// sorting the record's tens of thousands of paths.
+	// sorting the record's tens of thousands of paths; none when the
+	// record owns t's files alone.
 	var gone []string
 	others := false // the record owns a path that t does not have
-	for p := range rec.Files {
-		if _, keep := t.Files[p]; !keep {
-			others = true
-			if scope.Contains(p) {
-				gone = append(gone, p)
+	if !asIntent {
+		for p := range rec.Files {
+			if _, keep := t.Files[p]; !keep {
+				others = true
+				if scope.Contains(p) {
+					gone = append(gone, p)
+				}
 			}
 		}
 	}
@@ -349,9 +352,7 @@ func (w Writer) planChecked(c *checker, t Tree, d Digest, files []fileSum, scope
 		maps.Copy(pl.intent.Files, d.Files)
 	} else {
 		pl.sorted = files
-		if asIntent {
-			pl.intentText = recText // the intent is the record
-		}
+		pl.recIsIntent = asIntent
 	}
 	return pl, nil
 }
@@ -363,15 +364,14 @@ func (w Writer) apply(c *checker, t Tree, d Digest, pl *plan) (Result, error) {
 	// The record is always synced: it must be on disk before the files it
 	// names. A record that already says it is not written again.
 	recSum := pl.recSum
-	intentText := pl.intentText
-	if intentText == nil {
-		intentText = pl.intent.marshal(pl.sorted)
-	}
-	if sum := sha256.Sum256(intentText); sum != recSum {
-		if err := writeAtomic(c.dir, RecordName, intentText, true); err != nil {
-			return res, err
+	if !pl.recIsIntent {
+		intentText := pl.intent.marshal(pl.sorted)
+		if sum := sha256.Sum256(intentText); sum != recSum {
+			if err := writeAtomic(c.dir, RecordName, intentText, true); err != nil {
+				return res, err
+			}
+			recSum = sum
 		}
-		recSum = sum
 	}
 	touched := map[string]bool{}
 	touch := func(p string) {
