@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/manifold-dev/manifold/lib/workers"
 )
@@ -39,10 +40,10 @@ const (
 // the compiled files' bytes: with no known, a file that reads as its bytes
 // is current without its lstat or its hash.
 func Check(dir string, d Digest, scope Scope, known *Known, files map[string][]byte) ([]Difference, error) {
-	rec, err := ReadRecord(dir)
-	if err != nil {
-		return nil, err
-	}
+	// The record, tens of thousands of lines, is read while the files are
+	// compared: only a difference's wording needs it.
+	rec := sync.OnceValues(func() (Record, error) { return ReadRecord(dir) })
+	go rec()
 	diffs, _, err := check(dir, d, files, scope, known, rec, nil)
 	return diffs, err
 }
@@ -84,7 +85,7 @@ func Current(dir string, d Digest, scope Scope, known *Known, key string) (bool,
 	if known != nil {
 		dirs = map[string]mark{}
 	}
-	diffs, walked, err := check(dir, d, nil, scope, known, rec, dirs)
+	diffs, walked, err := check(dir, d, nil, scope, known, func() (Record, error) { return rec, nil }, dirs)
 	if err != nil || len(diffs) > 0 {
 		return false, err
 	}
@@ -108,11 +109,13 @@ func roots(d Digest, scope Scope) []string {
 	return slices.Compact(out)
 }
 
-// check is Check with the ownership record read. When dirs is set, it
+// check is Check with the ownership record as rec reads it (once, however
+// often it is called), which is called for the wording of a difference,
+// and whose error is check's. When dirs is set, it
 // collects the fingerprint of every folder walked; stampable is false when
 // a root is missing or a folder has no fingerprint, as a stamp would not
 // see that change.
-func check(dir string, t Digest, files map[string][]byte, scope Scope, known *Known, rec Record, dirs map[string]mark) (diffs []Difference, stampable bool, err error) {
+func check(dir string, t Digest, files map[string][]byte, scope Scope, known *Known, rec func() (Record, error), dirs map[string]mark) (diffs []Difference, stampable bool, err error) {
 	// The folders are walked for unexpected files while the compiled
 	// files are compared.
 	var extra []Difference
@@ -138,7 +141,7 @@ func check(dir string, t Digest, files map[string][]byte, scope Scope, known *Kn
 			found[i] = &Difference{p, Stale, err.Error()}
 		case cur != t.Files[p]:
 			reason := "differs from what apps/ compiles to: apps/ changed since the last compile"
-			if h, ok := rec.Files[p]; !ok {
+			if h, ok := ownership(rec).Files[p]; !ok {
 				reason = "not written by manifold, and differs from what apps/ compiles to"
 			} else if h != cur {
 				reason = "edited by hand since manifold wrote it"
@@ -152,6 +155,9 @@ func check(dir string, t Digest, files map[string][]byte, scope Scope, known *Kn
 		}
 	}
 	<-walked
+	if _, err := rec(); err != nil {
+		return nil, false, err
+	}
 	if walkErr != nil {
 		return nil, false, walkErr
 	}
@@ -163,7 +169,7 @@ func check(dir string, t Digest, files map[string][]byte, scope Scope, known *Kn
 // unexpected walks the scope's folders (every environment folder of t when
 // scope is nil) for files in scope that t does not have, and collects the
 // folders' fingerprints in dirs when it is set.
-func unexpected(dir string, t Digest, scope Scope, rec Record, dirs map[string]mark) ([]Difference, bool, error) {
+func unexpected(dir string, t Digest, scope Scope, rec func() (Record, error), dirs map[string]mark) ([]Difference, bool, error) {
 	stampable := true
 	var diffs []Difference
 	seen := map[string]bool{}
@@ -201,7 +207,7 @@ func unexpected(dir string, t Digest, scope Scope, rec Record, dirs map[string]m
 			switch {
 			case IsTemp(d.Name()):
 				diffs = append(diffs, Difference{p, Unexpected, "temp file of an interrupted run: the next compile removes it"})
-			case owned(rec, p):
+			case owned(ownership(rec), p):
 				diffs = append(diffs, Difference{p, Unexpected, "owned by manifold but no longer compiled: the next compile prunes it"})
 			default:
 				diffs = append(diffs, Difference{p, Unexpected, "stray file in a generated folder: not written by manifold; Argo CD would sync it"})
@@ -213,6 +219,13 @@ func unexpected(dir string, t Digest, scope Scope, rec Record, dirs map[string]m
 		}
 	}
 	return diffs, stampable, nil
+}
+
+// ownership is the record rec reads; an empty one when it does not read,
+// whose error the caller reports.
+func ownership(rec func() (Record, error)) Record {
+	r, _ := rec()
+	return r
 }
 
 // dirFingerprint returns the fingerprint of a folder met in a walk.

@@ -349,6 +349,26 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestCheckRefusesACorruptRecord: Check reads the record while it
+// compares the files, and a record that does not parse is its error, as
+// for a write, with or without differences to word.
+func TestCheckRefusesACorruptRecord(t *testing.T) {
+	dir := t.TempDir()
+	want := files("dev/a/x.yaml", "x", "dev/a/y.yaml", "y")
+	if _, err := Write(dir, want, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, RecordName), []byte("nonsense line\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []Tree{want, files("dev/a/x.yaml", "x2", "dev/a/y.yaml", "y")} {
+		diffs, err := Check(dir, d.Digest(), nil, nil, d.Files)
+		if err == nil || !strings.Contains(err.Error(), "unknown line") {
+			t.Errorf("a corrupt record: %+v, %v; want the record's error", diffs, err)
+		}
+	}
+}
+
 func TestRecordRoundTrip(t *testing.T) {
 	rec := Record{
 		Envs:  map[string]map[string]string{"prod": {"kubernetes": "1.36.3", "istio": "1.32.0"}, "dev": {"kubernetes": "1.37.2"}},
