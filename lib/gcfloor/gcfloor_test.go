@@ -138,39 +138,57 @@ func TestOverlappingStartsRestoreOnceTheLastStops(t *testing.T) {
 	}
 }
 
-// TestCollectCollectsOnlyUnderAStart: Collect starts a collection while a
-// floor is set, and leaves the collector alone otherwise, the user's
-// GOGC among them.
-func TestCollectCollectsOnlyUnderAStart(t *testing.T) {
+// TestCollectCollectsWhenThePhaseWouldNotFitAgain: under a Start, Collect
+// starts a collection when what was allocated since the last one would not
+// fit again below the target, and not otherwise; with no Start, or under
+// the user's GOGC, it leaves the collector alone.
+func TestCollectCollectsWhenThePhaseWouldNotFitAgain(t *testing.T) {
 	defaults(t)
 	if Collect() {
 		t.Fatal("Collect collected with no Start in effect")
 	}
-	stop := Start(256<<20, 200)
 	cycles := func() uint32 {
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
 		return m.NumGC
 	}
-	before := cycles()
-	if !Collect() {
-		t.Fatal("Collect did not collect under a Start")
-	}
-	for deadline := time.Now().Add(10 * time.Second); cycles() == before; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("Collect said it collected, and no collection ran in 10 s")
+	func() {
+		stop := Start(256<<20, 200)
+		defer stop()
+		if Collect() {
+			t.Error("Collect collected after a phase that allocated next to nothing")
 		}
-	}
-	stop()
+		// A phase of 160 MiB of garbage: twice that is past the target.
+		for range 160 {
+			garbage = make([]byte, 1<<20)
+		}
+		before := cycles()
+		if !Collect() {
+			_, heap, goal, _ := heapNow()
+			t.Fatalf("Collect did not collect after a phase of 160 MiB (heap %d MiB, target %d MiB)", heap>>20, goal>>20)
+		}
+		for deadline := time.Now().Add(10 * time.Second); cycles() == before; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("Collect said it collected, and no collection ran in 10 s")
+			}
+		}
+	}()
 	if Collect() {
 		t.Error("Collect collected after the Start stopped")
 	}
 	t.Setenv("GOGC", "50")
 	defer Start(256<<20, 200)()
+	for range 160 {
+		garbage = make([]byte, 1<<20)
+	}
 	if Collect() {
 		t.Error("Collect collected under the user's GOGC")
 	}
 }
+
+// garbage is where the tests make it: a global, so the compiler keeps the
+// allocations.
+var garbage []byte
 
 func TestTheUsersSettingStands(t *testing.T) {
 	for _, env := range []string{"GOGC", "GOMEMLIMIT"} {
