@@ -162,8 +162,9 @@ func Compile(ctx context.Context, apps []model.App, envs []model.Env, opts Optio
 		res.Tree.Envs[worlds[i].Env.Name] = worlds[i].Env.Pins()
 		if i < len(worlds)-1 {
 			// The environment's decoded objects are garbage now: collected
-			// before the next environment allocates its own, they cost
-			// the collector little and the next one no fresh memory.
+			// before the next environment allocates its own (when it
+			// would not fit otherwise), they cost the collector little and
+			// the next one no fresh memory.
 			gcfloor.Collect()
 		}
 	}

@@ -177,8 +177,9 @@ func readEach(paths []string, opts Options, byGraph bool, fn func([]File, []find
 		}
 		if byGraph && i < len(batches)-1 {
 			// The graph's objects are garbage now: collected before the
-			// next graph is read, they cost the collector little and the
-			// next one no fresh memory (see gcfloor.Collect).
+			// next graph is read (when it would not fit otherwise), they
+			// cost the collector little and the next one no fresh memory
+			// (see gcfloor.Collect).
 			gcfloor.Collect()
 		}
 	}
