@@ -171,6 +171,7 @@ func check(dir string, t Digest, files map[string][]byte, scope Scope, known *Kn
 // folders' fingerprints in dirs when it is set.
 func unexpected(dir string, t Digest, scope Scope, rec func() (Record, error), dirs map[string]mark) ([]Difference, bool, error) {
 	stampable := true
+	rel := relTo(dir)
 	var diffs []Difference
 	seen := map[string]bool{}
 	for _, root := range roots(t, scope) {
@@ -183,11 +184,10 @@ func unexpected(dir string, t Digest, scope Scope, rec func() (Record, error), d
 			if err != nil {
 				return err
 			}
-			rel, err := filepath.Rel(dir, name)
+			p, err := rel(name)
 			if err != nil {
 				return err
 			}
-			p := filepath.ToSlash(rel)
 			if d.IsDir() && IsTemp(d.Name()) {
 				diffs = append(diffs, Difference{p, Unexpected, "temp folder of an interrupted run: the next compile removes it"})
 				return filepath.SkipDir
@@ -221,6 +221,24 @@ func unexpected(dir string, t Digest, scope Scope, rec func() (Record, error), d
 	return diffs, stampable, nil
 }
 
+// relTo returns the slash path of a name found in a walk of a folder
+// under dir, relative to dir: the name with dir's prefix cut, as the walk
+// joined it, or filepath.Rel's answer for one that is not so. A walk of
+// tens of thousands of files spares Rel's cleaning of both paths for each.
+func relTo(dir string) func(name string) (string, error) {
+	prefix := filepath.Clean(dir) + string(filepath.Separator)
+	if prefix == "."+string(filepath.Separator) {
+		prefix = "" // the walk's names are relative to the working folder
+	}
+	return func(name string) (string, error) {
+		if rest, ok := strings.CutPrefix(name, prefix); ok && filepath.IsLocal(rest) && filepath.Clean(rest) == rest {
+			return filepath.ToSlash(rest), nil
+		}
+		rel, err := filepath.Rel(dir, name)
+		return filepath.ToSlash(rel), err
+	}
+}
+
 // ownership is the record rec reads; an empty one when it does not read,
 // whose error the caller reports.
 func ownership(rec func() (Record, error)) Record {
@@ -247,6 +265,7 @@ func ReadFiles(dir string, envs []string, scope Scope) (map[string][]byte, error
 			roots = append(roots, env+"/")
 		}
 	}
+	rel := relTo(dir)
 	files := map[string][]byte{}
 	for _, root := range roots {
 		base := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(root, "/")))
@@ -260,11 +279,10 @@ func ReadFiles(dir string, envs []string, scope Scope) (map[string][]byte, error
 			if err != nil || d.IsDir() || !strings.HasSuffix(name, ".yaml") || IsTemp(d.Name()) {
 				return err
 			}
-			rel, err := filepath.Rel(dir, name)
+			p, err := rel(name)
 			if err != nil {
 				return err
 			}
-			p := filepath.ToSlash(rel)
 			if !scope.Contains(p) {
 				return nil
 			}

@@ -1241,3 +1241,28 @@ func TestSortedPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestRelTo: a walk's names relative to the folder walked, as filepath.Rel
+// gives them, whatever form the folder is named in.
+func TestRelTo(t *testing.T) {
+	abs, err := filepath.Abs("out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ dir, name string }{
+		{".", "dev/a/x.yaml"},
+		{"out", "out/dev/a/x.yaml"},
+		{"./out/", "out/dev/a/x.yaml"},
+		{"out", "out"},
+		{abs, filepath.Join(abs, "dev", "x.yaml")},
+		{"out", "other/dev/x.yaml"},
+		{"a/../out", "out/dev/x.yaml"},
+	} {
+		want, werr := filepath.Rel(c.dir, c.name)
+		want = filepath.ToSlash(want)
+		got, err := relTo(c.dir)(c.name)
+		if got != want || (err != nil) != (werr != nil) {
+			t.Errorf("relTo(%q)(%q) = %q, %v; filepath.Rel says %q, %v", c.dir, c.name, got, err, want, werr)
+		}
+	}
+}
