@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -130,12 +131,7 @@ func newConverter(t reflect.Type) converter {
 		return intOrString
 	}
 	if marshalsByJSONPB(t) {
-		return func(v reflect.Value, w walk) (any, error) {
-			if v.CanAddr() {
-				return viaJSONPB(v.Addr(), w)
-			}
-			return roundTrip(v, w)
-		}
+		return byAddress(viaJSONPB)
 	}
 	if t.Implements(marshalerType) {
 		if t.Implements(unstructuredType) {
@@ -144,14 +140,9 @@ func newConverter(t reflect.Type) converter {
 		return viaMarshaler
 	}
 	if reflect.PointerTo(t).Implements(marshalerType) && !t.Implements(textMarshalerType) {
-		// MarshalJSON on the pointer (an Istio spec's): encoding/json calls
-		// it on an addressable value.
-		return func(v reflect.Value, w walk) (any, error) {
-			if v.CanAddr() {
-				return viaMarshaler(v.Addr(), w)
-			}
-			return roundTrip(v, w)
-		}
+		// MarshalJSON on the pointer: encoding/json calls it on an
+		// addressable value.
+		return byAddress(viaMarshaler)
 	}
 	if ownJSON(t) {
 		return roundTrip
@@ -193,6 +184,18 @@ func newConverter(t reflect.Type) converter {
 		return structConverter(t)
 	}
 	return roundTrip // channels, functions, complex numbers: encoding/json's error
+}
+
+// byAddress converts a value of a type whose methods are on its pointer
+// by via, given the value's address; a value that has none goes through
+// the round trip, as encoding/json does not call them on it.
+func byAddress(via converter) converter {
+	return func(v reflect.Value, w walk) (any, error) {
+		if v.CanAddr() {
+			return via(v.Addr(), w)
+		}
+		return roundTrip(v, w)
+	}
 }
 
 // nullable wraps the converter of a kind that can be nil (a pointer, an
@@ -298,6 +301,32 @@ func floatConverter(bits int) converter {
 		}
 		return roundTrip(v, w) // encoding/json's error
 	}
+}
+
+// jsonFloat writes a float of the given size as encoding/json does: the
+// shortest decimal that reads back as the same float of its size, in
+// exponent form below 1e-6 and from 1e21, with a one-digit negative
+// exponent unpadded. ok is false for a float that is not finite.
+func jsonFloat(f float64, bits int) (json.Number, bool) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return "", false
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 {
+		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
+			format = 'e'
+		}
+	}
+	var buf [32]byte
+	b := strconv.AppendFloat(buf[:0], f, format, -1, bits)
+	if format == 'e' {
+		// e-09 becomes e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return json.Number(b), true
 }
 
 // listConverter converts a slice or an array with elements of type elem.

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -222,30 +221,4 @@ func pbDuration(s, ns int64) (any, bool) {
 		b = append(append(append(b, '.'), strings.Repeat("0", digits-len(frac))...), frac...)
 	}
 	return string(append(b, 's')), true
-}
-
-// jsonFloat writes a float of the given size as encoding/json does: the
-// shortest decimal that reads back as the same float of its size, in
-// exponent form below 1e-6 and from 1e21, with a one-digit negative
-// exponent unpadded. ok is false for a float that is not finite.
-func jsonFloat(f float64, bits int) (json.Number, bool) {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return "", false
-	}
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 {
-		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
-			format = 'e'
-		}
-	}
-	var buf [32]byte
-	b := strconv.AppendFloat(buf[:0], f, format, -1, bits)
-	if format == 'e' {
-		// e-09 becomes e-9
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return json.Number(b), true
 }

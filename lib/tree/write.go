@@ -865,13 +865,12 @@ func removeTemps(dir string, wk *walked, all bool) error {
 		for _, e := range entries {
 			// The paths are joined only for what needs them: most entries
 			// are files of a tree no stamp keeps.
-			p := func() string { return filepath.Join(d, e.Name()) }
 			switch {
 			case !IsTemp(e.Name()):
 				switch {
 				case e.IsDir() && all:
 					wg.Add(1)
-					go visit(p(), path.Join(rel, e.Name()))
+					go visit(filepath.Join(d, e.Name()), path.Join(rel, e.Name()))
 				case in && e.Type().IsRegular():
 					files = append(files, path.Join(rel, e.Name()))
 				case in && !e.IsDir():
@@ -881,13 +880,15 @@ func removeTemps(dir string, wk *walked, all bool) error {
 				}
 			case e.IsDir():
 				cleaned = true
-				if err := os.RemoveAll(p()); err != nil {
-					fail(p(), fmt.Errorf("remove leftover %s: %w", p(), err))
+				p := filepath.Join(d, e.Name())
+				if err := os.RemoveAll(p); err != nil {
+					fail(p, fmt.Errorf("remove leftover %s: %w", p, err))
 				}
 			case e.Type().IsRegular():
 				cleaned = true
-				if err := os.Remove(p()); err != nil {
-					fail(p(), fmt.Errorf("remove leftover %s: %w", p(), err))
+				p := filepath.Join(d, e.Name())
+				if err := os.Remove(p); err != nil {
+					fail(p, fmt.Errorf("remove leftover %s: %w", p, err))
 				}
 			}
 		}
